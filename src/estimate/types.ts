@@ -1,0 +1,15 @@
+// The tokenizer seam used by the per-endpoint estimators. Pure types.
+import type { Encoding } from '../pricing/types.js';
+
+export interface Tokenizer {
+  /** Tokens in `text` under `encoding`. Implementations cache by content, so resending a text is O(1)-ish. */
+  count(text: string, encoding: Encoding): number;
+}
+
+/** Output-token policy of a tenant (SPEC §4, config `output`). */
+export interface OutputPolicy {
+  readonly defaultMaxTokens: number;
+  readonly maxTokens: number;
+  readonly onMissing: 'default' | 'reject';
+  readonly onAbove: 'clamp' | 'reject';
+}

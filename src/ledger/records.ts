@@ -1,0 +1,108 @@
+// Runs, decision records and attribution queries: the bookkeeping that sits beside
+// the money ledger in the same backend. Types only; knows nothing of HTTP.
+import type { Micros } from '../money/micros.js';
+import type { Ledger } from './types.js';
+
+export type RunState = 'open' | 'closed';
+
+export interface RunRecord {
+  readonly tenant: string;
+  readonly runId: string;
+  /** The principal that created the run; only it (or the admin) may use it. */
+  readonly keyId: string;
+  readonly limitMicros: Micros;
+  readonly state: RunState;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly idleTtlMs: number;
+  readonly createdAtMs: number;
+  readonly lastActivityAtMs: number;
+  readonly closedAtMs: number | null;
+}
+
+export interface OpenRunRequest {
+  readonly tenant: string;
+  readonly runId: string;
+  readonly keyId: string;
+  /** Used only when the run is created; an existing run keeps its ceiling. */
+  readonly limitMicros: Micros;
+  readonly idleTtlMs: number;
+  readonly maxActivePerKey: number;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** true: fail with `exists` when the run is already there (POST /budget/runs). */
+  readonly createOnly?: boolean;
+}
+
+export type OpenRunOutcome =
+  | { readonly kind: 'created' | 'existing'; readonly run: RunRecord }
+  | { readonly kind: 'exists'; readonly run: RunRecord }
+  | { readonly kind: 'principal_mismatch' }
+  | { readonly kind: 'too_many_active'; readonly active: number };
+
+export interface RunStore {
+  /**
+   * Atomically: binds a new run to its principal (checking the active-run cap), or
+   * returns the existing one and refreshes its activity. A run is active while
+   * open and used within its idle TTL.
+   */
+  open(request: OpenRunRequest): Promise<OpenRunOutcome>;
+  get(tenant: string, runId: string): Promise<RunRecord | null>;
+  close(tenant: string, runId: string): Promise<RunRecord | null>;
+  /** Runs of a tenant (optionally of one key), newest first. */
+  list(tenant: string, keyId: string | null, limit: number): Promise<readonly RunRecord[]>;
+  countActive(tenant: string, keyId: string): Promise<number>;
+}
+
+/** A decision record (SPEC §5) is stored as an opaque JSON document with a few indexed fields. */
+export interface StoredDecision {
+  readonly id: string;
+  readonly tenant: string;
+  readonly keyId: string;
+  readonly createdAtMs: number;
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export interface DecisionStore {
+  put(decision: StoredDecision): Promise<void>;
+  get(id: string): Promise<StoredDecision | null>;
+  /** Shallow-merges `patch` into the stored record (settlement: actual cost, usage source, overrun). */
+  patch(id: string, patch: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Deletes records created before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
+export type SpendGroupBy = 'run' | 'key' | 'user' | 'team' | 'feature' | 'model';
+
+export interface SpendQuery {
+  /** null: all tenants (admin). */
+  readonly tenant: string | null;
+  /** Restrict to one principal's spend (non-admin callers). */
+  readonly keyId: string | null;
+  readonly groupBy: SpendGroupBy;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+export interface SpendRow {
+  /** The group's value; null when the attribute was not set (e.g. no feature tag). */
+  readonly group: string | null;
+  readonly costMicros: Micros;
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly reasoningTokens: number;
+}
+
+export interface SpendStore {
+  /** Committed spend (committed, expired-charged and reconciled reservations) settled in [from, to). */
+  spend(query: SpendQuery): Promise<readonly SpendRow[]>;
+}
+
+/** A backend: the money ledger plus its bookkeeping, opened and closed together. */
+export interface Store {
+  readonly ledger: Ledger;
+  readonly runs: RunStore;
+  readonly decisions: DecisionStore;
+  readonly spend: SpendStore;
+  close(): Promise<void>;
+}

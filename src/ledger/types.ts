@@ -1,0 +1,170 @@
+// The Ledger seam (SPEC §3): scopes, reservations and their state machine, runs,
+// decision records and attribution. Backends (sqlite.ts, redis.ts) implement it and
+// pass one contract suite. Knows nothing of HTTP.
+import type { Micros } from '../money/micros.js';
+
+export type ScopeType = 'run' | 'key' | 'user' | 'team' | 'feature';
+export type ScopeWindow = 'none' | '1h' | '1d' | '7d' | '30d' | 'month';
+export type EnforcementMode = 'advisory_estimate' | 'soft_gate' | 'hard_gate' | 'actuals_only';
+
+/** A scope as the caller names it; the ledger resolves the window bucket from its own clock. */
+export interface ScopeSpec {
+  readonly type: ScopeType;
+  readonly id: string;
+  readonly window: ScopeWindow;
+  /** null: no ceiling (attribution only). */
+  readonly limitMicros: Micros | null;
+  readonly mode: EnforcementMode;
+  /** soft_gate only: how far above the available amount the estimate may go. */
+  readonly marginMicros?: Micros;
+}
+
+export interface ScopeView {
+  /** Canonical key of the scope in its current window bucket, e.g. "key:k_alice:1d:2026-11-29". */
+  readonly key: string;
+  readonly type: ScopeType;
+  readonly id: string;
+  readonly window: ScopeWindow;
+  /** Start of the window bucket in epoch ms; null for window "none". */
+  readonly windowStartMs: number | null;
+  readonly mode: EnforcementMode;
+  readonly limitMicros: Micros | null;
+  readonly committedMicros: Micros;
+  readonly reservedMicros: Micros;
+  /** limit - committed - reserved (may be negative after an overrun); null without a limit. */
+  readonly availableMicros: Micros | null;
+}
+
+export type ReservationState = 'reserved' | 'forwarded' | 'committed' | 'released' | 'expired' | 'reconciled';
+export type UsageSource = 'provider' | 'estimated' | 'expired' | 'caller';
+
+export interface Attribution {
+  readonly runId: string | null;
+  readonly keyId: string;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  readonly feature: string | null;
+  readonly endpoint: string;
+}
+
+export interface TokenTotals {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly reasoningTokens: number;
+}
+
+export interface ReservedScope {
+  readonly key: string;
+  readonly type: ScopeType;
+  readonly id: string;
+  /** Whether this scope's `reserved` counter carries the hold (false for advisory/actuals-only scopes). */
+  readonly held: boolean;
+}
+
+export interface Reservation {
+  readonly id: string;
+  readonly decisionId: string;
+  readonly tenant: string;
+  readonly scopes: readonly ReservedScope[];
+  readonly amountMicros: Micros;
+  readonly state: ReservationState;
+  readonly model: string;
+  readonly priceTableVersion: string;
+  readonly idempotencyKey: string | null;
+  readonly attribution: Attribution;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly settledAtMs: number | null;
+  /** What was finally charged (committed or expired); null while live or after a release. */
+  readonly actualMicros: Micros | null;
+  readonly overrunMicros: Micros;
+  readonly usageSource: UsageSource | null;
+  readonly tokens: TokenTotals | null;
+}
+
+export interface ReserveRequest {
+  readonly reservationId: string;
+  readonly decisionId: string;
+  readonly tenant: string;
+  readonly scopes: readonly ScopeSpec[];
+  readonly amountMicros: Micros;
+  readonly ttlMs: number;
+  readonly idempotencyKey?: string | null;
+  readonly model: string;
+  readonly priceTableVersion: string;
+  readonly attribution: Attribution;
+}
+
+export type ReserveOutcome =
+  | {
+      readonly kind: 'reserved';
+      readonly reservation: Reservation;
+      /** Every scope after the hold. */
+      readonly scopes: readonly ScopeView[];
+      /** Advisory scopes whose available amount the estimate exceeds (decision advisory_warn). */
+      readonly warnings: readonly ScopeView[];
+      /** True when an Idempotency-Key matched a live reservation that is returned instead. */
+      readonly reused: boolean;
+    }
+  | {
+      readonly kind: 'blocked';
+      /** The tightest failing scope (smallest available). */
+      readonly blocking: ScopeView;
+      readonly scopes: readonly ScopeView[];
+    };
+
+export interface CommitRequest {
+  readonly actualMicros: Micros;
+  readonly usageSource: UsageSource;
+  readonly tokens?: TokenTotals | null;
+}
+
+export interface SettleResult {
+  readonly reservation: Reservation;
+  /** False when the transition had already happened (idempotent repeat). */
+  readonly changed: boolean;
+}
+
+export interface ExpiredReservation {
+  readonly reservation: Reservation;
+  /** True when the hold was charged in full (it had been forwarded). */
+  readonly charged: boolean;
+}
+
+export type LedgerErrorCode =
+  | 'reservation_not_found'
+  | 'invalid_transition'
+  | 'invalid_amount'
+  | 'invalid_scope'
+  | 'ledger_unavailable';
+
+export class LedgerError extends Error {
+  override readonly name = 'LedgerError';
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Ledger {
+  readonly backend: 'sqlite' | 'redis';
+  /** Atomic across all scopes: every enforceable scope fits, or nothing is written. */
+  reserve(request: ReserveRequest): Promise<ReserveOutcome>;
+  /** reserved -> forwarded; optionally pushes expiry out (a stream still flowing). */
+  markForwarded(reservationId: string, extendTtlMs?: number): Promise<SettleResult>;
+  /** Pushes a live reservation's expiry to now + ttlMs (never shortens it). */
+  extend(reservationId: string, ttlMs: number): Promise<SettleResult>;
+  /** reserved|forwarded -> committed; expired(charged) -> reconciled with the late actual. */
+  commit(reservationId: string, request: CommitRequest): Promise<SettleResult>;
+  /** reserved|forwarded -> released. */
+  release(reservationId: string): Promise<SettleResult>;
+  /** Expires live reservations whose expiry (plus skew tolerance) has passed. Exactly once each. */
+  expireDue(nowMs?: number): Promise<readonly ExpiredReservation[]>;
+  getReservation(reservationId: string): Promise<Reservation | null>;
+  view(tenant: string, scopes: readonly ScopeSpec[]): Promise<readonly ScopeView[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

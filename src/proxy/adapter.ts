@@ -1,0 +1,82 @@
+// The endpoint-adapter seam (STYLE "Seams"): one entry per metered OpenAI endpoint.
+// Adapters parse and reshape request bodies and read usage; they know nothing of the ledger.
+import type { ModelPrice, Usage } from '../pricing/types.js';
+import type { Tokenizer } from '../estimate/types.js';
+
+export type EndpointName = 'chat' | 'responses' | 'completions' | 'embeddings';
+
+/** What a request needs from a model, for capability-valid alternatives (SPEC §7). */
+export interface RequestNeeds {
+  readonly tools: boolean;
+  readonly jsonSchema: boolean;
+  readonly vision: boolean;
+}
+
+export interface ParsedRequest {
+  readonly endpoint: EndpointName;
+  /** The parsed JSON body (never mutated; prepareUpstream copies). */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly model: string;
+  readonly stream: boolean;
+  /** max_completion_tokens / max_tokens / max_output_tokens as sent; null when absent. */
+  readonly clientMaxOutputTokens: number | null;
+  /** n / best_of: how many outputs the provider generates and bills. */
+  readonly outputMultiplier: number;
+  readonly needs: RequestNeeds;
+  /** Streaming chat/completions: whether the client itself asked for the usage chunk. */
+  readonly clientWantsStreamUsage: boolean;
+  /** Responses API chains. */
+  readonly previousResponseId: string | null;
+  /** Endpoints without output tokens (embeddings) ignore the output cap entirely. */
+  readonly hasOutput: boolean;
+}
+
+export interface UpstreamChanges {
+  /** Set when the model differs from the request's (auto-downgrade). */
+  readonly model?: string;
+  /** Set when the effective output cap differs from what the client sent. */
+  readonly maxOutputTokens?: number;
+}
+
+/** What a finished (or cut) stream told us. */
+export interface StreamResult {
+  /** Provider-reported usage, when the stream carried it. */
+  readonly usage: Usage | null;
+  /** Generated text seen so far (content, tool-call arguments, refusals), to estimate a cut stream. */
+  readonly outputText: string;
+  /** Responses API: the response id, to remember billed tokens for previous_response_id chains. */
+  readonly responseId: string | null;
+}
+
+/**
+ * Incremental SSE metering (the OpenAI stream format). Bytes go out at event
+ * boundaries as they arrive; a meter may drop an event (the usage-only chat chunk
+ * a client did not ask for) but never rewrites one.
+ */
+export interface StreamMeter {
+  /** Feeds upstream bytes; returns the bytes to forward to the client now (possibly empty). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** Upstream ended: returns whatever is still buffered. */
+  flush(): Uint8Array;
+  result(): StreamResult;
+}
+
+export interface EndpointAdapter {
+  readonly name: EndpointName;
+  /** Path under the upstream base URL, e.g. "/chat/completions". */
+  readonly path: string;
+  /** Validates the body; throws RuncapError('invalid_request') naming the bad field. */
+  parse(body: unknown): ParsedRequest;
+  /** Input tokens the provider will bill (before any previous_response_id chain). */
+  countInputTokens(request: ParsedRequest, price: ModelPrice, tokenizer: Tokenizer): number;
+  /**
+   * The body to send upstream. Returns null when nothing changes, so the client's
+   * bytes are forwarded as they are. Streaming chat/completions always asks for usage.
+   */
+  prepareUpstream(request: ParsedRequest, changes: UpstreamChanges): Record<string, unknown> | null;
+  /** Usage of a non-streaming JSON response; null when absent. */
+  usageFromJson(body: unknown): Usage | null;
+  /** Responses API: the id of a non-streaming response. */
+  responseIdFromJson?(body: unknown): string | null;
+  meterStream(request: ParsedRequest): StreamMeter;
+}
