@@ -1,0 +1,167 @@
+// The Ledger on SQLite: the atomic multi-scope reserve (one BEGIN IMMEDIATE
+// transaction: every enforceable scope fits or nothing is written), views, and the
+// async facade over the state machine in sqlite-settle.ts. Knows nothing of HTTP.
+import type Database from 'better-sqlite3';
+import { guarded } from './sqlite-db.js';
+import { createTransitions } from './sqlite-settle.js';
+import { prepareRows, readReservation, type Rows } from './sqlite-rows.js';
+import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
+import type { Ledger, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from './types.js';
+import { LedgerError } from './types.js';
+import { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
+import { scopeKey, windowStart } from './windows.js';
+
+export interface SqliteLedgerOptions {
+  readonly clock: () => number;
+  /** A live reservation expires once expiresAt + skewToleranceMs <= now. */
+  readonly skewToleranceMs: number;
+  /** Closes the underlying database (shared with the rest of the store). */
+  readonly close: () => void;
+}
+
+const ZERO = { committedMicros: 0, reservedMicros: 0 } as const;
+
+function currentViews(rows: Rows, tenant: string, specs: readonly ScopeSpec[], nowMs: number): ScopeView[] {
+  return specs.map((spec) => {
+    const key = scopeKey(spec, nowMs);
+    return scopeView(spec, key, nowMs, rows.selectCounters.get(tenant, key) ?? ZERO);
+  });
+}
+
+function assertReserveRequest(request: ReserveRequest, nowMs: number): void {
+  for (const field of ['reservationId', 'decisionId', 'tenant', 'model', 'priceTableVersion'] as const) {
+    if (typeof request[field] !== 'string' || request[field].length === 0) {
+      throw new LedgerError('invalid_scope', `${field} must be a non-empty string`);
+    }
+  }
+  assertAmountMicros(request.amountMicros);
+  assertDurationMs(request.ttlMs);
+  assertScopeSpecs(request.scopes, nowMs);
+}
+
+export function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
+  const rows = prepareRows(db);
+  const transitions = createTransitions(db, rows);
+  const { clock, skewToleranceMs } = options;
+  const pingStatement = db.prepare('SELECT 1');
+
+  const reused = (request: ReserveRequest, existingId: string, nowMs: number): ReserveOutcome => {
+    const reservation = readReservation(rows, existingId);
+    if (reservation === null) throw new LedgerError('reservation_not_found', `reservation ${existingId} vanished`);
+    const views = currentViews(rows, request.tenant, request.scopes, nowMs);
+    const { warnings } = evaluateReserve(request.scopes, views, reservation.amountMicros);
+    return { kind: 'reserved', reservation, scopes: views, warnings, reused: true };
+  };
+
+  const reserveTx = db.transaction((request: ReserveRequest, nowMs: number): ReserveOutcome => {
+    const sameId = rows.selectReservation.get(request.reservationId);
+    if (sameId !== undefined) {
+      const live = sameId.state === 'reserved' || sameId.state === 'forwarded';
+      if (live && sameId.tenant === request.tenant) return reused(request, sameId.id, nowMs);
+      throw new LedgerError('invalid_transition', `reservation id ${request.reservationId} is already used (${sameId.state})`);
+    }
+    const idempotencyKey = request.idempotencyKey ?? null;
+    if (idempotencyKey !== null) {
+      const live = rows.selectLiveByIdempotency.get(request.tenant, idempotencyKey);
+      if (live !== undefined) return reused(request, live.id, nowMs);
+    }
+
+    const views = currentViews(rows, request.tenant, request.scopes, nowMs);
+    const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, views, request.amountMicros);
+    if (blocking !== null) return { kind: 'blocked', blocking, scopes: views };
+
+    const attribution = request.attribution;
+    rows.insertReservation.run({
+      id: request.reservationId,
+      tenant: request.tenant,
+      decision_id: request.decisionId,
+      amount_micros: request.amountMicros,
+      state: 'reserved',
+      model: request.model,
+      price_table_version: request.priceTableVersion,
+      idempotency_key: idempotencyKey,
+      run_id: attribution.runId,
+      key_id: attribution.keyId,
+      user_id: attribution.userId,
+      team_id: attribution.teamId,
+      feature: attribution.feature,
+      endpoint: attribution.endpoint,
+      created_at_ms: nowMs,
+      expires_at_ms: nowMs + request.ttlMs,
+      settled_at_ms: null,
+      actual_micros: null,
+      overrun_micros: 0,
+      usage_source: null,
+      input_tokens: null,
+      output_tokens: null,
+      cached_input_tokens: null,
+      reasoning_tokens: null,
+    });
+    const after = request.scopes.map((spec, index) => {
+      const view = views[index];
+      const holds = verdicts[index]?.holds ?? false;
+      if (view === undefined) throw new Error(`missing view for scope ${index}`);
+      rows.upsertScope.run({
+        tenant: request.tenant,
+        scope_key: view.key,
+        scope_type: spec.type,
+        scope_id: spec.id,
+        scope_window: spec.window,
+        window_start_ms: windowStart(spec.window, nowMs),
+        limit_micros: spec.limitMicros,
+        mode: spec.mode,
+        now_ms: nowMs,
+      });
+      if (holds) rows.adjustScope.run(0, request.amountMicros, nowMs, request.tenant, view.key);
+      rows.insertReservationScope.run(request.reservationId, index, view.key, spec.type, spec.id, holds ? 1 : 0);
+      return holds ? withHold(view, request.amountMicros) : view;
+    });
+    const reservation = readReservation(rows, request.reservationId);
+    if (reservation === null) throw new Error(`reservation ${request.reservationId} was not written`);
+    return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
+  });
+
+  const viewTx = db.transaction((tenant: string, specs: readonly ScopeSpec[], nowMs: number) =>
+    currentViews(rows, tenant, specs, nowMs),
+  );
+
+  return {
+    backend: 'sqlite',
+    reserve: (request) =>
+      guarded(() => {
+        const nowMs = clock();
+        assertReserveRequest(request, nowMs);
+        return reserveTx.immediate(request, nowMs);
+      }),
+    markForwarded: (id, extendTtlMs) =>
+      guarded(() => {
+        if (extendTtlMs !== undefined) assertDurationMs(extendTtlMs, 'extendTtlMs');
+        return transitions.markForwarded(id, extendTtlMs, clock());
+      }),
+    extend: (id, ttlMs) =>
+      guarded(() => {
+        assertDurationMs(ttlMs);
+        return transitions.extend(id, ttlMs, clock());
+      }),
+    commit: (id, request) =>
+      guarded(() => {
+        assertAmountMicros(request.actualMicros, 'actualMicros');
+        return transitions.commit(id, request, clock());
+      }),
+    release: (id) => guarded(() => transitions.release(id, clock())),
+    expireDue: (nowMs) =>
+      guarded(() => {
+        const now = nowMs ?? clock();
+        return transitions.expireDue(now - skewToleranceMs, now);
+      }),
+    getReservation: (id) => guarded(() => readReservation(rows, id)),
+    view: (tenant, specs) =>
+      guarded(() => {
+        const nowMs = clock();
+        assertScopeSpecs(specs, nowMs);
+        return viewTx.deferred(tenant, specs, nowMs);
+      }),
+    ping: () => guarded(() => void pingStatement.get()),
+    close: () => guarded(() => options.close()),
+  };
+}

@@ -1,0 +1,179 @@
+// Prepared statements over the reservations, reservation_scopes and scopes tables,
+// and the mapping between rows and Reservation objects. No state-machine rules here.
+import type Database from 'better-sqlite3';
+import type { Reservation, ReservationState, ReservedScope, ScopeType, UsageSource } from './types.js';
+import type { ScopeCounters } from './scope-rules.js';
+
+export interface ReservationRow {
+  readonly id: string;
+  readonly tenant: string;
+  readonly decision_id: string;
+  readonly amount_micros: number;
+  readonly state: ReservationState;
+  readonly model: string;
+  readonly price_table_version: string;
+  readonly idempotency_key: string | null;
+  readonly run_id: string | null;
+  readonly key_id: string;
+  readonly user_id: string | null;
+  readonly team_id: string | null;
+  readonly feature: string | null;
+  readonly endpoint: string;
+  readonly created_at_ms: number;
+  readonly expires_at_ms: number;
+  readonly settled_at_ms: number | null;
+  readonly actual_micros: number | null;
+  readonly overrun_micros: number;
+  readonly usage_source: UsageSource | null;
+  readonly input_tokens: number | null;
+  readonly output_tokens: number | null;
+  readonly cached_input_tokens: number | null;
+  readonly reasoning_tokens: number | null;
+}
+
+interface ReservationScopeRow {
+  readonly scope_key: string;
+  readonly scope_type: ScopeType;
+  readonly scope_id: string;
+  readonly held: number;
+}
+
+export interface ScopeRowInput {
+  readonly tenant: string;
+  readonly scope_key: string;
+  readonly scope_type: string;
+  readonly scope_id: string;
+  readonly scope_window: string;
+  readonly window_start_ms: number | null;
+  readonly limit_micros: number | null;
+  readonly mode: string;
+  readonly now_ms: number;
+}
+
+export interface SettleUpdate {
+  readonly id: string;
+  readonly state: ReservationState;
+  readonly settled_at_ms: number | null;
+  readonly actual_micros: number | null;
+  readonly overrun_micros: number;
+  readonly usage_source: UsageSource | null;
+  readonly input_tokens: number | null;
+  readonly output_tokens: number | null;
+  readonly cached_input_tokens: number | null;
+  readonly reasoning_tokens: number | null;
+  /** Conditional update: only rows still in this state change (guards concurrent sweeps). */
+  readonly from_state: ReservationState;
+}
+
+const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, model, price_table_version, idempotency_key,
+  run_id, key_id, user_id, team_id, feature, endpoint, created_at_ms, expires_at_ms, settled_at_ms,
+  actual_micros, overrun_micros, usage_source, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens`;
+
+export function prepareRows(db: Database.Database) {
+  return {
+    selectReservation: db.prepare<[string], ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = ?`),
+    selectScopes: db.prepare<[string], ReservationScopeRow>(
+      'SELECT scope_key, scope_type, scope_id, held FROM reservation_scopes WHERE reservation_id = ? ORDER BY position',
+    ),
+    selectLiveByIdempotency: db.prepare<[string, string], ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM reservations
+       WHERE tenant = ? AND idempotency_key = ? AND state IN ('reserved', 'forwarded')`,
+    ),
+    selectDue: db.prepare<[number, number], ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM reservations
+       WHERE state IN ('reserved', 'forwarded') AND expires_at_ms <= ?
+       ORDER BY expires_at_ms, id LIMIT ?`,
+    ),
+    insertReservation: db.prepare<[ReservationRow]>(
+      `INSERT INTO reservations (${RESERVATION_COLUMNS}) VALUES (@id, @tenant, @decision_id, @amount_micros, @state,
+        @model, @price_table_version, @idempotency_key, @run_id, @key_id, @user_id, @team_id, @feature, @endpoint,
+        @created_at_ms, @expires_at_ms, @settled_at_ms, @actual_micros, @overrun_micros, @usage_source,
+        @input_tokens, @output_tokens, @cached_input_tokens, @reasoning_tokens)`,
+    ),
+    insertReservationScope: db.prepare<[string, number, string, string, string, number]>(
+      `INSERT INTO reservation_scopes (reservation_id, position, scope_key, scope_type, scope_id, held)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    updateForwarded: db.prepare<[number, string]>(
+      `UPDATE reservations SET state = 'forwarded', expires_at_ms = ? WHERE id = ? AND state = 'reserved'`,
+    ),
+    updateExpiry: db.prepare<[number, string]>(
+      `UPDATE reservations SET expires_at_ms = ? WHERE id = ? AND state IN ('reserved', 'forwarded')`,
+    ),
+    updateSettled: db.prepare<[SettleUpdate]>(
+      `UPDATE reservations SET state = @state, settled_at_ms = @settled_at_ms, actual_micros = @actual_micros,
+        overrun_micros = @overrun_micros, usage_source = @usage_source, input_tokens = @input_tokens,
+        output_tokens = @output_tokens, cached_input_tokens = @cached_input_tokens, reasoning_tokens = @reasoning_tokens
+       WHERE id = @id AND state = @from_state`,
+    ),
+    selectCounters: db.prepare<[string, string], ScopeCounters>(
+      `SELECT committed_micros AS committedMicros, reserved_micros AS reservedMicros
+       FROM scopes WHERE tenant = ? AND scope_key = ?`,
+    ),
+    upsertScope: db.prepare<[ScopeRowInput]>(
+      `INSERT INTO scopes (tenant, scope_key, scope_type, scope_id, scope_window, window_start_ms, limit_micros, mode,
+        committed_micros, reserved_micros, updated_at_ms)
+       VALUES (@tenant, @scope_key, @scope_type, @scope_id, @scope_window, @window_start_ms, @limit_micros, @mode, 0, 0, @now_ms)
+       ON CONFLICT (tenant, scope_key) DO UPDATE SET limit_micros = excluded.limit_micros, mode = excluded.mode,
+        updated_at_ms = excluded.updated_at_ms`,
+    ),
+    /** Adds deltas to a scope's counters (committed, reserved). */
+    adjustScope: db.prepare<[number, number, number, string, string]>(
+      `UPDATE scopes SET committed_micros = committed_micros + ?, reserved_micros = reserved_micros + ?, updated_at_ms = ?
+       WHERE tenant = ? AND scope_key = ?`,
+    ),
+  };
+}
+
+export type Rows = ReturnType<typeof prepareRows>;
+
+export function toReservation(row: ReservationRow, scopes: readonly ReservedScope[]): Reservation {
+  const hasTokens = row.input_tokens !== null;
+  return {
+    id: row.id,
+    decisionId: row.decision_id,
+    tenant: row.tenant,
+    scopes,
+    amountMicros: row.amount_micros,
+    state: row.state,
+    model: row.model,
+    priceTableVersion: row.price_table_version,
+    idempotencyKey: row.idempotency_key,
+    attribution: {
+      runId: row.run_id,
+      keyId: row.key_id,
+      userId: row.user_id,
+      teamId: row.team_id,
+      feature: row.feature,
+      endpoint: row.endpoint,
+    },
+    createdAtMs: row.created_at_ms,
+    expiresAtMs: row.expires_at_ms,
+    settledAtMs: row.settled_at_ms,
+    actualMicros: row.actual_micros,
+    overrunMicros: row.overrun_micros,
+    usageSource: row.usage_source,
+    tokens: hasTokens
+      ? {
+          inputTokens: row.input_tokens ?? 0,
+          outputTokens: row.output_tokens ?? 0,
+          cachedInputTokens: row.cached_input_tokens ?? 0,
+          reasoningTokens: row.reasoning_tokens ?? 0,
+        }
+      : null,
+  };
+}
+
+export function readScopes(rows: Rows, reservationId: string): ReservedScope[] {
+  return rows.selectScopes.all(reservationId).map((row) => ({
+    key: row.scope_key,
+    type: row.scope_type,
+    id: row.scope_id,
+    held: row.held === 1,
+  }));
+}
+
+export function readReservation(rows: Rows, reservationId: string): Reservation | null {
+  const row = rows.selectReservation.get(reservationId);
+  return row === undefined ? null : toReservation(row, readScopes(rows, reservationId));
+}

@@ -1,0 +1,144 @@
+// Runs on SQLite (SPEC §2): binding a run to its principal and capping active runs
+// per key, atomically in one BEGIN IMMEDIATE transaction. No money moves here.
+import type Database from 'better-sqlite3';
+import { guarded } from './sqlite-db.js';
+import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunState, RunStore } from './records.js';
+import { LedgerError } from './types.js';
+import { assertAmountMicros, assertDurationMs } from './validate.js';
+
+interface RunRow {
+  readonly tenant: string;
+  readonly run_id: string;
+  readonly key_id: string;
+  readonly limit_micros: number;
+  readonly state: RunState;
+  readonly tags_json: string;
+  readonly idle_ttl_ms: number;
+  readonly created_at_ms: number;
+  readonly last_activity_at_ms: number;
+  readonly closed_at_ms: number | null;
+}
+
+const RUN_COLUMNS =
+  'tenant, run_id, key_id, limit_micros, state, tags_json, idle_ttl_ms, created_at_ms, last_activity_at_ms, closed_at_ms';
+
+function parseTags(text: string): Readonly<Record<string, string>> {
+  const parsed: unknown = JSON.parse(text);
+  const tags: Record<string, string> = {};
+  if (typeof parsed === 'object' && parsed !== null) {
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === 'string') tags[name] = value;
+    }
+  }
+  return tags;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    tenant: row.tenant,
+    runId: row.run_id,
+    keyId: row.key_id,
+    limitMicros: row.limit_micros,
+    state: row.state,
+    tags: parseTags(row.tags_json),
+    idleTtlMs: row.idle_ttl_ms,
+    createdAtMs: row.created_at_ms,
+    lastActivityAtMs: row.last_activity_at_ms,
+    closedAtMs: row.closed_at_ms,
+  };
+}
+
+function isActive(row: RunRow, nowMs: number): boolean {
+  return row.state === 'open' && row.last_activity_at_ms + row.idle_ttl_ms > nowMs;
+}
+
+export function createSqliteRuns(db: Database.Database, clock: () => number): RunStore {
+  const select = db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND run_id = ?`);
+  const countActive = db.prepare<[string, string, number], { readonly active: number }>(
+    `SELECT count(*) AS active FROM runs
+     WHERE tenant = ? AND key_id = ? AND state = 'open' AND last_activity_at_ms + idle_ttl_ms > ?`,
+  );
+  const insert = db.prepare<[RunRow]>(
+    `INSERT INTO runs (${RUN_COLUMNS}) VALUES (@tenant, @run_id, @key_id, @limit_micros, @state, @tags_json,
+      @idle_ttl_ms, @created_at_ms, @last_activity_at_ms, @closed_at_ms)`,
+  );
+  const touch = db.prepare<[number, string, string]>(
+    `UPDATE runs SET last_activity_at_ms = max(last_activity_at_ms, ?) WHERE tenant = ? AND run_id = ?`,
+  );
+  const closeRun = db.prepare<[number, string, string]>(
+    `UPDATE runs SET state = 'closed', closed_at_ms = ? WHERE tenant = ? AND run_id = ? AND state = 'open'`,
+  );
+  const listAll = db.prepare<[string, number], RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? ORDER BY created_at_ms DESC, run_id DESC LIMIT ?`,
+  );
+  const listByKey = db.prepare<[string, string, number], RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND key_id = ? ORDER BY created_at_ms DESC, run_id DESC LIMIT ?`,
+  );
+
+  const reload = (tenant: string, runId: string): RunRecord => {
+    const row = select.get(tenant, runId);
+    if (row === undefined) throw new Error(`run ${runId} vanished`);
+    return toRun(row);
+  };
+
+  const openTx = db.transaction((request: OpenRunRequest, nowMs: number): OpenRunOutcome => {
+    const existing = select.get(request.tenant, request.runId);
+    if (existing !== undefined) {
+      if (existing.key_id !== request.keyId) return { kind: 'principal_mismatch' };
+      if (request.createOnly === true) return { kind: 'exists', run: toRun(existing) };
+      if (existing.state === 'closed') return { kind: 'existing', run: toRun(existing) };
+      if (!isActive(existing, nowMs)) {
+        // An idle run coming back counts against the cap like a new one.
+        const active = countActive.get(request.tenant, request.keyId, nowMs)?.active ?? 0;
+        if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
+      }
+      touch.run(nowMs, request.tenant, request.runId);
+      return { kind: 'existing', run: reload(request.tenant, request.runId) };
+    }
+    const active = countActive.get(request.tenant, request.keyId, nowMs)?.active ?? 0;
+    if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
+    insert.run({
+      tenant: request.tenant,
+      run_id: request.runId,
+      key_id: request.keyId,
+      limit_micros: request.limitMicros,
+      state: 'open',
+      tags_json: JSON.stringify(request.tags ?? {}),
+      idle_ttl_ms: request.idleTtlMs,
+      created_at_ms: nowMs,
+      last_activity_at_ms: nowMs,
+      closed_at_ms: null,
+    });
+    return { kind: 'created', run: reload(request.tenant, request.runId) };
+  });
+
+  const closeTx = db.transaction((tenant: string, runId: string, nowMs: number): RunRecord | null => {
+    closeRun.run(nowMs, tenant, runId);
+    const row = select.get(tenant, runId);
+    return row === undefined ? null : toRun(row);
+  });
+
+  return {
+    open: (request) =>
+      guarded(() => {
+        assertAmountMicros(request.limitMicros, 'limitMicros');
+        assertDurationMs(request.idleTtlMs, 'idleTtlMs');
+        if (!Number.isSafeInteger(request.maxActivePerKey) || request.maxActivePerKey < 0) {
+          throw new LedgerError('invalid_scope', `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`);
+        }
+        return openTx.immediate(request, clock());
+      }),
+    get: (tenant, runId) =>
+      guarded(() => {
+        const row = select.get(tenant, runId);
+        return row === undefined ? null : toRun(row);
+      }),
+    close: (tenant, runId) => guarded(() => closeTx.immediate(tenant, runId, clock())),
+    list: (tenant, keyId, limit) =>
+      guarded(() => {
+        const max = Math.max(0, Math.trunc(limit));
+        return (keyId === null ? listAll.all(tenant, max) : listByKey.all(tenant, keyId, max)).map(toRun);
+      }),
+    countActive: (tenant, keyId) => guarded(() => countActive.get(tenant, keyId, clock())?.active ?? 0),
+  };
+}

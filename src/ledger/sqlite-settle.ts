@@ -1,0 +1,169 @@
+// The reservation state machine of SPEC §3.3 on SQLite: forward, extend, commit,
+// release, expire. Each transition is one BEGIN IMMEDIATE transaction that moves the
+// row and its scope counters together; repeats are no-ops. No reserve logic here.
+import type Database from 'better-sqlite3';
+import type { Rows, ReservationRow, SettleUpdate } from './sqlite-rows.js';
+import { readReservation, readScopes } from './sqlite-rows.js';
+import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from './types.js';
+import { LedgerError } from './types.js';
+
+const EXPIRE_BATCH = 256;
+
+export interface Transitions {
+  markForwarded(id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult;
+  extend(id: string, ttlMs: number, nowMs: number): SettleResult;
+  commit(id: string, request: CommitRequest, nowMs: number): SettleResult;
+  release(id: string, nowMs: number): SettleResult;
+  /** Expires every live reservation with expiresAt <= dueBeforeMs, in batches. */
+  expireDue(dueBeforeMs: number, nowMs: number): ExpiredReservation[];
+}
+
+export function createTransitions(db: Database.Database, rows: Rows): Transitions {
+  const load = (id: string): ReservationRow => {
+    const row = rows.selectReservation.get(id);
+    if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
+    return row;
+  };
+  const result = (id: string, changed: boolean): SettleResult => {
+    const reservation = readReservation(rows, id);
+    if (reservation === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
+    return { reservation, changed };
+  };
+  const illegal = (row: ReservationRow, action: string, why = ''): LedgerError =>
+    new LedgerError('invalid_transition', `cannot ${action} reservation ${row.id} in state ${row.state}${why}`);
+
+  /** Moves every scope of a reservation: committed += committedDelta; held scopes give back the hold. */
+  const moveCounters = (
+    row: ReservationRow,
+    scopes: readonly ReservedScope[],
+    committedDelta: number,
+    releaseHold: boolean,
+    nowMs: number,
+  ): void => {
+    for (const scope of scopes) {
+      const reservedDelta = releaseHold && scope.held ? -row.amount_micros : 0;
+      if (committedDelta !== 0 || reservedDelta !== 0) {
+        rows.adjustScope.run(committedDelta, reservedDelta, nowMs, row.tenant, scope.key);
+      }
+    }
+  };
+
+  const settle = (row: ReservationRow, update: Omit<SettleUpdate, 'id' | 'from_state'>): void => {
+    const changes = rows.updateSettled.run({ ...update, id: row.id, from_state: row.state }).changes;
+    if (changes !== 1) throw new Error(`reservation ${row.id} changed state concurrently`);
+  };
+
+  const noTokens = { input_tokens: null, output_tokens: null, cached_input_tokens: null, reasoning_tokens: null };
+
+  const markForwarded = db.transaction((id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult => {
+    const row = load(id);
+    if (row.state === 'forwarded') return result(id, false);
+    if (row.state !== 'reserved') throw illegal(row, 'forward');
+    const expiresAtMs = extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
+    rows.updateForwarded.run(expiresAtMs, id);
+    return result(id, true);
+  });
+
+  const extend = db.transaction((id: string, ttlMs: number, nowMs: number): SettleResult => {
+    const row = load(id);
+    if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'extend');
+    const expiresAtMs = Math.max(row.expires_at_ms, nowMs + ttlMs);
+    if (expiresAtMs === row.expires_at_ms) return result(id, false);
+    rows.updateExpiry.run(expiresAtMs, id);
+    return result(id, true);
+  });
+
+  const commit = db.transaction((id: string, request: CommitRequest, nowMs: number): SettleResult => {
+    const row = load(id);
+    const scopes = readScopes(rows, id);
+    const anyHeld = scopes.some((scope) => scope.held);
+    const actual = request.actualMicros;
+    const overrunMicros = anyHeld ? Math.max(0, actual - row.amount_micros) : 0;
+    const tokens = request.tokens
+      ? {
+          input_tokens: request.tokens.inputTokens,
+          output_tokens: request.tokens.outputTokens,
+          cached_input_tokens: request.tokens.cachedInputTokens,
+          reasoning_tokens: request.tokens.reasoningTokens,
+        }
+      : noTokens;
+    switch (row.state) {
+      case 'committed':
+      case 'reconciled':
+        return result(id, false);
+      case 'released':
+        throw illegal(row, 'commit');
+      case 'expired': {
+        if (row.actual_micros === null) throw illegal(row, 'commit', ' (it expired before it was forwarded; its hold was released)');
+        // The full hold was charged at expiry; replace that charge with the late actual.
+        moveCounters(row, scopes, actual - row.actual_micros, false, nowMs);
+        settle(row, {
+          state: 'reconciled',
+          settled_at_ms: row.settled_at_ms,
+          actual_micros: actual,
+          overrun_micros: overrunMicros,
+          usage_source: request.usageSource,
+          ...tokens,
+        });
+        return result(id, true);
+      }
+      case 'reserved':
+      case 'forwarded':
+        moveCounters(row, scopes, actual, true, nowMs);
+        settle(row, {
+          state: 'committed',
+          settled_at_ms: nowMs,
+          actual_micros: actual,
+          overrun_micros: overrunMicros,
+          usage_source: request.usageSource,
+          ...tokens,
+        });
+        return result(id, true);
+    }
+  });
+
+  const release = db.transaction((id: string, nowMs: number): SettleResult => {
+    const row = load(id);
+    if (row.state === 'released') return result(id, false);
+    if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'release');
+    moveCounters(row, readScopes(rows, id), 0, true, nowMs);
+    settle(row, { state: 'released', settled_at_ms: nowMs, actual_micros: null, overrun_micros: 0, usage_source: null, ...noTokens });
+    return result(id, true);
+  });
+
+  const expireBatch = db.transaction((dueBeforeMs: number, nowMs: number): ExpiredReservation[] => {
+    const expired: ExpiredReservation[] = [];
+    for (const row of rows.selectDue.all(dueBeforeMs, EXPIRE_BATCH)) {
+      const charged = row.state === 'forwarded';
+      const changes = rows.updateSettled.run({
+        id: row.id,
+        from_state: row.state,
+        state: 'expired',
+        settled_at_ms: nowMs,
+        actual_micros: charged ? row.amount_micros : null,
+        overrun_micros: 0,
+        usage_source: charged ? 'expired' : null,
+        ...noTokens,
+      }).changes;
+      if (changes !== 1) continue;
+      moveCounters(row, readScopes(rows, row.id), charged ? row.amount_micros : 0, true, nowMs);
+      expired.push({ reservation: result(row.id, true).reservation, charged });
+    }
+    return expired;
+  });
+
+  return {
+    markForwarded: (id, extendTtlMs, nowMs) => markForwarded.immediate(id, extendTtlMs, nowMs),
+    extend: (id, ttlMs, nowMs) => extend.immediate(id, ttlMs, nowMs),
+    commit: (id, request, nowMs) => commit.immediate(id, request, nowMs),
+    release: (id, nowMs) => release.immediate(id, nowMs),
+    expireDue: (dueBeforeMs, nowMs) => {
+      const all: ExpiredReservation[] = [];
+      for (;;) {
+        const batch = expireBatch.immediate(dueBeforeMs, nowMs);
+        all.push(...batch);
+        if (batch.length < EXPIRE_BATCH) return all;
+      }
+    },
+  };
+}

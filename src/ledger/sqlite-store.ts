@@ -1,0 +1,46 @@
+// openSqliteStore: one SQLite file holding the ledger, runs, decisions and spend, opened
+// and closed together (SPEC §3.4, embedded single-node backend). Wiring only.
+import { openDatabase, type SqliteSynchronous } from './sqlite-db.js';
+import { createSqliteLedger } from './sqlite-ledger.js';
+import { createSqliteDecisions, createSqliteSpend } from './sqlite-records.js';
+import { createSqliteRuns } from './sqlite-runs.js';
+import type { Store } from './records.js';
+
+export interface SqliteStoreOptions {
+  /** Database file (its folder is created), or ':memory:' for a throwaway store. */
+  readonly path: string;
+  /** NORMAL (default) or FULL; see docs/ledger.md for what each survives. */
+  readonly synchronous?: SqliteSynchronous;
+  /** Time source in epoch ms (tests inject one); default Date.now. */
+  readonly clock?: () => number;
+  /** A live reservation expires once expiresAt + skewToleranceMs <= now (default 5000). */
+  readonly skewToleranceMs?: number;
+  /** How long a write waits for another process's lock (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+export const DEFAULT_SKEW_TOLERANCE_MS = 5_000;
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const clock = options.clock ?? Date.now;
+  const skewToleranceMs = options.skewToleranceMs ?? DEFAULT_SKEW_TOLERANCE_MS;
+  if (!Number.isSafeInteger(skewToleranceMs) || skewToleranceMs < 0) {
+    throw new Error(`skewToleranceMs must be a non-negative integer, got ${skewToleranceMs}`);
+  }
+  const db = openDatabase({
+    path: options.path,
+    ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+  });
+  const closeDb = (): void => {
+    if (db.open) db.close();
+  };
+  const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb });
+  return {
+    ledger,
+    runs: createSqliteRuns(db, clock),
+    decisions: createSqliteDecisions(db),
+    spend: createSqliteSpend(db),
+    close: () => ledger.close(),
+  };
+}
