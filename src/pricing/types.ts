@@ -14,6 +14,8 @@ export interface LongContextTier {
   readonly aboveInputTokens: number;
   readonly input: RateNanoPerMTok;
   readonly cachedInput: RateNanoPerMTok;
+  /** Cache-write rate inside the tier (Anthropic doubles it above 200K); absent = the base cacheWrite. */
+  readonly cacheWrite?: RateNanoPerMTok;
   readonly output: RateNanoPerMTok;
 }
 

@@ -1,0 +1,195 @@
+// Parses and validates ONE price entry (SPEC §9 shape) into a ModelPrice. Pure: no I/O, and no
+// knowledge of other entries (alias collisions and downgrade targets are table checks, parse-table.ts).
+// Prices go through parseRate only; a float never touches a price.
+import { parseRate, type RateNanoPerMTok } from '../money/micros.js';
+import { PriceTableError, describeValue } from './price-table-error.js';
+import type { Capabilities, Encoding, LongContextTier, ModelPrice } from './types.js';
+
+/** Every tokenizer encoding the estimator knows; `satisfies` keeps this in step with the Encoding union. */
+const ENCODINGS = {
+  o200k_base: true,
+  cl100k_base: true,
+  p50k_base: true,
+  r50k_base: true,
+} as const satisfies Record<Encoding, true>;
+
+const ENTRY_FIELDS = [
+  'provider', 'aliases', 'encoding', 'estimate_factor', 'input', 'cached_input', 'cache_write', 'output',
+  'reasoning', 'context_window', 'max_output_tokens', 'capabilities', 'downgrade_to', 'long_context',
+] as const;
+const CAPABILITY_FIELDS = ['tools', 'json_schema', 'vision'] as const;
+const LONG_CONTEXT_FIELDS = ['above_input_tokens', 'input', 'cached_input', 'cache_write', 'output'] as const;
+
+const PRICE_SHAPE = /^\d+(?:\.\d+)?$/;
+const MAX_PRICE_DECIMALS = 9;
+const FACTOR_SHAPE = /^\d+(?:\.\d+)?$/;
+const MAX_ESTIMATE_FACTOR = 10;
+/** Model names and aliases: what a client may put in `model`. No whitespace, no control characters. */
+const MODEL_NAME = /^[^\s\p{Cc}]{1,256}$/u;
+
+export const DEFAULT_ENCODING: Encoding = 'o200k_base';
+
+/** True when `name` is acceptable as a model name or alias. */
+export function isValidModelName(name: string): boolean {
+  return MODEL_NAME.test(name);
+}
+
+/**
+ * Parses one entry. `where` labels errors (a file such as "prices/2026-11-01.json", or a
+ * config path such as "tenants.acme.price_overrides"); `model` is the entry's key.
+ * Defaults: aliases [], encoding o200k_base, cached_input = input, cache_write = input,
+ * reasoning = output, estimate_factor 1, capabilities false, downgrade_to [], long_context none;
+ * inside long_context, cached_input and cache_write default to the tier's input.
+ */
+export function parsePriceEntry(model: string, raw: unknown, where: string): ModelPrice {
+  const fail = (field: string | null, reason: string): never => {
+    throw new PriceTableError(where, model, field, reason);
+  };
+  if (!isValidModelName(model)) fail(null, 'model names must be 1-256 characters without whitespace');
+  const entry = asObject(raw, () => fail(null, `entry must be an object, got ${describeValue(raw)}`));
+  rejectUnknown(entry, ENTRY_FIELDS, (key) => fail(key, 'unknown field'));
+
+  const price = (field: string, value: unknown): RateNanoPerMTok => parsePrice(value, (r) => fail(field, r));
+  const input = price('input', required(entry, 'input', fail));
+  const output = price('output', required(entry, 'output', fail));
+  const contextWindow = integer(required(entry, 'context_window', fail), 1, (r) => fail('context_window', r));
+  const maxOutputTokens = integer(required(entry, 'max_output_tokens', fail), 0, (r) => fail('max_output_tokens', r));
+  if (maxOutputTokens > contextWindow) {
+    fail('max_output_tokens', `${maxOutputTokens} exceeds context_window ${contextWindow}`);
+  }
+
+  const parsed: ModelPrice = {
+    model,
+    provider: providerName(required(entry, 'provider', fail), (r) => fail('provider', r)),
+    aliases: Object.freeze(nameList(entry['aliases'], (r) => fail('aliases', r))),
+    encoding: encoding(entry['encoding'], (r) => fail('encoding', r)),
+    estimateFactor: estimateFactor(entry['estimate_factor'], (r) => fail('estimate_factor', r)),
+    input,
+    cachedInput: entry['cached_input'] === undefined ? input : price('cached_input', entry['cached_input']),
+    cacheWrite: entry['cache_write'] === undefined ? input : price('cache_write', entry['cache_write']),
+    output,
+    reasoning: entry['reasoning'] === undefined ? output : price('reasoning', entry['reasoning']),
+    contextWindow,
+    maxOutputTokens,
+    capabilities: capabilities(entry['capabilities'], fail),
+    downgradeTo: Object.freeze(nameList(entry['downgrade_to'], (r) => fail('downgrade_to', r))),
+    longContext: longContext(entry['long_context'], contextWindow, fail),
+  };
+  if (parsed.aliases.includes(model)) fail('aliases', `"${model}" is the model's own name`);
+  if (parsed.downgradeTo.includes(model)) fail('downgrade_to', 'a model cannot downgrade to itself');
+  return Object.freeze(parsed);
+}
+
+/** Validates a per-1M-token price string and parses it exactly. */
+export function parsePrice(value: unknown, fail: (reason: string) => never): RateNanoPerMTok {
+  const expected = 'must be a non-negative decimal string like "0.60"';
+  if (typeof value !== 'string') {
+    const hint = typeof value === 'number' ? ' (write prices as JSON strings so they stay exact)' : '';
+    return fail(`${expected}, got ${describeValue(value)}${hint}`);
+  }
+  if (!PRICE_SHAPE.test(value)) {
+    const hint = /^-?\d+(?:\.\d+)?e[+-]?\d+$/i.test(value.trim()) ? ' (exponent notation is not accepted)'
+      : value.trim().startsWith('-') ? ' (negative prices are not accepted)' : '';
+    return fail(`${expected}, got ${describeValue(value)}${hint}`);
+  }
+  const decimals = value.includes('.') ? value.length - value.indexOf('.') - 1 : 0;
+  if (decimals > MAX_PRICE_DECIMALS) return fail(`"${value}" has more than ${MAX_PRICE_DECIMALS} decimal places`);
+  return parseRate(value);
+}
+
+function asObject(value: unknown, fail: () => never): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail();
+  return value as Record<string, unknown>;
+}
+
+function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], fail: (key: string) => never): void {
+  for (const key of Object.keys(obj)) if (!known.includes(key)) fail(key);
+}
+
+function required(
+  obj: Record<string, unknown>,
+  key: string,
+  fail: (field: string, reason: string) => never,
+): unknown {
+  const value = obj[key];
+  return value === undefined ? fail(key, 'is required') : value;
+}
+
+function integer(value: unknown, min: number, fail: (reason: string) => never): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    return fail(`must be an integer >= ${min}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function providerName(value: unknown, fail: (reason: string) => never): string {
+  if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(value)) {
+    return fail(`must be a lower-case provider name like "openai", got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function nameList(value: unknown, fail: (reason: string) => never): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return fail(`must be an array of model names, got ${describeValue(value)}`);
+  const names: string[] = [];
+  for (const item of value) {
+    if (typeof item !== 'string' || !isValidModelName(item)) return fail(`invalid model name ${describeValue(item)}`);
+    if (names.includes(item)) return fail(`"${item}" is listed twice`);
+    names.push(item);
+  }
+  return names;
+}
+
+function encoding(value: unknown, fail: (reason: string) => never): Encoding {
+  if (value === undefined) return DEFAULT_ENCODING;
+  if (typeof value === 'string' && Object.hasOwn(ENCODINGS, value)) return value as Encoding;
+  return fail(`must be one of ${Object.keys(ENCODINGS).join(', ')}, got ${describeValue(value)}`);
+}
+
+function estimateFactor(value: unknown, fail: (reason: string) => never): number {
+  if (value === undefined) return 1;
+  // Not a money value: the factor only scales a token estimate, so a float is fine here.
+  const factor = typeof value === 'number' ? value
+    : typeof value === 'string' && FACTOR_SHAPE.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(factor) || factor < 1 || factor > MAX_ESTIMATE_FACTOR) {
+    return fail(`must be a number or decimal string between 1 and ${MAX_ESTIMATE_FACTOR}, got ${describeValue(value)}`);
+  }
+  return factor;
+}
+
+function capabilities(value: unknown, fail: (field: string | null, reason: string) => never): Capabilities {
+  if (value === undefined) return Object.freeze({ tools: false, jsonSchema: false, vision: false });
+  const obj = asObject(value, () => fail('capabilities', `must be an object, got ${describeValue(value)}`));
+  rejectUnknown(obj, CAPABILITY_FIELDS, (key) => fail(`capabilities.${key}`, 'unknown field'));
+  const flag = (key: (typeof CAPABILITY_FIELDS)[number]): boolean => {
+    const v = obj[key];
+    if (v === undefined) return false;
+    return typeof v === 'boolean' ? v : fail(`capabilities.${key}`, `must be true or false, got ${describeValue(v)}`);
+  };
+  return Object.freeze({ tools: flag('tools'), jsonSchema: flag('json_schema'), vision: flag('vision') });
+}
+
+function longContext(
+  value: unknown,
+  contextWindow: number,
+  fail: (field: string | null, reason: string) => never,
+): LongContextTier | null {
+  if (value === undefined || value === null) return null;
+  const obj = asObject(value, () => fail('long_context', `must be an object, got ${describeValue(value)}`));
+  rejectUnknown(obj, LONG_CONTEXT_FIELDS, (key) => fail(`long_context.${key}`, 'unknown field'));
+  const field = (key: string): unknown => required(obj, key, (k, r) => fail(`long_context.${k}`, r));
+  const price = (key: string, v: unknown): RateNanoPerMTok => parsePrice(v, (r) => fail(`long_context.${key}`, r));
+  const above = integer(field('above_input_tokens'), 1, (r) => fail('long_context.above_input_tokens', r));
+  if (above >= contextWindow) {
+    fail('long_context.above_input_tokens', `${above} is not below context_window ${contextWindow}, so the tier never applies`);
+  }
+  const input = price('input', field('input'));
+  return Object.freeze({
+    aboveInputTokens: above,
+    input,
+    cachedInput: obj['cached_input'] === undefined ? input : price('cached_input', obj['cached_input']),
+    cacheWrite: obj['cache_write'] === undefined ? input : price('cache_write', obj['cache_write']),
+    output: price('output', field('output')),
+  });
+}
