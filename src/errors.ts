@@ -64,13 +64,25 @@ export class RuncapError extends Error {
     readonly code: ErrorCode,
     message: string,
     /** Extra RFC 9457 members (e.g. `budget`, `alternatives`) and the OpenAI `param`. */
-    readonly extra: { readonly param?: string | null; readonly members?: Readonly<Record<string, unknown>> } = {},
+    readonly extra: {
+      readonly param?: string | null;
+      readonly members?: Readonly<Record<string, unknown>>;
+      /** Response headers (X-Budget-*) the refusal carries. */
+      readonly headers?: Readonly<Record<string, string>>;
+      /** Status override (a tenant's configured block status). */
+      readonly status?: number;
+    } = {},
   ) {
     super(message);
   }
 
   get status(): number {
-    return ERROR_STATUS[this.code];
+    return this.extra.status ?? ERROR_STATUS[this.code];
+  }
+
+  /** The same error carrying response headers (merged with any it already has). */
+  withHeaders(headers: Readonly<Record<string, string>>): RuncapError {
+    return new RuncapError(this.code, this.message, { ...this.extra, headers: { ...this.extra.headers, ...headers } });
   }
 }
 

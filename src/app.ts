@@ -1,0 +1,35 @@
+// createApp(deps): the routes and the one error renderer. No I/O at import time.
+import { Hono } from 'hono';
+import { RuncapError } from './errors.js';
+import { problemResponse } from './http/problem.js';
+import { registerProxyRoutes } from './http/routes-proxy.js';
+import { registerOpsRoutes } from './http/routes-ops.js';
+import { registerBudgetRoutes } from './http/routes-budget.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+
+export interface AppState {
+  /** True once SIGTERM arrived: new calls are refused while in-flight ones finish. */
+  draining: boolean;
+}
+
+export function createApp(deps: PipelineDeps, state: AppState = { draining: false }): Hono {
+  const app = new Hono();
+
+  app.use('/v1/*', async (c, next) => {
+    if (state.draining) throw new RuncapError('shutting_down', 'runcap is shutting down; retry on another instance.');
+    await next();
+  });
+  registerOpsRoutes(app, deps, state);
+  registerBudgetRoutes(app, deps);
+  registerProxyRoutes(app, deps);
+
+  app.notFound(() => problemResponse(new RuncapError('not_found', 'No such route.')));
+  app.onError((error) => {
+    if (error instanceof RuncapError) {
+      return problemResponse(error, new Headers(error.extra.headers), error.status);
+    }
+    deps.logger.error({ err: error }, 'unhandled error');
+    return problemResponse(new RuncapError('upstream_unavailable', 'runcap hit an internal error; the call was not completed.'), new Headers(), 500);
+  });
+  return app;
+}

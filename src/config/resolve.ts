@@ -1,0 +1,130 @@
+// Turns a schema-valid config file into the frozen Config: amounts to micro-USD,
+// durations to ms, cross-field checks. Reads provider keys from the env it is handed.
+import { resolve } from 'node:path';
+import { parseUsd } from '../money/micros.js';
+import { parsePriceOverrides } from '../pricing/load.js';
+import type { ConfigFile, LimitFile, TenantFile } from './schema.js';
+import { defaultTenantFile } from './schema.js';
+import { parseDurationMs } from './duration.js';
+import type { Config, LimitPolicy, TenantPolicy, UpstreamConfig, VirtualKey } from './types.js';
+
+interface ResolveContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Default price folder (the shipped tables). */
+  readonly pricesPath: string;
+}
+
+export function resolveConfig(file: ConfigFile, context: ResolveContext): Config {
+  const tenants = new Map<string, TenantPolicy>();
+  const tenantFiles: Record<string, TenantFile> = { default: defaultTenantFile(), ...file.tenants };
+  for (const [name, tenant] of Object.entries(tenantFiles)) tenants.set(name, resolveTenant(name, tenant));
+
+  const upstreams = new Map<string, UpstreamConfig>();
+  for (const [name, upstream] of Object.entries(file.upstreams)) {
+    upstreams.set(name, {
+      name,
+      baseUrl: upstream.base_url.replace(/\/+$/, ''),
+      apiKey: upstream.api_key_env ? (context.env[upstream.api_key_env] || null) : null,
+      headersTimeoutMs: ms(upstream.headers_timeout),
+      bodyTimeoutMs: ms(upstream.body_timeout),
+    });
+  }
+  const defaultUpstream = upstreams.has('openai') ? 'openai' : [...upstreams.keys()][0];
+  if (!defaultUpstream) throw new Error('upstreams: at least one upstream is required');
+
+  const keys = new Map<string, VirtualKey>();
+  file.keys.forEach((key, index) => {
+    const where = `keys.${index}`;
+    if (!tenants.has(key.tenant)) throw new Error(`${where}.tenant: no tenant named "${key.tenant}"`);
+    const upstream = upstreams.get(key.upstream);
+    if (!upstream) throw new Error(`${where}.upstream: no upstream named "${key.upstream}"`);
+    if (!upstream.apiKey) {
+      const envName = file.upstreams[key.upstream]?.api_key_env;
+      throw new Error(`${where}.upstream: upstream "${key.upstream}" has no provider key${envName ? ` (set ${envName})` : ' (set api_key_env)'}`);
+    }
+    if (keys.has(key.sha256)) throw new Error(`${where}.sha256: the same key is configured twice`);
+    if ([...keys.values()].some((k) => k.id === key.id)) throw new Error(`${where}.id: duplicate key id "${key.id}"`);
+    keys.set(key.sha256, { id: key.id, sha256: key.sha256, tenant: key.tenant, user: key.user ?? null, team: key.team ?? null, upstream: key.upstream });
+  });
+
+  const ledger: Config['ledger'] = file.ledger.redis
+    ? { kind: 'redis', url: file.ledger.redis }
+    : { kind: 'sqlite', path: file.ledger.sqlite === ':memory:' ? ':memory:' : resolve(context.cwd, file.ledger.sqlite), synchronous: file.ledger.sqlite_synchronous };
+
+  return deepFreeze({
+    server: { host: file.server.host, port: file.server.port, maxBodyBytes: file.server.max_body_bytes, drainTimeoutMs: ms(file.server.drain_timeout) },
+    upstreams,
+    defaultUpstream,
+    ledger,
+    reservationTtlMs: ms(file.ledger.reservation_ttl),
+    sweepIntervalMs: ms(file.ledger.sweep_interval),
+    pricesPath: file.prices ? resolve(context.cwd, file.prices) : context.pricesPath,
+    retentionDays: file.retention_days,
+    passthrough: file.passthrough ?? file.keys.length === 0,
+    adminToken: file.admin_token ?? null,
+    logLevel: file.log_level,
+    tenants,
+    keys,
+  });
+}
+
+function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
+  const where = `tenants.${name}`;
+  const run = {
+    defaultLimitMicros: parseUsd(tenant.run.default_limit_usd),
+    maxLimitMicros: parseUsd(tenant.run.max_limit_usd),
+    idleTtlMs: ms(tenant.run.idle_ttl),
+    maxActivePerKey: tenant.run.max_active_per_key,
+    mode: tenant.run.mode ?? tenant.mode,
+  };
+  if (run.defaultLimitMicros > run.maxLimitMicros) {
+    throw new Error(`${where}.run.default_limit_usd: ${tenant.run.default_limit_usd} is above run.max_limit_usd ${tenant.run.max_limit_usd}`);
+  }
+  if (tenant.output.default_max_tokens > tenant.output.max_tokens) {
+    throw new Error(`${where}.output.default_max_tokens: ${tenant.output.default_max_tokens} is above output.max_tokens ${tenant.output.max_tokens}`);
+  }
+  const limits: Partial<Record<'key' | 'user' | 'team' | 'feature', LimitPolicy>> = {};
+  for (const type of ['key', 'user', 'team', 'feature'] as const) {
+    const limit: LimitFile | undefined = tenant.limits[type];
+    if (limit) limits[type] = { limitMicros: parseUsd(limit.limit_usd), window: limit.window, mode: limit.mode ?? tenant.mode };
+  }
+  const priceOverrides = parsePriceOverrides(tenant.price_overrides, `${where}.price_overrides`);
+  return {
+    name,
+    mode: tenant.mode,
+    softGateMarginMicros: parseUsd(tenant.soft_gate_margin_usd),
+    onLedgerDown: tenant.on_ledger_down,
+    blockStatus: tenant.block_status,
+    downgrade: tenant.downgrade,
+    budgetClamp: tenant.budget_clamp,
+    priceTableVersion: tenant.price_table_version ?? null,
+    allowUserHeader: tenant.allow_user_header,
+    run,
+    output: {
+      defaultMaxTokens: tenant.output.default_max_tokens,
+      maxTokens: tenant.output.max_tokens,
+      onMissing: tenant.output.on_missing === 'reject' ? 'reject' : 'default',
+      onAbove: tenant.output.on_above_max,
+    },
+    limits,
+    models: { allow: tenant.models.allow, deny: tenant.models.deny },
+    priceOverrides,
+    downgradeChains: new Map(Object.entries(tenant.downgrade_chains)),
+  };
+}
+
+function ms(text: string): number {
+  const value = parseDurationMs(text);
+  if (value === null) throw new Error(`not a duration: ${text}`);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    const children = value instanceof Map ? [...value.values()] : Object.values(value);
+    for (const child of children) deepFreeze(child);
+  }
+  return value;
+}

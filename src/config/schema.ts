@@ -1,0 +1,133 @@
+// The configuration file's schema (SPEC §10), strict: an unknown or bad field stops
+// start-up with its path. Amounts stay decimal strings here; resolve.ts turns them
+// into micro-USD. No I/O.
+import { z } from 'zod';
+import { parseUsd } from '../money/micros.js';
+import { parseDurationMs } from './duration.js';
+
+const usd = z.string().refine((text) => {
+  try {
+    parseUsd(text);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a non-negative decimal string of USD with at most 6 decimals, like "5.00"');
+
+const duration = z.string().refine((text) => parseDurationMs(text) !== null, 'must be a duration like "90s", "15m", "24h" or "7d"');
+
+export const MODES = ['advisory_estimate', 'soft_gate', 'hard_gate', 'actuals_only'] as const;
+export const WINDOWS = ['none', '1h', '1d', '7d', '30d', 'month'] as const;
+
+const mode = z.enum(MODES);
+const positiveInt = z.number().int().positive();
+
+const limitSchema = z.strictObject({
+  limit_usd: usd,
+  window: z.enum(WINDOWS).default('none'),
+  /** Per-scope mode; the tenant's mode when absent. */
+  mode: mode.optional(),
+});
+
+const tenantSchema = z.strictObject({
+  mode: mode.default('hard_gate'),
+  soft_gate_margin_usd: usd.default('0.50'),
+  on_ledger_down: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
+  block_status: z.number().int().min(400).max(499).default(402),
+  downgrade: z.enum(['off', 'suggest', 'auto']).default('suggest'),
+  budget_clamp: z.boolean().default(false),
+  price_table_version: z.string().optional(),
+  /** Lets keys of this tenant attribute spend to an end user with X-Budget-User. */
+  allow_user_header: z.boolean().default(false),
+  run: z
+    .strictObject({
+      default_limit_usd: usd.default('5.00'),
+      max_limit_usd: usd.default('100.00'),
+      idle_ttl: duration.default('24h'),
+      max_active_per_key: positiveInt.default(1000),
+      mode: mode.optional(),
+    })
+    .prefault({}),
+  output: z
+    .strictObject({
+      default_max_tokens: positiveInt.default(4096),
+      max_tokens: positiveInt.default(32768),
+      on_missing: z.enum(['default', 'reject']).default('default'),
+      on_above_max: z.enum(['clamp', 'reject']).default('clamp'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      key: limitSchema.optional(),
+      user: limitSchema.optional(),
+      team: limitSchema.optional(),
+      feature: limitSchema.optional(),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      allow: z.array(z.string().min(1)).default(['*']),
+      deny: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+  price_overrides: z.record(z.string().min(1), z.unknown()).default({}),
+  downgrade_chains: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+});
+
+const keySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 chars of [A-Za-z0-9._:-]'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex sha256 of the key'),
+  tenant: z.string().min(1).default('default'),
+  user: z.string().min(1).optional(),
+  team: z.string().min(1).optional(),
+  upstream: z.string().min(1).default('openai'),
+});
+
+export const configFileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      max_body_bytes: positiveInt.default(8 * 1024 * 1024),
+      drain_timeout: duration.default('30s'),
+    })
+    .prefault({}),
+  upstreams: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        base_url: z.url(),
+        api_key_env: z.string().min(1).optional(),
+        headers_timeout: duration.default('60s'),
+        body_timeout: duration.default('300s'),
+      }),
+    )
+    .default({ openai: { base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', headers_timeout: '60s', body_timeout: '300s' } }),
+  ledger: z
+    .strictObject({
+      sqlite: z.string().min(1).default('./data/runcap.sqlite'),
+      sqlite_synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+      redis: z.string().min(1).optional(),
+      /** Hold expiry; outlasts the upstream timeouts and is extended while a stream flows. */
+      reservation_ttl: duration.default('10m'),
+      sweep_interval: duration.default('15s'),
+    })
+    .prefault({}),
+  prices: z.string().min(1).optional(),
+  retention_days: positiveInt.default(30),
+  /** Accept provider keys as identity (SPEC §2). Default: on when no virtual keys are configured. */
+  passthrough: z.boolean().optional(),
+  admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'tenant names are 1-64 chars of [A-Za-z0-9._-]'), tenantSchema).default({}),
+  keys: z.array(keySchema).default([]),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+export type TenantFile = z.output<typeof tenantSchema>;
+export type LimitFile = z.output<typeof limitSchema>;
+
+/** Defaults of a tenant the file does not define (the passthrough `default` tenant). */
+export function defaultTenantFile(): TenantFile {
+  return tenantSchema.parse({});
+}

@@ -1,0 +1,75 @@
+// The resolved, frozen configuration every other module receives. Types only.
+import type { Micros } from '../money/micros.js';
+import type { EnforcementMode, ScopeWindow } from '../ledger/types.js';
+import type { OutputPolicy } from '../estimate/types.js';
+import type { ModelPrice } from '../pricing/types.js';
+
+export interface LimitPolicy {
+  readonly limitMicros: Micros;
+  readonly window: ScopeWindow;
+  readonly mode: EnforcementMode;
+}
+
+export interface TenantPolicy {
+  readonly name: string;
+  readonly mode: EnforcementMode;
+  readonly softGateMarginMicros: Micros;
+  readonly onLedgerDown: 'fail_closed' | 'fail_open';
+  readonly blockStatus: number;
+  readonly downgrade: 'off' | 'suggest' | 'auto';
+  readonly budgetClamp: boolean;
+  readonly priceTableVersion: string | null;
+  readonly allowUserHeader: boolean;
+  readonly run: {
+    readonly defaultLimitMicros: Micros;
+    readonly maxLimitMicros: Micros;
+    readonly idleTtlMs: number;
+    readonly maxActivePerKey: number;
+    readonly mode: EnforcementMode;
+  };
+  readonly output: OutputPolicy;
+  readonly limits: Readonly<Partial<Record<'key' | 'user' | 'team' | 'feature', LimitPolicy>>>;
+  readonly models: { readonly allow: readonly string[]; readonly deny: readonly string[] };
+  readonly priceOverrides: ReadonlyMap<string, ModelPrice>;
+  readonly downgradeChains: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface UpstreamConfig {
+  readonly name: string;
+  /** Base URL including the version path, e.g. "https://api.openai.com/v1". */
+  readonly baseUrl: string;
+  /** Provider key for virtual-key callers; null when not configured. Never logged. */
+  readonly apiKey: string | null;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+export interface VirtualKey {
+  readonly id: string;
+  readonly sha256: string;
+  readonly tenant: string;
+  readonly user: string | null;
+  readonly team: string | null;
+  readonly upstream: string;
+}
+
+export type LedgerConfig =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: 'NORMAL' | 'FULL' }
+  | { readonly kind: 'redis'; readonly url: string };
+
+export interface Config {
+  readonly server: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly drainTimeoutMs: number };
+  readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
+  readonly defaultUpstream: string;
+  readonly ledger: LedgerConfig;
+  readonly reservationTtlMs: number;
+  readonly sweepIntervalMs: number;
+  readonly pricesPath: string;
+  readonly retentionDays: number;
+  readonly passthrough: boolean;
+  readonly adminToken: string | null;
+  readonly logLevel: string;
+  readonly tenants: ReadonlyMap<string, TenantPolicy>;
+  /** Virtual keys by the sha256 hex of the key. */
+  readonly keys: ReadonlyMap<string, VirtualKey>;
+}

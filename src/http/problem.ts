@@ -1,0 +1,47 @@
+// Renders runcap's own errors as RFC 9457 problem+json, plus the OpenAI-style
+// `error` member so stock OpenAI SDKs show the reason (SPEC §6). Provider errors never come here.
+import { ERROR_STATUS, ERROR_TITLE, RuncapError, type ErrorCode } from '../errors.js';
+import { H } from './headers.js';
+
+const PROBLEM_TYPE_BASE = 'https://runcap.dev/problems/';
+
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly error: { readonly message: string; readonly type: string; readonly code: ErrorCode; readonly param: string | null };
+  readonly [member: string]: unknown;
+}
+
+export function problemBody(error: RuncapError, status: number = error.status): ProblemBody {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${error.code}`,
+    title: ERROR_TITLE[error.code],
+    status,
+    detail: error.message,
+    code: error.code,
+    ...error.extra.members,
+    error: { message: error.message, type: errorType(error.code), code: error.code, param: error.extra.param ?? null },
+  };
+}
+
+/** A complete problem+json Response; `headers` carries X-Budget-* when a decision was made. */
+export function problemResponse(error: RuncapError, headers: Headers = new Headers(), status: number = error.status): Response {
+  headers.set('content-type', 'application/problem+json');
+  if (status === 402 || status === 403 || status === 429 || status === 400 || status === 404 || status === 413) {
+    headers.set(H.shouldRetry, 'false');
+  }
+  return new Response(JSON.stringify(problemBody(error, status)), { status, headers });
+}
+
+function errorType(code: ErrorCode): string {
+  const status = ERROR_STATUS[code];
+  if (status === 402) return 'insufficient_budget';
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}

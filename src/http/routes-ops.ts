@@ -1,0 +1,25 @@
+// Operational endpoints: /healthz (process up), /readyz (ledger reachable, prices
+// loaded), /metrics (Prometheus exposition of runcap's own registry).
+import type { Hono } from 'hono';
+import type { AppState } from '../app.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+
+export function registerOpsRoutes(app: Hono, deps: PipelineDeps, state: AppState): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const prices = { version: deps.catalog.latest.version, models: deps.catalog.latest.models.size };
+    if (state.draining) return c.json({ status: 'draining', prices }, 503);
+    try {
+      await deps.store.ledger.ping();
+      return c.json({ status: 'ready', ledger: deps.store.ledger.backend, prices });
+    } catch (error) {
+      return c.json({ status: 'ledger_unreachable', ledger: deps.store.ledger.backend, error: (error as Error).message, prices }, 503);
+    }
+  });
+
+  app.get('/metrics', async (c) => {
+    const body = await deps.metrics.registry.metrics();
+    return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+}

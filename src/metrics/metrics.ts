@@ -1,0 +1,106 @@
+// Every Prometheus metric runcap exports (names, help, labels) in one place, on a
+// registry of its own. Labels are bounded: never a run id, user id or key.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const LEDGER_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1];
+const RATIO_BUCKETS = [1, 1.1, 1.25, 1.5, 2, 3, 5, 10, 25, 50, 100, 1000];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'runcap_process_' });
+  const registers = [registry];
+
+  return {
+    registry,
+    decisions: new Counter({
+      name: 'runcap_decisions_total',
+      help: 'Budget decisions by outcome, deciding mode and blocking scope type.',
+      labelNames: ['decision', 'mode', 'blocking_scope', 'endpoint'] as const,
+      registers,
+    }),
+    reservedUsd: new Counter({ name: 'runcap_reserved_usd_total', help: 'USD placed on hold by reservations.', registers }),
+    committedUsd: new Counter({
+      name: 'runcap_committed_usd_total',
+      help: 'USD committed as spent, by usage source (provider, estimated, expired, caller).',
+      labelNames: ['usage_source'] as const,
+      registers,
+    }),
+    releasedUsd: new Counter({ name: 'runcap_released_usd_total', help: 'USD of holds released without charge.', registers }),
+    expiredUsd: new Counter({ name: 'runcap_expired_usd_total', help: 'USD of holds expired by the sweeper and charged in full.', registers }),
+    expiredHolds: new Counter({
+      name: 'runcap_expired_reservations_total',
+      help: 'Reservations expired by the sweeper, by whether the hold was charged.',
+      labelNames: ['charged'] as const,
+      registers,
+    }),
+    overruns: new Counter({ name: 'runcap_overruns_total', help: 'Commits larger than their hold.', registers }),
+    overrunUsd: new Counter({ name: 'runcap_overrun_usd_total', help: 'USD committed beyond the hold.', registers }),
+    estimateRatio: new Histogram({
+      name: 'runcap_estimate_to_actual_ratio',
+      help: 'Hold divided by actual cost: how much the worst case over-reserves.',
+      labelNames: ['endpoint'] as const,
+      buckets: RATIO_BUCKETS,
+      registers,
+    }),
+    upstreamSeconds: new Histogram({
+      name: 'runcap_upstream_duration_seconds',
+      help: 'Upstream call duration until the response (or stream) ended.',
+      labelNames: ['endpoint', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    upstreamTtfbSeconds: new Histogram({
+      name: 'runcap_upstream_ttfb_seconds',
+      help: 'Time to the upstream response headers.',
+      labelNames: ['endpoint', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    overheadSeconds: new Histogram({
+      name: 'runcap_overhead_seconds',
+      help: "runcap's own added latency per call: everything except waiting for the upstream.",
+      labelNames: ['endpoint'] as const,
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    }),
+    ledgerSeconds: new Histogram({
+      name: 'runcap_ledger_operation_duration_seconds',
+      help: 'Ledger operation latency.',
+      labelNames: ['backend', 'operation'] as const,
+      buckets: LEDGER_BUCKETS,
+      registers,
+    }),
+    ledgerErrors: new Counter({
+      name: 'runcap_ledger_errors_total',
+      help: 'Ledger operations that failed (backend unreachable or erroring).',
+      labelNames: ['backend', 'operation'] as const,
+      registers,
+    }),
+    liveReservations: new Gauge({ name: 'runcap_live_reservations', help: 'Reservations held by this instance and not yet settled.', registers }),
+    activeRuns: new Gauge({ name: 'runcap_active_runs', help: 'Runs used within their idle TTL (sampled from the ledger).', registers }),
+    runUtilization: new Histogram({
+      name: 'runcap_run_budget_utilization_ratio',
+      help: "A run's committed+reserved spend over its ceiling, observed after each call settles.",
+      buckets: [0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95, 1, 1.1],
+      registers,
+    }),
+    failOpen: new Counter({
+      name: 'runcap_fail_open_total',
+      help: 'Calls let through without a hold because the ledger was unreachable.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    ledgerUnavailable: new Counter({ name: 'runcap_ledger_unavailable_total', help: 'Calls refused with 503 ledger_unavailable.', registers }),
+    priceUnknown: new Counter({ name: 'runcap_price_unknown_total', help: 'Calls refused because the model has no price.', registers }),
+    streamsCut: new Counter({
+      name: 'runcap_streams_cut_total',
+      help: 'Streams that ended without provider usage and were committed from an estimate.',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

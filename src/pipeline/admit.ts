@@ -1,0 +1,128 @@
+// Decides whether a call may go upstream and on what terms (SPEC §5, §7): reserve the
+// worst case atomically; when that is blocked, try an auto-downgrade, then opt-in
+// budget clamping, else block with capability-valid alternatives.
+import type { TenantPolicy } from '../config/types.js';
+import type { Attribution, EnforcementMode, Reservation, ScopeSpec, ScopeView } from '../ledger/types.js';
+import { newReservationId } from '../ids.js';
+import { findAlternatives } from '../policy/alternatives.js';
+import { fitsAll, headroomMicros, tightestScope } from '../policy/fits.js';
+import { isModelAllowed } from '../policy/models.js';
+import type { ModelPrice } from '../pricing/types.js';
+import type { PipelineDeps } from './deps.js';
+import type { DecisionKind } from './decision.js';
+import { ledgerCall } from './ledger-call.js';
+import { clampToBudget, planFor, type CallPlan, type PlanContext } from './plan.js';
+
+export interface AdmitInput {
+  readonly tenant: TenantPolicy;
+  readonly decisionId: string;
+  readonly scopes: readonly ScopeSpec[];
+  readonly attribution: Attribution;
+  readonly idempotencyKey: string | null;
+  readonly planContext: PlanContext;
+  readonly requested: CallPlan;
+  readonly priceTableVersion: string;
+  readonly lookup: (model: string) => ModelPrice | null;
+}
+
+export type Admission =
+  | {
+      readonly kind: 'admitted';
+      readonly decision: Exclude<DecisionKind, 'block'>;
+      readonly mode: EnforcementMode;
+      readonly plan: CallPlan;
+      readonly reservation: Reservation;
+      readonly reused: boolean;
+      /** Every scope after the hold. */
+      readonly views: readonly ScopeView[];
+    }
+  | {
+      readonly kind: 'blocked';
+      readonly mode: EnforcementMode;
+      readonly blocking: ScopeView;
+      readonly views: readonly ScopeView[];
+      readonly alternatives: readonly CallPlan[];
+    };
+
+export async function admit(deps: PipelineDeps, input: AdmitInput): Promise<Admission> {
+  const first = await reserve(deps, input, input.requested);
+  if (first.kind === 'reserved') return admitted(first, input.requested, first.warnings.length > 0 ? 'advisory_warn' : 'allow', input);
+
+  const { tenant } = input;
+  const fits = (amount: number): boolean => fitsAll(first.scopes, input.scopes, amount);
+  const alternatives =
+    tenant.downgrade === 'off'
+      ? []
+      : findAlternatives({
+          requested: input.requested.price,
+          chains: tenant.downgradeChains,
+          lookup: input.lookup,
+          allowed: (model) => isModelAllowed(tenant, model),
+          needs: input.planContext.request.needs,
+          plan: (price) => planAlternative(input.planContext, price),
+          fits,
+        });
+
+  if (tenant.downgrade === 'auto') {
+    for (const plan of alternatives) {
+      const outcome = await reserve(deps, input, plan);
+      if (outcome.kind === 'reserved') return admitted(outcome, plan, 'downgrade', input);
+    }
+  }
+
+  if (tenant.budgetClamp) {
+    const headroom = headroomMicros(first.scopes, input.scopes);
+    const clamped = headroom === null ? null : clampToBudget(input.requested, headroom);
+    if (clamped) {
+      const outcome = await reserve(deps, input, clamped);
+      if (outcome.kind === 'reserved') return admitted(outcome, clamped, 'allow', input);
+    }
+  }
+
+  return { kind: 'blocked', mode: first.blocking.mode, blocking: first.blocking, views: first.scopes, alternatives };
+}
+
+/** An alternative's plan, or null when its context window cannot hold the input and cap. */
+function planAlternative(context: PlanContext, price: ModelPrice): CallPlan | null {
+  try {
+    const plan = planFor(context, price);
+    return plan.inputTokens + plan.maxOutputTokens <= price.contextWindow ? plan : null;
+  } catch {
+    return null;
+  }
+}
+
+function reserve(deps: PipelineDeps, input: AdmitInput, plan: CallPlan) {
+  return ledgerCall(deps, 'reserve', () =>
+    deps.store.ledger.reserve({
+      reservationId: newReservationId(),
+      decisionId: input.decisionId,
+      tenant: input.tenant.name,
+      scopes: input.scopes,
+      amountMicros: plan.amountMicros,
+      ttlMs: deps.config.reservationTtlMs,
+      idempotencyKey: input.idempotencyKey,
+      model: plan.price.model,
+      priceTableVersion: input.priceTableVersion,
+      attribution: input.attribution,
+    }),
+  );
+}
+
+function admitted(
+  outcome: { reservation: Reservation; scopes: readonly ScopeView[]; warnings: readonly ScopeView[]; reused: boolean },
+  plan: CallPlan,
+  decision: Exclude<DecisionKind, 'block'>,
+  input: AdmitInput,
+): Admission {
+  const deciding = outcome.warnings[0] ?? tightestScope(outcome.scopes);
+  return {
+    kind: 'admitted',
+    decision,
+    mode: deciding?.mode ?? input.tenant.run.mode,
+    plan,
+    reservation: outcome.reservation,
+    reused: outcome.reused,
+    views: outcome.scopes,
+  };
+}

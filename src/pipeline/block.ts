@@ -1,0 +1,56 @@
+// The refusal of a call that does not fit its budget (SPEC §6): a `<scope>_ceiling_reached`
+// problem with the `budget` member and capability-valid `alternatives`. Pure.
+import type { TenantPolicy } from '../config/types.js';
+import { RuncapError, type ErrorCode } from '../errors.js';
+import type { ScopeView } from '../ledger/types.js';
+import { formatUsd } from '../money/micros.js';
+import type { CallPlan } from './plan.js';
+
+const CODE_BY_SCOPE = {
+  run: 'run_ceiling_reached',
+  key: 'key_ceiling_reached',
+  user: 'user_ceiling_reached',
+  team: 'team_ceiling_reached',
+  feature: 'feature_ceiling_reached',
+} as const satisfies Record<ScopeView['type'], ErrorCode>;
+
+export interface BlockInput {
+  readonly tenant: TenantPolicy;
+  readonly blocking: ScopeView;
+  readonly plan: CallPlan;
+  readonly runId: string;
+  readonly priceTableVersion: string;
+  readonly alternatives: readonly Record<string, unknown>[];
+}
+
+export function blockError(input: BlockInput): RuncapError {
+  const { blocking, plan } = input;
+  const remaining = blocking.availableMicros ?? 0;
+  const limit = blocking.limitMicros ?? 0;
+  const cheaper = input.alternatives.map((alt) => `${String(alt.model)} (up to $${String(alt.estimate_usd)})`);
+  const message =
+    blocking.mode === 'actuals_only'
+      ? `The ${blocking.type} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
+      : `The ${blocking.type} budget is exhausted: this call could cost up to $${formatUsd(plan.amountMicros)} on ${plan.price.model}, ` +
+        `but only $${formatUsd(Math.max(0, remaining))} of $${formatUsd(limit)} remains.` +
+        (cheaper.length > 0 ? ` Cheaper models that fit: ${cheaper.join(', ')}.` : '');
+  return new RuncapError(CODE_BY_SCOPE[blocking.type], message, {
+    status: input.tenant.blockStatus,
+    members: {
+      budget: {
+        scope: blocking.type,
+        scope_id: blocking.id,
+        run_id: input.runId,
+        limit_usd: formatUsd(limit),
+        committed_usd: formatUsd(blocking.committedMicros),
+        reserved_usd: formatUsd(blocking.reservedMicros),
+        remaining_usd: formatUsd(remaining),
+        estimate_usd: formatUsd(plan.amountMicros),
+        effective_max_output_tokens: plan.maxOutputTokens,
+        client_requested_max_output_tokens: plan.clientRequestedMaxOutputTokens,
+        price_table_version: input.priceTableVersion,
+      },
+      alternatives: input.alternatives,
+    },
+  });
+}

@@ -1,0 +1,24 @@
+// What the pipeline needs from the outside world, handed in by main.ts (or a test).
+import type { Logger } from 'pino';
+import type { Config } from '../config/types.js';
+import type { Store } from '../ledger/records.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { PriceCatalog } from '../pricing/load.js';
+import type { Tokenizer } from '../estimate/types.js';
+import type { UpstreamClient } from '../proxy/upstream.js';
+import type { TaskTracker } from './tasks.js';
+import type { ResponseChains } from './chains.js';
+
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly catalog: PriceCatalog;
+  readonly tokenizer: Tokenizer;
+  readonly upstream: UpstreamClient;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Background settlements, awaited at shutdown. */
+  readonly tasks: TaskTracker;
+  readonly chains: ResponseChains;
+  readonly clock: () => number;
+}

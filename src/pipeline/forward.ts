@@ -1,0 +1,141 @@
+// Sends an admitted call upstream and returns the client's Response: provider bytes
+// unchanged (a stream relayed as it arrives), X-Budget-* headers added, and exactly
+// one settlement on every path (success, upstream error, cut stream, client abort).
+import type { UpstreamConfig } from '../config/types.js';
+import { RuncapError } from '../errors.js';
+import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import { relayStream, type StreamEnd } from '../proxy/relay.js';
+import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
+import type { PipelineDeps } from './deps.js';
+import type { SettleOutcome } from './settle.js';
+
+export interface ForwardInput {
+  readonly adapter: EndpointAdapter;
+  readonly request: ParsedRequest;
+  /** The client's body bytes, forwarded as they are when nothing changes. */
+  readonly rawBody: Uint8Array;
+  /** The body to send instead, when the model or cap changed or usage is injected. */
+  readonly preparedBody: Record<string, unknown> | null;
+  readonly clientHeaders: Headers;
+  readonly providerKey: string | null;
+  readonly upstream: UpstreamConfig;
+  readonly budgetHeaders: Record<string, string>;
+  readonly clientSignal: AbortSignal;
+  /** The hold to extend while a stream flows; null when there is none (fail open). */
+  readonly reservationId: string | null;
+  readonly settle: (outcome: SettleOutcome) => Promise<void>;
+}
+
+export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<Response> {
+  const endpoint = input.adapter.name;
+  const abort = new AbortController();
+  const onClientAbort = (): void => abort.abort(input.clientSignal.reason);
+  if (input.clientSignal.aborted) onClientAbort();
+  else input.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+
+  const startedNs = process.hrtime.bigint();
+  const elapsed = (): number => Number(process.hrtime.bigint() - startedNs) / 1e9;
+  let response;
+  try {
+    response = await deps.upstream.send({
+      url: input.upstream.baseUrl + input.adapter.path,
+      method: 'POST',
+      headers: { ...upstreamHeaders(input.clientHeaders, input.providerKey), 'content-type': 'application/json' },
+      body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
+      signal: abort.signal,
+      headersTimeoutMs: input.upstream.headersTimeoutMs,
+      bodyTimeoutMs: input.upstream.bodyTimeoutMs,
+    });
+  } catch (error) {
+    input.clientSignal.removeEventListener('abort', onClientAbort);
+    await input.settle(sendFailureOutcome(error, abort.signal.aborted));
+    deps.metrics.upstreamSeconds.observe({ endpoint, status: 'error' }, elapsed());
+    throw new RuncapError('upstream_unavailable', `The upstream provider could not be reached: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
+  }
+  const status = String(response.statusCode);
+  deps.metrics.upstreamTtfbSeconds.observe({ endpoint, status }, elapsed());
+  const headers = clientHeaders(response.headers);
+  for (const [name, value] of Object.entries(input.budgetHeaders)) headers.set(name, value);
+  const finish = (): void => {
+    input.clientSignal.removeEventListener('abort', onClientAbort);
+    deps.metrics.upstreamSeconds.observe({ endpoint, status }, elapsed());
+  };
+
+  const isStream = input.request.stream && String(response.headers['content-type'] ?? '').includes('text/event-stream');
+  if (response.statusCode >= 200 && response.statusCode < 300 && isStream) {
+    let lastExtendMs = deps.clock();
+    const extendEveryMs = Math.max(1_000, Math.floor(deps.config.reservationTtlMs / 4));
+    const meter = input.adapter.meterStream(input.request);
+    const body = relayStream({
+      body: response.body,
+      meter,
+      abortUpstream: () => abort.abort(),
+      onChunk: () => {
+        const reservationId = input.reservationId;
+        if (reservationId === null) return;
+        const nowMs = deps.clock();
+        if (nowMs - lastExtendMs < extendEveryMs) return;
+        lastExtendMs = nowMs;
+        deps.tasks.track(deps.store.ledger.extend(reservationId, deps.config.reservationTtlMs));
+      },
+      onEnd: async (end: StreamEnd) => {
+        finish();
+        await input.settle(streamOutcome(end, meter.result()));
+        if (end.kind !== 'complete') deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });
+      },
+    });
+    return new Response(body, { status: response.statusCode, headers });
+  }
+
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await response.body.arrayBuffer());
+  } catch (error) {
+    finish();
+    // The provider answered but the body was lost (client abort or cut): charge the hold.
+    await input.settle({ kind: 'full_hold', reason: abort.signal.aborted ? 'client_abort' : 'upstream_body_lost' });
+    throw new RuncapError('upstream_unavailable', `The upstream response was cut: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
+  }
+  finish();
+  if (response.statusCode >= 400) {
+    await input.settle({ kind: 'release', reason: `upstream_status_${response.statusCode}` });
+  } else {
+    await input.settle(jsonOutcome(input.adapter, bytes));
+  }
+  return new Response(bytes, { status: response.statusCode, headers });
+}
+
+/**
+ * No response arrived. A refused or reset connection never reached the model: release.
+ * A header timeout or a client abort may have been billed by the provider anyway, and
+ * nothing tells how much: charge the full hold (flagged estimated).
+ */
+function sendFailureOutcome(error: unknown, clientAborted: boolean): SettleOutcome {
+  if (clientAborted) return { kind: 'full_hold', reason: 'client_abort_before_response' };
+  const code = (error as { code?: unknown }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { kind: 'full_hold', reason: 'upstream_headers_timeout' };
+  return { kind: 'release', reason: 'upstream_unreachable' };
+}
+
+function streamOutcome(end: StreamEnd, result: ReturnType<ReturnType<EndpointAdapter['meterStream']>['result']>): SettleOutcome {
+  if (result.usage) return { kind: 'usage', usage: result.usage, responseId: result.responseId };
+  return { kind: 'estimated', outputText: result.outputText, reason: end.kind === 'complete' ? 'stream_without_usage' : end.kind };
+}
+
+function jsonOutcome(adapter: EndpointAdapter, bytes: Buffer): SettleOutcome {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return { kind: 'full_hold', reason: 'unparseable_response' };
+  }
+  const usage = adapter.usageFromJson(json);
+  if (!usage) return { kind: 'full_hold', reason: 'response_without_usage' };
+  return { kind: 'usage', usage, responseId: adapter.responseIdFromJson?.(json) ?? null };
+}
+
+export function upstreamOf(deps: PipelineDeps, name: string): UpstreamConfig {
+  const upstream = deps.config.upstreams.get(name);
+  if (!upstream) throw new Error(`no upstream named "${name}"`);
+  return upstream;
+}

@@ -1,0 +1,199 @@
+// THE pipeline (SPEC §1): authenticate -> parse -> price -> estimate -> resolve run ->
+// decide + atomic reserve -> forward -> reconcile -> respond. The only module that
+// orders these steps; everything it calls is a pure function or a narrow interface.
+import type { TenantPolicy } from '../config/types.js';
+import { RuncapError, invalidRequest } from '../errors.js';
+import { authenticate } from '../http/auth.js';
+import { H } from '../http/headers.js';
+import { newDecisionId } from '../ids.js';
+import { formatUsd } from '../money/micros.js';
+import { tightestScope } from '../policy/fits.js';
+import { isModelAllowed } from '../policy/models.js';
+import { buildScopes } from '../policy/scopes.js';
+import { lookupModel } from '../pricing/lookup.js';
+import type { ModelPrice, PriceTable } from '../pricing/types.js';
+import type { Principal } from '../principal.js';
+import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import { admit, type Admission } from './admit.js';
+import { blockError } from './block.js';
+import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
+import type { PipelineDeps } from './deps.js';
+import { failOpenOrClosed } from './fail-open.js';
+import { forward, upstreamOf } from './forward.js';
+import { ledgerCall, LedgerDown } from './ledger-call.js';
+import { planFor, type CallPlan, type PlanContext } from './plan.js';
+import { decisionRecord, renderAlternative, type RecordInput } from './record.js';
+import { resolveRun } from './runs.js';
+import { createSettler } from './settle.js';
+
+export interface ProxyCall {
+  readonly adapter: EndpointAdapter;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+/** What is known about a call so far; refusals and the outage path render from it. */
+export interface CallContext {
+  readonly call: ProxyCall;
+  readonly principal: Principal;
+  readonly tenant: TenantPolicy;
+  readonly table: PriceTable;
+  request?: ParsedRequest;
+  plan?: CallPlan;
+  runId?: string;
+}
+
+export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Response> {
+  const startedNs = process.hrtime.bigint();
+  const principal = authenticate(deps.config, call.headers.get(H.authorization));
+  const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
+  const table = (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ?? deps.catalog.latest;
+  const context: CallContext = { call, principal, tenant, table };
+  try {
+    const request = (context.request = call.adapter.parse(parseJson(call.body)));
+    const lookup = (model: string): ModelPrice | null => {
+      const found = lookupModel(table, model, tenant.priceOverrides);
+      return found.found ? found.price : null;
+    };
+    const price = requirePrice(deps, context, lookup);
+    const chain = request.previousResponseId ? (deps.chains.lookup(tenant.name, request.previousResponseId) ?? 'unknown') : null;
+    const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
+    const requested = (context.plan = planFor(planContext, price));
+
+    const tags = attributionTags(call.headers, tenant, principal);
+    const run = await resolveRun(
+      { open: (r) => ledgerCall(deps, 'open_run', () => deps.store.runs.open(r)) },
+      tenant,
+      principal,
+      { runId: call.headers.get(H.runId), budgetUsd: call.headers.get(H.runBudget) },
+    );
+    context.runId = run.runId;
+    const scopes = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: principal.keyId, teamId: principal.teamId, ...tags });
+    const idempotencyKey = call.headers.get(H.idempotencyKey);
+    const decisionId = newDecisionId();
+    const admission = await admit(deps, {
+      tenant,
+      decisionId,
+      scopes,
+      attribution: { runId: run.runId, keyId: principal.keyId, teamId: principal.teamId, ...tags, endpoint: call.adapter.name },
+      idempotencyKey: idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null,
+      planContext,
+      requested,
+      priceTableVersion: table.version,
+      lookup,
+    });
+    const record = { id: decisionId, principal, runId: run.runId, ...tags, endpoint: call.adapter.name, requestedModel: request.model, requested, priceTableVersion: table.version };
+    if (admission.kind === 'blocked') throw refuse(deps, context, admission, record);
+    return await dispatch(deps, context, admission, record, startedNs);
+  } catch (error) {
+    if (error instanceof LedgerDown) return failOpenOrClosed(deps, context, error);
+    if (error instanceof RuncapError && !error.extra.headers) throw error.withHeaders(budgetHeaders(refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId: context.runId ?? null })));
+    throw error;
+  }
+}
+
+type RecordBase = Omit<RecordInput, 'nowMs' | 'decision' | 'mode' | 'code' | 'blocking' | 'selected' | 'reservationId' | 'views' | 'alternatives' | 'failOpen'>;
+
+/** A budget block: records the decision and returns the 402 problem to throw. */
+function refuse(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'blocked' }>, record: RecordBase): RuncapError {
+  const { tenant, table } = context;
+  const runId = record.runId;
+  const error = blockError({ tenant, blocking: admission.blocking, plan: record.requested, runId, priceTableVersion: table.version, alternatives: admission.alternatives.map(renderAlternative) });
+  const state: DecisionState = {
+    id: record.id, kind: 'block', mode: admission.mode, reservationId: null, blockingScope: admission.blocking,
+    remainingMicros: admission.blocking.availableMicros, requestedModel: record.requestedModel, selectedModel: null,
+    outputClamped: false, priceTableVersion: table.version, runId, failOpen: false,
+  };
+  storeDecision(deps, context, record, {
+    decision: 'block', mode: admission.mode, code: error.code, blocking: admission.blocking, selected: null,
+    reservationId: null, views: admission.views, alternatives: admission.alternatives,
+  });
+  deps.metrics.decisions.inc({ decision: 'block', mode: admission.mode, blocking_scope: admission.blocking.type, endpoint: record.endpoint });
+  deps.logger.info({ decision_id: record.id, decision: 'block', code: error.code, mode: admission.mode, run_id: runId, model: record.requestedModel, estimate_usd: formatUsd(record.requested.amountMicros) }, 'budget decision');
+  return error.withHeaders(budgetHeaders(state));
+}
+
+/** An admitted call: record it, mark the hold forwarded, and send it upstream. */
+async function dispatch(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'admitted' }>, record: RecordBase, startedNs: bigint): Promise<Response> {
+  const { call, principal, table } = context;
+  const request = context.request as ParsedRequest;
+  const { plan, reservation } = admission;
+  if (admission.reused && reservation.state !== 'reserved') {
+    throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
+  }
+  const tightest = tightestScope(admission.views);
+  const state: DecisionState = {
+    id: record.id, kind: admission.decision, mode: admission.mode, reservationId: reservation.id, blockingScope: tightest,
+    remainingMicros: tightest?.availableMicros ?? null, requestedModel: request.model, selectedModel: plan.price.model,
+    outputClamped: plan.outputClamped, priceTableVersion: table.version, runId: record.runId, failOpen: false,
+  };
+  storeDecision(deps, context, record, {
+    decision: admission.decision, mode: admission.mode, code: null, blocking: tightest, selected: plan,
+    reservationId: reservation.id, views: admission.views, alternatives: [],
+  });
+  deps.metrics.decisions.inc({ decision: admission.decision, mode: admission.mode, blocking_scope: tightest?.type ?? 'none', endpoint: call.adapter.name });
+  deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
+  deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
+
+  const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
+  try {
+    await ledgerCall(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
+  } catch (error) {
+    await settle({ kind: 'release', reason: 'not_forwarded' });
+    throw error;
+  }
+  const changes = {
+    ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
+    ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
+  };
+  deps.metrics.overheadSeconds.observe({ endpoint: call.adapter.name }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+  return forward(deps, {
+    adapter: call.adapter, request, rawBody: call.body, preparedBody: call.adapter.prepareUpstream(request, changes),
+    clientHeaders: call.headers, providerKey: principal.providerKey, upstream: upstreamOf(deps, principal.upstream),
+    budgetHeaders: budgetHeaders(state), clientSignal: call.signal, reservationId: reservation.id, settle,
+  });
+}
+
+function storeDecision(deps: PipelineDeps, context: CallContext, record: RecordBase, outcome: Omit<RecordInput, keyof RecordBase | 'nowMs' | 'failOpen'>): void {
+  const nowMs = deps.clock();
+  const body = decisionRecord({ ...record, ...outcome, nowMs, failOpen: false });
+  deps.tasks.track(deps.store.decisions.put({ id: record.id, tenant: context.tenant.name, keyId: context.principal.keyId, createdAtMs: nowMs, record: body }));
+}
+
+function requirePrice(deps: PipelineDeps, context: CallContext, lookup: (model: string) => ModelPrice | null): ModelPrice {
+  const model = (context.request as ParsedRequest).model;
+  if (!isModelAllowed(context.tenant, model)) {
+    throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
+  }
+  const price = lookup(model);
+  if (price) return price;
+  deps.metrics.priceUnknown.inc();
+  throw new RuncapError(
+    'price_unknown',
+    `runcap has no price for model "${model}" in price table ${context.table.version}, so it cannot bound the cost; add it to the price table or a tenant price override.`,
+    { param: 'model' },
+  );
+}
+
+function attributionTags(headers: Headers, tenant: TenantPolicy, principal: Principal): { feature: string | null; userId: string | null } {
+  const feature = headerTag(headers, H.feature);
+  const userId = (tenant.allowUserHeader ? headerTag(headers, H.user) : null) ?? principal.userId;
+  return { feature, userId };
+}
+
+function headerTag(headers: Headers, name: string): string | null {
+  const value = headers.get(name);
+  if (value === null || value === '') return null;
+  if (value.length > 128) throw invalidRequest(`${name} must be at most 128 characters.`, name);
+  return value;
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (error) {
+    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}

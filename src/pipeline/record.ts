@@ -1,0 +1,88 @@
+// Builds the stored decision record (SPEC §5) of a call: inputs, outcome, blocking
+// scope; the settlement later patches in the actual cost. Pure.
+import type { ScopeView } from '../ledger/types.js';
+import { formatUsd } from '../money/micros.js';
+import type { ModelPrice } from '../pricing/types.js';
+import type { Principal } from '../principal.js';
+import { renderScope, type DecisionKind } from './decision.js';
+import type { CallPlan } from './plan.js';
+
+export interface RecordInput {
+  readonly id: string;
+  readonly nowMs: number;
+  readonly principal: Principal;
+  readonly runId: string;
+  readonly feature: string | null;
+  readonly userId: string | null;
+  readonly endpoint: string;
+  readonly decision: DecisionKind;
+  readonly mode: string;
+  readonly code: string | null;
+  readonly blocking: ScopeView | null;
+  readonly requestedModel: string;
+  readonly requested: CallPlan;
+  readonly selected: CallPlan | null;
+  readonly priceTableVersion: string;
+  readonly reservationId: string | null;
+  readonly views: readonly ScopeView[];
+  readonly alternatives: readonly CallPlan[];
+  readonly failOpen: boolean;
+}
+
+export function decisionRecord(input: RecordInput): Record<string, unknown> {
+  const plan = input.selected ?? input.requested;
+  return {
+    id: input.id,
+    created_at: new Date(input.nowMs).toISOString(),
+    tenant: input.principal.tenant,
+    key_id: input.principal.keyId,
+    run_id: input.runId,
+    user_id: input.userId,
+    team_id: input.principal.teamId,
+    feature: input.feature,
+    endpoint: input.endpoint,
+    decision: input.decision,
+    mode: input.mode,
+    code: input.code,
+    fail_open: input.failOpen,
+    blocking_scope: input.blocking ? renderScope(input.blocking) : null,
+    requested_model: input.requestedModel,
+    selected_model: input.selected ? input.selected.price.model : null,
+    price_table_version: input.priceTableVersion,
+    input_tokens: plan.inputTokens,
+    chain_input_tokens: plan.chainTokens,
+    client_requested_max_output_tokens: plan.clientRequestedMaxOutputTokens,
+    effective_max_output_tokens: plan.maxOutputTokens,
+    policy_max_output_tokens: plan.policyMaxOutputTokens,
+    output_clamped: plan.outputClamped,
+    output_multiplier: plan.outputMultiplier,
+    estimate_usd: formatUsd(plan.amountMicros),
+    requested_estimate_usd: formatUsd(input.requested.amountMicros),
+    reservation_id: input.reservationId,
+    scopes: input.views.map(renderScope),
+    alternatives: input.alternatives.map(renderAlternative),
+    state: input.decision === 'block' ? 'refused' : 'pending',
+    actual_usd: null,
+    usage_source: null,
+    overrun_usd: null,
+    usage: null,
+    settled_at: null,
+  };
+}
+
+/** One entry of `alternatives[]` (SPEC §7). Only models that fit are listed. */
+export function renderAlternative(plan: CallPlan): Record<string, unknown> {
+  return {
+    model: plan.price.model,
+    estimate_usd: formatUsd(plan.amountMicros),
+    fits_budget: true,
+    capabilities: capabilities(plan.price),
+    context_window_tokens: plan.price.contextWindow,
+    max_output_tokens: plan.price.maxOutputTokens,
+    effective_max_output_tokens: plan.maxOutputTokens,
+  };
+}
+
+function capabilities(price: ModelPrice): Record<string, boolean> {
+  return { tools: price.capabilities.tools, json_schema: price.capabilities.jsonSchema, vision: price.capabilities.vision };
+}

@@ -1,0 +1,113 @@
+// Settles one forwarded call exactly once (SPEC §3.3, §11): commit the provider's
+// usage, or an estimate of a cut stream (never below the input cost), or the full hold
+// when the result is unknown, or release on an upstream error. Never throws: a failed
+// settlement leaves the hold to expire, and the sweeper charges it.
+import { countOutputTokens } from '../estimate/output-text.js';
+import type { UsageSource } from '../ledger/types.js';
+import { formatUsd, type Micros } from '../money/micros.js';
+import { costMicros } from '../pricing/cost.js';
+import type { Usage } from '../pricing/types.js';
+import type { PipelineDeps } from './deps.js';
+import { ledgerCall } from './ledger-call.js';
+import type { CallPlan } from './plan.js';
+
+export type SettleOutcome =
+  | { readonly kind: 'usage'; readonly usage: Usage; readonly responseId?: string | null }
+  | { readonly kind: 'estimated'; readonly outputText: string; readonly reason: string }
+  | { readonly kind: 'full_hold'; readonly reason: string }
+  | { readonly kind: 'release'; readonly reason: string };
+
+export interface SettleTarget {
+  readonly reservationId: string;
+  readonly decisionId: string;
+  readonly tenant: string;
+  readonly endpoint: string;
+  readonly plan: CallPlan;
+  /** The amount actually held (a reused reservation's, which may differ from the plan's). */
+  readonly holdMicros: Micros;
+}
+
+export function createSettler(deps: PipelineDeps, target: SettleTarget): (outcome: SettleOutcome) => Promise<void> {
+  let settled = false;
+  deps.metrics.liveReservations.inc();
+  return async (outcome) => {
+    if (settled) return;
+    settled = true;
+    deps.metrics.liveReservations.dec();
+    try {
+      await settle(deps, target, outcome);
+    } catch (error) {
+      deps.logger.error(
+        { decision_id: target.decisionId, reservation_id: target.reservationId, outcome: outcome.kind, err: error },
+        'settlement failed; the hold stays until it expires and is charged by the sweeper',
+      );
+    }
+  };
+}
+
+async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleOutcome): Promise<void> {
+  const { ledger, decisions } = deps.store;
+  if (outcome.kind === 'release') {
+    const result = await ledgerCall(deps, 'release', () => ledger.release(target.reservationId));
+    if (result.changed) deps.metrics.releasedUsd.inc(target.holdMicros / 1e6);
+    await decisions.patch(target.decisionId, { state: 'released', actual_usd: '0.00', release_reason: outcome.reason, settled_at: now(deps) });
+    return;
+  }
+
+  const { actualMicros, source, usage } = actualCost(deps, target, outcome);
+  const tokens = usage
+    ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedInputTokens: usage.cachedInputTokens, reasoningTokens: usage.reasoningTokens }
+    : null;
+  const result = await ledgerCall(deps, 'commit', () => ledger.commit(target.reservationId, { actualMicros, usageSource: source, tokens }));
+  const overrunMicros = result.reservation.overrunMicros;
+  if (result.changed) {
+    deps.metrics.committedUsd.inc({ usage_source: source }, actualMicros / 1e6);
+    if (overrunMicros > 0) {
+      deps.metrics.overruns.inc();
+      deps.metrics.overrunUsd.inc(overrunMicros / 1e6);
+      deps.logger.warn({ decision_id: target.decisionId, overrun_usd: formatUsd(overrunMicros) }, 'commit exceeded its hold (overrun recorded in full)');
+    }
+    if (actualMicros > 0) deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
+  }
+  if (outcome.kind === 'usage' && outcome.responseId) {
+    deps.chains.remember(target.tenant, outcome.responseId, { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 });
+  }
+  await decisions.patch(target.decisionId, {
+    state: 'settled',
+    actual_usd: formatUsd(actualMicros),
+    usage_source: source,
+    overrun_usd: formatUsd(overrunMicros),
+    usage: usage ? renderUsage(usage) : null,
+    ...(outcome.kind === 'usage' ? {} : { estimate_reason: outcome.reason }),
+    settled_at: now(deps),
+  });
+}
+
+function actualCost(deps: PipelineDeps, target: SettleTarget, outcome: Exclude<SettleOutcome, { kind: 'release' }>): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
+  const { price, inputTokens } = target.plan;
+  switch (outcome.kind) {
+    case 'usage':
+      return { actualMicros: costMicros(price, outcome.usage), source: 'provider', usage: outcome.usage };
+    case 'estimated': {
+      const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer);
+      const usage: Usage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, reasoningTokens: 0 };
+      return { actualMicros: costMicros(price, usage), source: 'estimated', usage };
+    }
+    case 'full_hold':
+      return { actualMicros: target.holdMicros, source: 'estimated', usage: null };
+  }
+}
+
+function renderUsage(usage: Usage): Record<string, number> {
+  return {
+    input_tokens: usage.inputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    cache_write_tokens: usage.cacheWriteTokens,
+    output_tokens: usage.outputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+  };
+}
+
+function now(deps: PipelineDeps): string {
+  return new Date(deps.clock()).toISOString();
+}

@@ -1,0 +1,64 @@
+// The background sweeper: expires holds past their TTL (SPEC §3.3; the ledger makes
+// each expiry happen exactly once across instances) and prunes decision records past
+// the retention window. One pass at a time; stop() waits for the current one.
+import { formatUsd } from '../money/micros.js';
+import type { PipelineDeps } from './deps.js';
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface Sweeper {
+  /** Runs one pass now (also what the timer calls). */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean } = {}): Sweeper {
+  let current: Promise<void> | null = null;
+  let lastPruneMs = 0;
+
+  async function pass(): Promise<void> {
+    const expired = await deps.store.ledger.expireDue(deps.clock());
+    for (const { reservation, charged } of expired) {
+      deps.metrics.expiredHolds.inc({ charged: String(charged) });
+      if (charged) deps.metrics.expiredUsd.inc(reservation.amountMicros / 1e6);
+      else deps.metrics.releasedUsd.inc(reservation.amountMicros / 1e6);
+      deps.logger.warn(
+        { decision_id: reservation.decisionId, reservation_id: reservation.id, charged, amount_usd: formatUsd(reservation.amountMicros) },
+        charged ? 'hold expired without a result: charged in full' : 'hold expired before it was forwarded: released',
+      );
+      await deps.store.decisions.patch(reservation.decisionId, {
+        state: 'expired',
+        actual_usd: formatUsd(charged ? reservation.amountMicros : 0),
+        usage_source: charged ? 'expired' : null,
+        settled_at: new Date(deps.clock()).toISOString(),
+      });
+    }
+    const nowMs = deps.clock();
+    if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {
+      lastPruneMs = nowMs;
+      const pruned = await deps.store.decisions.prune(nowMs - deps.config.retentionDays * DAY_MS);
+      if (pruned > 0) deps.logger.info({ pruned }, 'pruned decision records past retention');
+    }
+  }
+
+  const sweep = (): Promise<void> => {
+    current ??= pass()
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'sweeper pass failed; will retry'))
+      .finally(() => {
+        current = null;
+      });
+    return current;
+  };
+
+  const timer = options.autoStart === false ? null : setInterval(() => void sweep(), deps.config.sweepIntervalMs);
+  timer?.unref();
+  if (options.autoStart !== false) void sweep();
+  return {
+    sweep,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await current;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Which scopes a call draws on (SPEC §3.2): the run, plus the key, user, team and
+// feature scopes the tenant configures. Pure.
+import type { TenantPolicy } from '../config/types.js';
+import type { ScopeSpec } from '../ledger/types.js';
+import type { Micros } from '../money/micros.js';
+
+export interface ScopeSubject {
+  readonly runId: string;
+  readonly runLimitMicros: Micros;
+  readonly keyId: string;
+  readonly userId: string | null;
+  readonly teamId: string | null;
+  readonly feature: string | null;
+}
+
+export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeSpec[] {
+  const margin = tenant.softGateMarginMicros;
+  const scopes: ScopeSpec[] = [
+    { type: 'run', id: subject.runId, window: 'none', limitMicros: subject.runLimitMicros, mode: tenant.run.mode, marginMicros: margin },
+  ];
+  const add = (type: 'key' | 'user' | 'team' | 'feature', id: string | null): void => {
+    if (id === null) return;
+    const limit = tenant.limits[type];
+    if (limit) scopes.push({ type, id, window: limit.window, limitMicros: limit.limitMicros, mode: limit.mode, marginMicros: margin });
+    else if (type === 'feature') scopes.push({ type, id, window: 'none', limitMicros: null, mode: 'advisory_estimate' });
+  };
+  add('key', subject.keyId);
+  add('user', subject.userId);
+  add('team', subject.teamId);
+  add('feature', subject.feature);
+  return scopes;
+}

@@ -1,0 +1,93 @@
+// Wires a Config into running parts: store, price catalog, tokenizer, upstream
+// client, metrics, logger, background sweeper; serves the app; drains on stop.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { createApp, type AppState } from './app.js';
+import type { Config } from './config/types.js';
+import { createTokenizer } from './estimate/tokenizer.js';
+import type { Store } from './ledger/records.js';
+import { openStore } from './ledger/open-store.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createResponseChains } from './pipeline/chains.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+import { startSweeper } from './pipeline/sweeper.js';
+import { createTaskTracker } from './pipeline/tasks.js';
+import { loadPriceCatalog } from './pricing/load.js';
+import { createUpstreamClient } from './proxy/upstream.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly deps: PipelineDeps;
+  /** Stop accepting, finish in-flight calls (up to the drain timeout), settle, close the ledger. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly store?: Store;
+  readonly clock?: () => number;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'runcap' } });
+  const catalog = loadPriceCatalog(config.pricesPath);
+  const store = options.store ?? (await openStore(config));
+  const metrics = options.metrics ?? createMetrics();
+  const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
+  const deps: PipelineDeps = {
+    config,
+    store,
+    catalog,
+    tokenizer: createTokenizer(),
+    upstream: createUpstreamClient(),
+    metrics,
+    logger,
+    tasks,
+    chains: createResponseChains(),
+    clock: options.clock ?? Date.now,
+  };
+  const state: AppState = { draining: false };
+  const app = createApp(deps, state);
+  const sweeper = startSweeper(deps);
+
+  const server = await listen(app.fetch, config.server.host, config.server.port);
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  logger.info({ url: `http://${host}:${port}`, ledger: store.ledger.backend, prices: catalog.latest.version }, 'runcap listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps,
+    stop: () =>
+      (stopping ??= (async () => {
+        state.draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const drained = await Promise.race([closed.then(() => true), delay(config.server.drainTimeoutMs).then(() => false)]);
+        if (!drained) {
+          logger.warn({ drain_timeout_ms: config.server.drainTimeoutMs }, 'drain timeout: closing remaining connections');
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }
+        await tasks.drain(config.server.drainTimeoutMs);
+        await sweeper.stop();
+        await deps.upstream.close();
+        await store.close();
+        logger.info('runcap stopped');
+      })()),
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType & { address(): AddressInfo | string | null }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server as ServerType & { address(): AddressInfo }));
+    server.once('error', reject);
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
