@@ -20,6 +20,12 @@ export interface ParsedRequest {
   readonly stream: boolean;
   /** max_completion_tokens / max_tokens / max_output_tokens as sent; null when absent. */
   readonly clientMaxOutputTokens: number | null;
+  /**
+   * The cap the provider itself applies when the client sends none (legacy completions: 16).
+   * When set and clientMaxOutputTokens is null, the policy layer uses it in place of the tenant
+   * default, so a missing cap neither over-reserves nor widens what the client gets.
+   */
+  readonly defaultMaxOutputTokens?: number;
   /** n / best_of: how many outputs the provider generates and bills. */
   readonly outputMultiplier: number;
   readonly needs: RequestNeeds;

@@ -1,0 +1,95 @@
+// Field validation shared by the endpoint adapters: each check throws invalidRequest naming
+// the offending field (OpenAI `param` style, e.g. "messages[2].role"). Validates only what
+// runcap needs to meter a call; everything else is left for the provider to judge.
+// As in the OpenAI API, an optional field sent as null counts as absent.
+import { invalidRequest } from '../../errors.js';
+
+export type Body = Readonly<Record<string, unknown>>;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function requireBody(body: unknown): Body {
+  if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.', null);
+  return body;
+}
+
+export function requireModel(body: Body): string {
+  const model = body['model'];
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw invalidRequest("'model' is required and must be a non-empty string.", 'model');
+  }
+  return model;
+}
+
+export function optionalBoolean(body: Body, field: string): boolean | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'boolean') throw invalidRequest(`'${field}' must be a boolean.`, field);
+  return value;
+}
+
+export function optionalString(body: Body, field: string): string | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw invalidRequest(`'${field}' must be a string.`, field);
+  return value;
+}
+
+/** An integer >= `min`, or null when absent. Rejects fractions, strings, NaN and unsafe integers. */
+export function optionalInteger(body: Body, field: string, min: number): number | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    const what = min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw invalidRequest(`'${field}' must be ${what}.`, field);
+  }
+  return value;
+}
+
+/** An array (possibly empty), or null when absent. */
+export function optionalArray(body: Body, field: string): readonly unknown[] | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) throw invalidRequest(`'${field}' must be an array.`, field);
+  return value;
+}
+
+export function optionalObject(body: Body, field: string): Body | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) throw invalidRequest(`'${field}' must be an object.`, field);
+  return value;
+}
+
+const isTokenId = (value: unknown): boolean => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/**
+ * A text-or-tokens input as the legacy completions `prompt` and embeddings `input` take it:
+ * a non-empty string, a non-empty array of strings, of token ids, or of non-empty token-id arrays.
+ */
+export function requireTextOrTokens(body: Body, field: string): void {
+  const value = body[field];
+  const fail = (): never => {
+    throw invalidRequest(
+      `'${field}' must be a non-empty string, an array of strings, an array of token ids, or an array of token-id arrays.`,
+      field,
+    );
+  };
+  if (typeof value === 'string') {
+    if (value === '') fail();
+    return;
+  }
+  if (!Array.isArray(value) || value.length === 0) return fail();
+  const first: unknown = value[0];
+  const each =
+    typeof first === 'string'
+      ? (item: unknown) => typeof item === 'string'
+      : typeof first === 'number'
+        ? isTokenId
+        : (item: unknown) => Array.isArray(item) && item.length > 0 && item.every(isTokenId);
+  value.forEach((item: unknown, index) => {
+    if (!each(item)) throw invalidRequest(`'${field}[${index}]' has the wrong type or is empty.`, `${field}[${index}]`);
+  });
+}

@@ -1,0 +1,115 @@
+// The chat completions adapter (POST /v1/chat/completions, OpenAI API reference "Create chat
+// completion"): validates what metering needs, rewrites model / output cap / stream usage,
+// reads usage. Knows nothing of budgets or the ledger.
+import type { EndpointAdapter, ParsedRequest, RequestNeeds } from '../adapter.js';
+import { invalidRequest } from '../../errors.js';
+import { countChatInputTokens } from '../../estimate/chat.js';
+import { usageFromChat } from '../usage.js';
+import {
+  type Body,
+  isRecord,
+  optionalArray,
+  optionalBoolean,
+  optionalInteger,
+  optionalObject,
+  requireBody,
+  requireModel,
+} from './body-fields.js';
+import { createChunkStreamMeter, pushText, type ChoiceTextReader } from './chunk-stream-meter.js';
+import { rewriteBody } from './upstream-body.js';
+
+/**
+ * Cap fields, preferred first. `max_tokens` is deprecated and o-series / gpt-5 models reject
+ * it, so a cap the client did not send goes into `max_completion_tokens`.
+ */
+const CAP_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
+
+function requireMessages(body: Body): readonly Record<string, unknown>[] {
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalidRequest("'messages' must be a non-empty array.", 'messages');
+  }
+  return messages.map((message: unknown, index) => {
+    if (!isRecord(message)) throw invalidRequest(`'messages[${index}]' must be an object.`, `messages[${index}]`);
+    if (typeof message['role'] !== 'string') {
+      throw invalidRequest(`'messages[${index}].role' must be a string.`, `messages[${index}].role`);
+    }
+    return message;
+  });
+}
+
+function hasImage(messages: readonly Record<string, unknown>[]): boolean {
+  return messages.some((message) => {
+    const content = message['content'];
+    return Array.isArray(content) && content.some((part: unknown) => isRecord(part) && part['type'] === 'image_url');
+  });
+}
+
+/**
+ * JSON mode (`json_object`) counts as a JSON-schema need too: the price table has one
+ * structured-output capability, and a model without it may reject `response_format` at all,
+ * so an auto-downgrade must not pick such a model for either mode.
+ */
+function wantsJson(body: Body): boolean {
+  const format = optionalObject(body, 'response_format');
+  return format !== null && (format['type'] === 'json_schema' || format['type'] === 'json_object');
+}
+
+function chatNeeds(body: Body, messages: readonly Record<string, unknown>[]): RequestNeeds {
+  const tools = optionalArray(body, 'tools') ?? [];
+  const functions = optionalArray(body, 'functions') ?? [];
+  return { tools: tools.length > 0 || functions.length > 0, jsonSchema: wantsJson(body), vision: hasImage(messages) };
+}
+
+export function parseChat(raw: unknown): ParsedRequest {
+  const body = requireBody(raw);
+  const model = requireModel(body);
+  const messages = requireMessages(body);
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  const maxCompletionTokens = optionalInteger(body, 'max_completion_tokens', 0);
+  const maxTokens = optionalInteger(body, 'max_tokens', 0);
+  const n = optionalInteger(body, 'n', 1) ?? 1;
+  const streamOptions = optionalObject(body, 'stream_options');
+  return {
+    endpoint: 'chat',
+    body,
+    model,
+    stream,
+    clientMaxOutputTokens: maxCompletionTokens ?? maxTokens,
+    outputMultiplier: n,
+    needs: chatNeeds(body, messages),
+    clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,
+    previousResponseId: null,
+    hasOutput: true,
+  };
+}
+
+/** Generated text of a chat chunk choice: content, refusal, reasoning, tool-call names and arguments. */
+export const readChatChoiceText: ChoiceTextReader = (choice, out) => {
+  const delta = choice['delta'];
+  if (!isRecord(delta)) return;
+  pushText(out, delta['content']);
+  pushText(out, delta['refusal']);
+  pushText(out, delta['reasoning_content']); // DeepSeek-style and several compatible servers
+  pushText(out, delta['reasoning']);
+  const calls = delta['tool_calls'];
+  const fns = Array.isArray(calls) ? calls.map((call: unknown) => (isRecord(call) ? call['function'] : null)) : [];
+  fns.push(delta['function_call']); // the deprecated single-function form
+  for (const fn of fns) {
+    if (!isRecord(fn)) continue;
+    pushText(out, fn['name']);
+    pushText(out, fn['arguments']);
+  }
+};
+
+export const chatAdapter: EndpointAdapter = {
+  name: 'chat',
+  path: '/chat/completions',
+  parse: parseChat,
+  countInputTokens: (request, price, tokenizer) => countChatInputTokens(request.body, price, tokenizer),
+  prepareUpstream: (request, changes) =>
+    rewriteBody(request, changes, { capFields: CAP_FIELDS, injectStreamUsage: true }),
+  usageFromJson: (body) => (isRecord(body) ? usageFromChat(body['usage']) : null),
+  meterStream: (request) =>
+    createChunkStreamMeter({ hideUsageChunk: !request.clientWantsStreamUsage, readChoiceText: readChatChoiceText }),
+};

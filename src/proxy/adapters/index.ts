@@ -1,0 +1,13 @@
+// The metered endpoints: path under /v1 -> adapter. A new endpoint is a new entry here,
+// never an `if (path === ...)` elsewhere; a /v1 path missing from this map is not metered.
+import type { EndpointAdapter } from '../adapter.js';
+import { chatAdapter } from './chat.js';
+import { completionsAdapter } from './completions.js';
+import { embeddingsAdapter } from './embeddings.js';
+import { responsesAdapter } from './responses.js';
+
+export const ADAPTERS: ReadonlyMap<string, EndpointAdapter> = new Map(
+  [chatAdapter, responsesAdapter, completionsAdapter, embeddingsAdapter].map((adapter) => [adapter.path, adapter]),
+);
+
+export { chatAdapter, completionsAdapter, embeddingsAdapter, responsesAdapter };

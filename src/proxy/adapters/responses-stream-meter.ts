@@ -1,0 +1,56 @@
+// Stream meter for the Responses API event stream (`event: <type>` + `data: <JSON with the
+// same "type">`, OpenAI API reference "Streaming events"). Forwards every event untouched and
+// never drops one. Reads usage from the terminal events response.completed / .incomplete /
+// .failed (their `response.usage`), the response id from response.created and the terminal
+// event, and generated text from the `*.delta` events for cut-stream estimates.
+import type { StreamMeter, StreamResult } from '../adapter.js';
+import type { Usage } from '../../pricing/types.js';
+import { createSseSplitter, type SseEvent } from '../sse.js';
+import { usageFromResponses } from '../usage.js';
+import { isRecord } from './body-fields.js';
+import { parseDataObject } from './chunk-stream-meter.js';
+import { joinBytes } from './meter-bytes.js';
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+const WITH_RESPONSE = new Set(['response.created', 'response.in_progress', 'response.queued', ...TERMINAL]);
+/** Deltas that carry encoded media rather than generated text. */
+const NOT_TEXT = new Set(['response.audio.delta']);
+
+export function createResponsesStreamMeter(): StreamMeter {
+  const splitter = createSseSplitter();
+  const text: string[] = [];
+  let usage: Usage | null = null;
+  let responseId: string | null = null;
+
+  function meter(event: SseEvent): void {
+    const data = parseDataObject(event.data);
+    if (data === null) return;
+    const type = typeof data['type'] === 'string' ? data['type'] : event.event;
+    if (type === null) return;
+    if (WITH_RESPONSE.has(type)) {
+      const response = data['response'];
+      if (!isRecord(response)) return;
+      if (typeof response['id'] === 'string' && response['id'] !== '') responseId = response['id'];
+      if (TERMINAL.has(type)) usage = usageFromResponses(response['usage']) ?? usage;
+      return;
+    }
+    // Output text, refusals, function-call / custom-tool arguments, code, reasoning text: every
+    // `response.<...>.delta` event with a string delta is text the model generated.
+    const delta = data['delta'];
+    if (type.endsWith('.delta') && !NOT_TEXT.has(type) && typeof delta === 'string' && delta !== '') {
+      text.push(delta);
+    }
+    // `error` ends the stream without usage: nothing to record.
+  }
+
+  const forward = (events: SseEvent[]): Uint8Array => {
+    for (const event of events) meter(event);
+    return joinBytes(events.map((event) => event.raw));
+  };
+
+  return {
+    push: (chunk) => forward(splitter.push(chunk)),
+    flush: () => forward(splitter.flush()),
+    result: (): StreamResult => ({ usage, outputText: text.join(''), responseId }),
+  };
+}

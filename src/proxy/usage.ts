@@ -1,0 +1,71 @@
+// OpenAI usage objects -> runcap Usage. Defensive: anything malformed yields null
+// ("no usage reported"), never NaN or a negative count; the caller then estimates.
+// Shapes: chat/completions and legacy completions `usage`, Responses API `response.usage`,
+// embeddings `usage` (OpenAI API reference, "The chat completion object" et al.).
+import type { Usage } from '../pricing/types.js';
+
+type Field = number | undefined;
+const INVALID = -1;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A token count: a non-negative safe integer. Missing/null -> undefined; anything else invalid -> INVALID. */
+function count(value: unknown): Field {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : INVALID;
+}
+
+/** An optional `*_details.<key>` count: absent or null details count as 0. */
+function detail(details: unknown, key: string): Field {
+  if (details === undefined || details === null) return 0;
+  if (!isRecord(details)) return INVALID;
+  return count(details[key]) ?? 0;
+}
+
+function build(input: Field, cached: Field, output: Field, reasoning: Field): Usage | null {
+  if (input === undefined || output === undefined) return null;
+  if (input === INVALID || output === INVALID || cached === INVALID || reasoning === INVALID) return null;
+  const cachedInputTokens = cached ?? 0;
+  const reasoningTokens = reasoning ?? 0;
+  // Cached tokens are part of the input and reasoning tokens part of the output (OpenAI
+  // semantics); a report that contradicts that cannot be priced, so it counts as no usage.
+  if (cachedInputTokens > input || reasoningTokens > output) return null;
+  return { inputTokens: input, cachedInputTokens, cacheWriteTokens: 0, outputTokens: output, reasoningTokens };
+}
+
+/**
+ * Chat completions and legacy completions: `{prompt_tokens, completion_tokens, total_tokens,
+ * prompt_tokens_details: {cached_tokens}, completion_tokens_details: {reasoning_tokens}}`.
+ */
+export function usageFromChat(usage: unknown): Usage | null {
+  if (!isRecord(usage)) return null;
+  return build(
+    count(usage['prompt_tokens']),
+    detail(usage['prompt_tokens_details'], 'cached_tokens'),
+    count(usage['completion_tokens']),
+    detail(usage['completion_tokens_details'], 'reasoning_tokens'),
+  );
+}
+
+/**
+ * Responses API: `{input_tokens, input_tokens_details: {cached_tokens}, output_tokens,
+ * output_tokens_details: {reasoning_tokens}, total_tokens}`.
+ */
+export function usageFromResponses(usage: unknown): Usage | null {
+  if (!isRecord(usage)) return null;
+  return build(
+    count(usage['input_tokens']),
+    detail(usage['input_tokens_details'], 'cached_tokens'),
+    count(usage['output_tokens']),
+    detail(usage['output_tokens_details'], 'reasoning_tokens'),
+  );
+}
+
+/** Embeddings: `{prompt_tokens, total_tokens}`; `total_tokens` stands in when `prompt_tokens` is missing. */
+export function usageFromEmbeddings(usage: unknown): Usage | null {
+  if (!isRecord(usage)) return null;
+  const prompt = count(usage['prompt_tokens']);
+  return build(prompt === undefined ? count(usage['total_tokens']) : prompt, 0, 0, 0);
+}
