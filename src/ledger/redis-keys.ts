@@ -1,0 +1,74 @@
+// Redis key layout of the ledger (docs/ledger-redis.md). Every key one reservation, run
+// or scope touches carries the hash tag {<tenant>} so scripts run unchanged on Redis
+// Cluster. Pure string building; no I/O, no script logic.
+
+/** The default prefix of every key runcap writes. */
+export const DEFAULT_KEY_PREFIX = 'runcap:';
+
+/**
+ * The tenant as it appears inside the hash tag: '%', '{' and '}' are percent-encoded
+ * (so the tag is exactly the tenant and never ends early) and the empty tenant becomes
+ * '%' (an empty tag `{}` would not be a hash tag at all). Injective.
+ */
+export function encodeTenant(tenant: string): string {
+  if (tenant.length === 0) return '%';
+  return tenant.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function assertKeyPrefix(prefix: string): void {
+  if (/[{}]/.test(prefix)) throw new Error(`keyPrefix must not contain '{' or '}' (it would change the hash tag): ${prefix}`);
+}
+
+/** Keys of one tenant: all in the slot of `{<tenant>}`. */
+export interface TenantKeys {
+  /** `<prefix>{<tenant>}:`: scripts build scope, reservation and idempotency keys from it. */
+  readonly base: string;
+  reservation(id: string): string;
+  idempotency(key: string): string;
+  /** Sorted set: live reservation ids by expiresAtMs (what the sweeper scans). */
+  readonly live: string;
+  /** Sorted set: charged reservation ids by settledAtMs (spend attribution). */
+  readonly settled: string;
+  run(runId: string): string;
+  /** Sorted set: runs of one key by active-until (lastActivity + idleTtl). */
+  activeRuns(keyId: string): string;
+  /** Sorted set: every run of the tenant by createdAtMs. */
+  readonly allRuns: string;
+  /** Sorted set: the runs of one key by createdAtMs. */
+  runsByKey(keyId: string): string;
+  /** Sorted set: decision ids by createdAtMs (what prune reads). */
+  readonly decisions: string;
+}
+
+export function tenantKeys(prefix: string, tenant: string): TenantKeys {
+  const base = `${prefix}{${encodeTenant(tenant)}}:`;
+  return {
+    base,
+    reservation: (id) => `${base}rsv:${id}`,
+    idempotency: (key) => `${base}idem:${key}`,
+    live: `${base}live`,
+    settled: `${base}settled`,
+    run: (runId) => `${base}run:${runId}`,
+    activeRuns: (keyId) => `${base}runs:active:${keyId}`,
+    allRuns: `${base}runs:all`,
+    runsByKey: (keyId) => `${base}runs:bykey:${keyId}`,
+    decisions: `${base}decisions`,
+  };
+}
+
+/** Keys outside any tenant's slot (each in its own slot). */
+export interface GlobalKeys {
+  /** Set of tenants that ever reserved or recorded a decision (the sweeper's work list). */
+  readonly tenants: string;
+  /** reservation id -> tenant, so id-only calls (commit, release, ...) find the tenant's slot. */
+  reservationTenant(id: string): string;
+  decision(id: string): string;
+}
+
+export function globalKeys(prefix: string): GlobalKeys {
+  return {
+    tenants: `${prefix}tenants`,
+    reservationTenant: (id) => `${prefix}rsvtenant:${id}`,
+    decision: (id) => `${prefix}dec:${id}`,
+  };
+}

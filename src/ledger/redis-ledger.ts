@@ -1,0 +1,241 @@
+// The Ledger on Redis (SPEC §3.4): each operation is one Lua script on the tenant's slot
+// (redis-lua-*.ts), so a reserve is atomic across all its scopes and every transition is
+// conditional on the stored state. Time comes from Redis TIME unless a test clock is set.
+// This file validates input, routes calls and shapes replies; the rules live in Lua and
+// scope-rules.ts. Knows nothing of HTTP.
+import { guardedRedis } from './redis-client.js';
+import { tenantKeys } from './redis-keys.js';
+import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation } from './redis-reply.js';
+import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './redis-scripts.js';
+import type { TenantIndex } from './redis-tenant-index.js';
+import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
+import type { ExpiredReservation, Ledger, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView, SettleResult } from './types.js';
+import { LedgerError } from './types.js';
+import { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
+
+export interface RedisLedgerOptions {
+  readonly client: RedisClient;
+  readonly prefix: string;
+  readonly index: TenantIndex;
+  /** Tests only: a fake "now" passed to every script instead of Redis TIME. */
+  readonly clockOverride: (() => number) | null;
+  /** A live reservation expires once expiresAt + skewToleranceMs <= now. */
+  readonly skewToleranceMs: number;
+  /** How long settled reservations (and their attribution) are kept. */
+  readonly retentionMs: number;
+  readonly close: () => Promise<void>;
+}
+
+const EXPIRE_BATCH = 256;
+const EXPIRE_CONCURRENCY = 8;
+/** The id -> tenant entry outlives its reservation hash by this much. */
+const INDEX_MARGIN_MS = 86_400_000;
+
+const nullable = (value: string | null): string => (value === null ? '-' : `+${value}`);
+
+function assertReserveRequest(request: ReserveRequest, nowMs: number): void {
+  for (const field of ['reservationId', 'decisionId', 'tenant', 'model', 'priceTableVersion'] as const) {
+    if (typeof request[field] !== 'string' || request[field].length === 0) {
+      throw new LedgerError('invalid_scope', `${field} must be a non-empty string`);
+    }
+  }
+  assertAmountMicros(request.amountMicros);
+  assertDurationMs(request.ttlMs);
+  assertScopeSpecs(request.scopes, nowMs);
+}
+
+/** Views from a script's {key, committed, reserved} rows, in spec order. */
+function viewsFrom(specs: readonly ScopeSpec[], rows: unknown, nowMs: number): ScopeView[] {
+  const list = asArray(rows, 'scope counters');
+  return specs.map((spec, index) => {
+    const row = asArray(list[index], 'scope row');
+    return scopeView(spec, asString(row[0], 'scope key'), nowMs, {
+      committedMicros: asInteger(row[1], 'committed'),
+      reservedMicros: asInteger(row[2], 'reserved'),
+    });
+  });
+}
+
+export function createRedisLedger(options: RedisLedgerOptions): Ledger {
+  const { client, prefix, index, clockOverride, skewToleranceMs, retentionMs } = options;
+  const nowArg = (): string => (clockOverride === null ? '' : String(Math.floor(clockOverride())));
+  const localNow = (): number => (clockOverride === null ? Date.now() : clockOverride());
+
+  const reserveArgs = (request: ReserveRequest): string[] => {
+    const { attribution } = request;
+    const args = [
+      tenantKeys(prefix, request.tenant).base,
+      nowArg(),
+      request.reservationId,
+      request.tenant,
+      request.decisionId,
+      String(request.amountMicros),
+      String(request.ttlMs),
+      request.idempotencyKey ?? '',
+      request.idempotencyKey == null ? '0' : '1',
+      request.model,
+      request.priceTableVersion,
+      nullable(attribution.runId),
+      attribution.keyId,
+      nullable(attribution.userId),
+      nullable(attribution.teamId),
+      nullable(attribution.feature),
+      attribution.endpoint,
+      String(retentionMs),
+      String(request.scopes.length),
+    ];
+    for (const spec of request.scopes) {
+      const limit = spec.limitMicros === null ? '-' : String(spec.limitMicros);
+      args.push(spec.type, spec.id, spec.window, limit, spec.mode, String(spec.marginMicros ?? 0));
+    }
+    return args;
+  };
+
+  const shapeReserve = (request: ReserveRequest, reply: readonly unknown[]): ReserveOutcome => {
+    const status = reply[0];
+    const nowMs = asInteger(reply[1], 'now');
+    const before = viewsFrom(request.scopes, reply[3], nowMs);
+    if (status === 'blocked') {
+      const { blocking } = evaluateReserve(request.scopes, before, request.amountMicros);
+      if (blocking === null) throw new Error('redis ledger: the reserve script blocked but no scope fails');
+      return { kind: 'blocked', blocking, scopes: before };
+    }
+    const reservation = toReservation(toFields(reply[2], 'reservation'));
+    if (status === 'reused') {
+      const { warnings } = evaluateReserve(request.scopes, before, reservation.amountMicros);
+      return { kind: 'reserved', reservation, scopes: before, warnings, reused: true };
+    }
+    const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, before, request.amountMicros);
+    if (blocking !== null) throw new Error(`redis ledger: the reserve script admitted a hold that ${blocking.key} blocks`);
+    const after = before.map((view, position) => (verdicts[position]?.holds === true ? withHold(view, request.amountMicros) : view));
+    return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
+  };
+
+  const reserve = async (request: ReserveRequest): Promise<ReserveOutcome> => {
+    assertReserveRequest(request, localNow());
+    const keys = tenantKeys(prefix, request.tenant);
+    const [claim] = await Promise.all([
+      index.claim(request.reservationId, request.tenant, request.ttlMs + retentionMs + INDEX_MARGIN_MS),
+      index.remember(request.tenant),
+    ]);
+    if (claim === 'other') {
+      throw new LedgerError('invalid_transition', `reservation id ${request.reservationId} is already used (by another tenant)`);
+    }
+    const idempotencyKey = keys.idempotency(request.idempotencyKey ?? '');
+    let outcome: ReserveOutcome;
+    try {
+      const reply = asArray(
+        await runScript(client, SCRIPTS.reserve, [keys.reservation(request.reservationId), keys.live, idempotencyKey], reserveArgs(request)),
+        'reserve reply',
+      );
+      throwIfScriptError(reply);
+      outcome = shapeReserve(request, reply);
+    } catch (error) {
+      if (claim === 'claimed' && error instanceof LedgerError) await index.forget(request.reservationId);
+      throw error;
+    }
+    const wroteId = outcome.kind === 'reserved' && outcome.reservation.id === request.reservationId;
+    if (claim === 'claimed' && !wroteId) await index.forget(request.reservationId);
+    return outcome;
+  };
+
+  /** Runs a transition script on the reservation's tenant slot. */
+  const transition = async (id: string, script: LedgerScript, extra: readonly string[]) => {
+    const tenant = await index.lookup(id);
+    if (tenant === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
+    const keys = tenantKeys(prefix, tenant);
+    const reply = asArray(
+      await runScript(client, script, [keys.reservation(id), keys.live, keys.settled], [keys.base, nowArg(), id, String(retentionMs), ...extra]),
+      `${script.name} reply`,
+    );
+    throwIfScriptError(reply);
+    const result: SettleResult = { changed: reply[0] === 'changed', reservation: toReservation(toFields(reply[2], 'reservation')) };
+    return { result, nowMs: asInteger(reply[1], 'now') };
+  };
+
+  /** After an expiry moved out, the id -> tenant entry must outlive the hold plus retention. */
+  const keepIndexed = async ({ result, nowMs }: { result: SettleResult; nowMs: number }): Promise<SettleResult> => {
+    if (result.changed) {
+      await index.keepFor(result.reservation.id, result.reservation.expiresAtMs - nowMs + retentionMs + INDEX_MARGIN_MS);
+    }
+    return result;
+  };
+
+  const expireTenant = async (tenant: string, explicitNow: string): Promise<ExpiredReservation[]> => {
+    const keys = tenantKeys(prefix, tenant);
+    const expired: ExpiredReservation[] = [];
+    for (;;) {
+      const args = [keys.base, explicitNow, String(skewToleranceMs), String(EXPIRE_BATCH), String(retentionMs)];
+      const reply = asArray(await runScript(client, SCRIPTS.expire, [keys.live, keys.settled], args), 'expire reply');
+      for (const entry of asArray(reply[2], 'expired list')) {
+        const [charged, fields] = asArray(entry, 'expired entry');
+        expired.push({ charged: charged === '1', reservation: toReservation(toFields(fields, 'reservation')) });
+      }
+      if (asInteger(reply[1], 'scanned') < EXPIRE_BATCH) return expired;
+    }
+  };
+
+  return {
+    backend: 'redis',
+    reserve: (request) => guardedRedis(() => reserve(request)),
+    markForwarded: (id, extendTtlMs) =>
+      guardedRedis(async () => {
+        if (extendTtlMs !== undefined) assertDurationMs(extendTtlMs, 'extendTtlMs');
+        return keepIndexed(await transition(id, SCRIPTS.forward, [extendTtlMs === undefined ? '' : String(extendTtlMs)]));
+      }),
+    extend: (id, ttlMs) =>
+      guardedRedis(async () => {
+        assertDurationMs(ttlMs);
+        return keepIndexed(await transition(id, SCRIPTS.extend, [String(ttlMs)]));
+      }),
+    commit: (id, request) =>
+      guardedRedis(async () => {
+        assertAmountMicros(request.actualMicros, 'actualMicros');
+        const tokens = request.tokens ?? null;
+        const tokenArgs =
+          tokens === null
+            ? ['0']
+            : ['1', ...[tokens.inputTokens, tokens.outputTokens, tokens.cachedInputTokens, tokens.reasoningTokens].map(String)];
+        return (await transition(id, SCRIPTS.commit, [String(request.actualMicros), request.usageSource, ...tokenArgs])).result;
+      }),
+    release: (id) => guardedRedis(async () => (await transition(id, SCRIPTS.release, [])).result),
+    expireDue: (nowMs) =>
+      guardedRedis(async () => {
+        const explicitNow = nowMs === undefined ? nowArg() : String(Math.floor(nowMs));
+        const tenants = [...(await index.tenants())];
+        const expired: ExpiredReservation[] = [];
+        const worker = async (): Promise<void> => {
+          for (let tenant = tenants.shift(); tenant !== undefined; tenant = tenants.shift()) {
+            expired.push(...(await expireTenant(tenant, explicitNow)));
+          }
+        };
+        await Promise.all(Array.from({ length: EXPIRE_CONCURRENCY }, worker));
+        return expired;
+      }),
+    getReservation: (id) =>
+      guardedRedis(async () => {
+        const tenant = await index.lookup(id);
+        if (tenant === null) return null;
+        const fields = toFields(await client.hgetall(tenantKeys(prefix, tenant).reservation(id)).then(flatten), 'reservation');
+        return fields.size === 0 ? null : toReservation(fields);
+      }),
+    view: (tenant, specs) =>
+      guardedRedis(async () => {
+        assertScopeSpecs(specs, localNow());
+        const keys = tenantKeys(prefix, tenant);
+        const args = [keys.base, nowArg(), String(specs.length), ...specs.flatMap((spec) => [spec.type, spec.id, spec.window])];
+        const reply = asArray(await runScript(client, SCRIPTS.view, [keys.live], args), 'view reply');
+        return viewsFrom(specs, reply[1], asInteger(reply[0], 'now'));
+      }),
+    ping: () =>
+      guardedRedis(async () => {
+        await client.ping();
+      }),
+    close: () => guardedRedis(options.close),
+  };
+}
+
+/** ioredis returns HGETALL as an object; the reply decoders take the flat list. */
+function flatten(record: Record<string, string>): string[] {
+  return Object.entries(record).flat();
+}

@@ -1,0 +1,142 @@
+// Lua of the atomic multi-scope reserve and the read-only scope view (SPEC §3.3, §5):
+// every enforceable scope fits or nothing is written. The per-mode rule mirrors
+// scope-rules.ts judgeScope; TypeScript re-derives views and the blocking scope from the
+// counters this returns. Source text only.
+
+/**
+ * KEYS: 1 reservation hash, 2 live set, 3 idempotency key (unused when ARGV[9] = '0').
+ * ARGV: 1 tenant key base, 2 now ('' = TIME), 3 id, 4 tenant, 5 decision id, 6 amount,
+ * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
+ * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
+ * feature nullable: '-' or '+<value>'), 18 retention ms,
+ * 19 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
+ * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
+ * hold} where
+ * status is reserved | reused | blocked; or {'error', code, message}.
+ */
+export const RESERVE_LUA = String.raw`
+local base = ARGV[1]
+local now = now_ms(ARGV[2])
+local id = ARGV[3]
+local amount = tonumber(ARGV[6])
+local ttl = tonumber(ARGV[7])
+local has_idem = ARGV[9] == '1'
+local retention = tonumber(ARGV[18])
+local n = tonumber(ARGV[19])
+
+local specs = {}
+for i = 1, n do
+  local o = 19 + (i - 1) * 6
+  local limit = ARGV[o + 4]
+  specs[i] = {
+    stype = ARGV[o + 1], id = ARGV[o + 2], window = ARGV[o + 3],
+    limit = (limit ~= '-') and tonumber(limit) or nil, limit_text = limit,
+    mode = ARGV[o + 5], margin = tonumber(ARGV[o + 6]),
+  }
+  specs[i].key = scope_key(specs[i].stype, specs[i].window, specs[i].id, now)
+  specs[i].skey = base .. 'scope:' .. specs[i].key
+end
+
+local function read_counters()
+  local out = {}
+  for i, s in ipairs(specs) do
+    local c = redis.call('HMGET', s.skey, 'committed', 'reserved')
+    s.committed = tonumber(c[1] or '0')
+    s.reserved = tonumber(c[2] or '0')
+    out[i] = { s.key, I(s.committed), I(s.reserved) }
+  end
+  return out
+end
+
+local function reused(rkey)
+  return { 'reused', I(now), redis.call('HGETALL', rkey), read_counters() }
+end
+
+local state = redis.call('HGET', KEYS[1], 'state')
+if state then
+  if LIVE[state] then return reused(KEYS[1]) end
+  return { 'error', 'invalid_transition', 'reservation id ' .. id .. ' is already used (' .. state .. ')' }
+end
+if has_idem then
+  local existing = redis.call('GET', KEYS[3])
+  if existing then
+    local ekey = base .. 'rsv:' .. existing
+    local estate = redis.call('HGET', ekey, 'state')
+    if estate and LIVE[estate] then return reused(ekey) end
+  end
+end
+
+-- scope-rules.ts judgeScope: holds, blocks.
+local function judge(s)
+  if s.limit == nil then return false, false end
+  local available = s.limit - s.committed - s.reserved
+  if s.mode == 'hard_gate' then return true, amount > available end
+  if s.mode == 'soft_gate' then return true, amount > available + s.margin end
+  if s.mode == 'actuals_only' then return false, s.committed >= s.limit end
+  return false, false
+end
+
+local counters = read_counters()
+local blocked = false
+for _, s in ipairs(specs) do
+  s.holds, s.blocks = judge(s)
+  if s.blocks then blocked = true end
+end
+if blocked then return { 'blocked', I(now), {}, counters } end
+
+local fields = {
+  'id', id, 'tenant', ARGV[4], 'decision_id', ARGV[5], 'amount', I(amount), 'state', 'reserved',
+  'model', ARGV[10], 'ptv', ARGV[11], 'key_id', ARGV[13], 'endpoint', ARGV[17],
+  'created', I(now), 'expires', I(now + ttl), 'overrun', '0', 'sc', I(n),
+}
+local optional = { { 'idem', has_idem and ('+' .. ARGV[8]) or '-' }, { 'run_id', ARGV[12] }, { 'user_id', ARGV[14] },
+  { 'team_id', ARGV[15] }, { 'feature', ARGV[16] } }
+for _, pair in ipairs(optional) do
+  local value = nul(pair[2])
+  if value ~= nil then
+    fields[#fields + 1] = pair[1]
+    fields[#fields + 1] = value
+  end
+end
+for i, s in ipairs(specs) do
+  local held = '0'
+  if s.holds then held = '1' end
+  for _, f in ipairs({ 'sk' .. i, s.key, 'st' .. i, s.stype, 'si' .. i, s.id, 'sh' .. i, held }) do
+    fields[#fields + 1] = f
+  end
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+
+for _, s in ipairs(specs) do
+  local start = window_start(s.window, now)
+  redis.call('HSETNX', s.skey, 'committed', '0')
+  redis.call('HSETNX', s.skey, 'reserved', '0')
+  redis.call('HSET', s.skey, 'type', s.stype, 'id', s.id, 'window', s.window, 'window_start', start and I(start) or '-',
+    'limit', s.limit_text, 'mode', s.mode, 'updated_at', I(now))
+  if s.holds then redis.call('HINCRBY', s.skey, 'reserved', I(amount)) end
+  local finish = window_end(s.window, now)
+  if finish then redis.call('PEXPIRE', s.skey, I(finish - now + retention)) end
+end
+redis.call('ZADD', KEYS[2], I(now + ttl), id)
+if has_idem then redis.call('SET', KEYS[3], id) end
+return { 'reserved', I(now), redis.call('HGETALL', KEYS[1]), counters }
+`;
+
+/**
+ * Read-only counters of scopes in the current bucket.
+ * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
+ * ARGV: 1 tenant key base, 2 now, 3 scope count, then per scope: type, id, window.
+ * Returns {now, {key, committed, reserved} per scope}.
+ */
+export const VIEW_LUA = String.raw`
+local base = ARGV[1]
+local now = now_ms(ARGV[2])
+local out = {}
+for i = 1, tonumber(ARGV[3]) do
+  local o = 3 + (i - 1) * 3
+  local key = scope_key(ARGV[o + 1], ARGV[o + 3], ARGV[o + 2], now)
+  local c = redis.call('HMGET', base .. 'scope:' .. key, 'committed', 'reserved')
+  out[i] = { key, c[1] or '0', c[2] or '0' }
+end
+return { I(now), out }
+`;

@@ -1,0 +1,157 @@
+// Decision records (SPEC §5) and spend attribution on Redis. A decision is a hash (one
+// JSON-encoded field per top-level record key, so a shallow patch is one atomic HSET)
+// with a TTL of the retention window, indexed per tenant by creation time for prune.
+// Spend reads the charged reservations a tenant settled in the window and aggregates
+// them here; it never writes.
+import { guardedRedis } from './redis-client.js';
+import { globalKeys, tenantKeys } from './redis-keys.js';
+import { asInteger, toFields } from './redis-reply.js';
+import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
+import type { TenantIndex } from './redis-tenant-index.js';
+import type { DecisionStore, SpendGroupBy, SpendRow, SpendStore, StoredDecision } from './records.js';
+import { LedgerError } from './types.js';
+
+const META = { tenant: 'm:tenant', keyId: 'm:keyId', createdAtMs: 'm:createdAtMs' } as const;
+const RECORD_PREFIX = 'r:';
+const CHUNK = 500;
+
+/** A sorted-set bound for an epoch-ms value. */
+const score = (ms: number): string => (ms === Number.POSITIVE_INFINITY ? '+inf' : ms === Number.NEGATIVE_INFINITY ? '-inf' : String(ms));
+
+async function inChunks<T, R>(items: readonly T[], step: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += CHUNK) {
+    results.push(...(await Promise.all(items.slice(start, start + CHUNK).map(step))));
+  }
+  return results;
+}
+
+/** Field/value pairs of a record; values JSON-encoded, undefined values listed separately (JSON drops them). */
+function encodeRecord(record: Readonly<Record<string, unknown>>): { pairs: string[]; dropped: string[] } {
+  const pairs: string[] = [];
+  const dropped: string[] = [];
+  for (const [name, value] of Object.entries(record)) {
+    const json: string | undefined = JSON.stringify(value);
+    if (json === undefined) dropped.push(`${RECORD_PREFIX}${name}`);
+    else pairs.push(`${RECORD_PREFIX}${name}`, json);
+  }
+  return { pairs, dropped };
+}
+
+export function createRedisDecisions(client: RedisClient, prefix: string, index: TenantIndex, retentionMs: number): DecisionStore {
+  const keys = globalKeys(prefix);
+  return {
+    put: (decision) =>
+      guardedRedis(async () => {
+        const { pairs } = encodeRecord(decision.record);
+        const meta = [META.tenant, decision.tenant, META.keyId, decision.keyId, META.createdAtMs, String(decision.createdAtMs)];
+        await runScript(client, SCRIPTS.decisionPut, [keys.decision(decision.id)], [String(retentionMs), ...meta, ...pairs]);
+        await Promise.all([
+          client.zadd(tenantKeys(prefix, decision.tenant).decisions, String(decision.createdAtMs), decision.id),
+          index.remember(decision.tenant),
+        ]);
+      }),
+    get: (id) =>
+      guardedRedis(async (): Promise<StoredDecision | null> => {
+        const fields = toFields(Object.entries(await client.hgetall(keys.decision(id))).flat(), 'decision');
+        if (fields.size === 0) return null;
+        const entries: [string, unknown][] = [];
+        for (const [name, value] of fields) {
+          if (name.startsWith(RECORD_PREFIX)) entries.push([name.slice(RECORD_PREFIX.length), JSON.parse(value)]);
+        }
+        const record: Record<string, unknown> = Object.fromEntries(entries);
+        return {
+          id,
+          tenant: fields.get(META.tenant) ?? '',
+          keyId: fields.get(META.keyId) ?? '',
+          createdAtMs: asInteger(fields.get(META.createdAtMs) ?? '0', 'createdAtMs'),
+          record,
+        };
+      }),
+    patch: (id, patch) =>
+      guardedRedis(async () => {
+        const { pairs, dropped } = encodeRecord(patch);
+        await runScript(client, SCRIPTS.decisionPatch, [keys.decision(id)], [String(pairs.length / 2), ...pairs, ...dropped]);
+      }),
+    prune: (beforeMs) =>
+      guardedRedis(async () => {
+        // Records also expire on their own one retention window after they were written;
+        // prune removes by creation time and keeps the per-tenant index small.
+        let pruned = 0;
+        for (const tenant of await index.tenants()) {
+          const indexKey = tenantKeys(prefix, tenant).decisions;
+          const ids = await client.zrangebyscore(indexKey, '-inf', `(${score(beforeMs)}`);
+          if (ids.length === 0) continue;
+          const deleted = await inChunks(ids, (id) => client.del(keys.decision(id)));
+          pruned += deleted.reduce((sum, count) => sum + count, 0);
+          await client.zrem(indexKey, ...ids);
+        }
+        return pruned;
+      }),
+  };
+}
+
+const GROUP_FIELD = {
+  run: 'run_id',
+  key: 'key_id',
+  user: 'user_id',
+  team: 'team_id',
+  feature: 'feature',
+  model: 'model',
+} as const satisfies Record<SpendGroupBy, string>;
+
+const CHARGED_STATES = new Set(['committed', 'expired', 'reconciled']);
+
+type Totals = { -readonly [K in keyof SpendRow]: SpendRow[K] };
+
+/** SQLite's ORDER BY costMicros DESC, grp: NULL first, then UTF-8 byte order. */
+function compareRows(a: SpendRow, b: SpendRow): number {
+  if (a.costMicros !== b.costMicros) return b.costMicros - a.costMicros;
+  if (a.group === b.group) return 0;
+  if (a.group === null) return -1;
+  if (b.group === null) return 1;
+  return Buffer.compare(Buffer.from(a.group), Buffer.from(b.group));
+}
+
+export function createRedisSpend(client: RedisClient, prefix: string, index: TenantIndex): SpendStore {
+  return {
+    spend: (query) =>
+      guardedRedis(async (): Promise<SpendRow[]> => {
+        const groupField: string | undefined = GROUP_FIELD[query.groupBy];
+        if (groupField === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
+        const tenants = query.tenant === null ? await index.tenants() : [query.tenant];
+        const groups = new Map<string | null, Totals>();
+        for (const tenant of tenants) {
+          const keys = tenantKeys(prefix, tenant);
+          // The settled set holds each charged reservation once, by settledAtMs.
+          const ids = await client.zrangebyscore(keys.settled, score(query.fromMs), `(${score(query.toMs)}`);
+          const rows = await inChunks(ids, (id) =>
+            client.hmget(keys.reservation(id), 'state', 'actual', 'key_id', groupField, 'tin', 'tout', 'tcached', 'treason'),
+          );
+          for (const [state, actual, keyId, group, ...tokens] of rows) {
+            if (state == null || !CHARGED_STATES.has(state) || actual == null) continue;
+            if (query.keyId !== null && keyId !== query.keyId) continue;
+            const name = group ?? null;
+            const totals = groups.get(name) ?? {
+              group: name,
+              costMicros: 0,
+              calls: 0,
+              inputTokens: 0,
+              outputTokens: 0,
+              cachedInputTokens: 0,
+              reasoningTokens: 0,
+            };
+            const [input, output, cached, reasoning] = tokens.map((value) => (value == null ? 0 : Number(value)));
+            totals.costMicros += asInteger(actual, 'actual');
+            totals.calls += 1;
+            totals.inputTokens += input ?? 0;
+            totals.outputTokens += output ?? 0;
+            totals.cachedInputTokens += cached ?? 0;
+            totals.reasoningTokens += reasoning ?? 0;
+            groups.set(name, totals);
+          }
+        }
+        return [...groups.values()].sort(compareRows);
+      }),
+  };
+}
