@@ -1,0 +1,64 @@
+// Input tokens of a /v1/responses request (before any previous_response_id chain,
+// which the pipeline adds): instructions, input as a string or a list of items
+// (messages, function calls and their outputs, reasoning, anything else as JSON),
+// tools, tool choice and the text.format schema. Each item is framed like a chat
+// message (3 tokens) and the reply is primed (3). Pure.
+import type { ModelPrice } from '../pricing/types.js';
+import { REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE, countFunctionCall } from './chat.js';
+import { countContent, isRecord } from './content-parts.js';
+import { applyEstimateFactor, createTextCounter, type TextCounter } from './text-counter.js';
+import { countOutputFormat, countToolChoice, countToolDefinitions } from './tool-definitions.js';
+import type { Tokenizer } from './types.js';
+
+export function countResponsesInputTokens(
+  body: Readonly<Record<string, unknown>>,
+  price: ModelPrice,
+  tokenizer: Tokenizer,
+): number {
+  const counter = createTextCounter(price, tokenizer);
+  let tokens = REPLY_PRIMER_TOKENS;
+  tokens += countInput(body['instructions'], 'developer', counter, price);
+  tokens += countInput(body['input'], 'user', counter, price);
+  tokens += countToolDefinitions(body['tools'], counter);
+  tokens += countToolChoice(body['tool_choice'], counter);
+  const text = body['text'];
+  if (isRecord(text)) tokens += countOutputFormat(text['format'], counter);
+  // A stored prompt template: only its variables are visible here.
+  if (body['prompt'] !== undefined && body['prompt'] !== null) tokens += counter.json(body['prompt']);
+  return applyEstimateFactor(tokens, price);
+}
+
+/** `instructions` or `input`: a string is one message with `role`; a list is items. */
+function countInput(value: unknown, role: string, counter: TextCounter, price: ModelPrice): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'string') return TOKENS_PER_MESSAGE + counter.text(role) + counter.text(value);
+  if (!Array.isArray(value)) return TOKENS_PER_MESSAGE + counter.json(value);
+  let tokens = 0;
+  for (const item of value) tokens += countItem(item, counter, price);
+  return tokens;
+}
+
+export function countItem(item: unknown, counter: TextCounter, price: ModelPrice): number {
+  if (!isRecord(item)) return TOKENS_PER_MESSAGE + counter.json(item);
+  const type = item['type'] ?? (item['role'] !== undefined ? 'message' : undefined);
+  switch (type) {
+    case 'message':
+      return TOKENS_PER_MESSAGE + counter.json(item['role'] ?? '') + countContent(item['content'], counter, price);
+    case 'function_call':
+      return TOKENS_PER_MESSAGE + countFunctionCall({ name: item['name'], arguments: item['arguments'] }, counter);
+    case 'function_call_output':
+    case 'custom_tool_call_output':
+      // The call id stands in for the tool name the provider shows with the output.
+      return TOKENS_PER_MESSAGE + counter.json(item['call_id'] ?? '') + countContent(item['output'], counter, price);
+    case 'custom_tool_call':
+      return TOKENS_PER_MESSAGE + countFunctionCall({ name: item['name'], arguments: item['input'] }, counter);
+    case 'reasoning': {
+      // Summary, any plain content, and the encrypted reasoning (its JSON: an over-count of what it carries).
+      const { id: _id, type: _type, status: _status, ...reasoning } = item;
+      return TOKENS_PER_MESSAGE + counter.json(reasoning);
+    }
+    default:
+      // item_reference, computer/web-search/file-search/MCP calls, vendor items: their JSON.
+      return TOKENS_PER_MESSAGE + counter.json(item);
+  }
+}

@@ -1,0 +1,51 @@
+// How one model's text is counted (SPEC §4): with the price table's encoding, or,
+// for models whose tokenizer is not public (estimate_factor > 1), with o200k_base
+// and then scaled up by the factor. Shared by the per-endpoint counters. Pure.
+import type { Encoding, ModelPrice } from '../pricing/types.js';
+import type { Tokenizer } from './types.js';
+
+export interface TextCounter {
+  readonly encoding: Encoding;
+  /** Tokens in a string. */
+  text(value: string): number;
+  /** Tokens in a string, or in the JSON of anything else (a shape we do not model). */
+  json(value: unknown): number;
+}
+
+/** The encoding a model's text is counted with. */
+export function countingEncoding(price: ModelPrice): Encoding {
+  return hasEstimateFactor(price) ? 'o200k_base' : price.encoding;
+}
+
+/**
+ * Scales a count by the model's estimate factor, rounding up. A factor that is not
+ * a finite number above 1 means the count is exact (a factor below 1 would only
+ * ever under-reserve, so it is not applied).
+ */
+export function applyEstimateFactor(tokens: number, price: ModelPrice): number {
+  return hasEstimateFactor(price) ? Math.ceil(tokens * price.estimateFactor) : tokens;
+}
+
+function hasEstimateFactor(price: ModelPrice): boolean {
+  return Number.isFinite(price.estimateFactor) && price.estimateFactor > 1;
+}
+
+export function createTextCounter(price: ModelPrice, tokenizer: Tokenizer): TextCounter {
+  const encoding = countingEncoding(price);
+  const text = (value: string): number => tokenizer.count(value, encoding);
+  const json = (value: unknown): number => {
+    if (typeof value === 'string') return text(value);
+    const serialized = safeStringify(value);
+    return serialized === undefined ? 0 : text(serialized);
+  };
+  return { encoding, text, json };
+}
+
+function safeStringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Not JSON (a cycle, a BigInt): cannot come from a parsed body, but never crash an estimate.
+    return String(value);
+  }
+}

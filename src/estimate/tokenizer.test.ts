@@ -1,0 +1,103 @@
+import { get_encoding } from 'tiktoken';
+import { describe, expect, it } from 'vitest';
+import { CACHE_ENTRY_OVERHEAD_CHARS, createTokenizer, encodeCount } from './tokenizer.js';
+
+function prose(chars: number): string {
+  const words = ['agent', 'tool', 'call', 'the', 'result', 'of', 'function', 'error', 'file', 'value', 'return'];
+  let text = '';
+  for (let i = 0; text.length < chars; i++) text += (words[(i * 7) % words.length] ?? '') + (i % 13 === 0 ? '.\n' : ' ');
+  return text;
+}
+
+describe('encodeCount', () => {
+  it('counts known strings', () => {
+    expect(encodeCount('Hello!', 'o200k_base')).toBe(2);
+    expect(encodeCount('You are a helpful assistant.', 'cl100k_base')).toBe(6);
+    expect(encodeCount('tiktoken is great!', 'cl100k_base')).toBe(6);
+    expect(encodeCount('', 'o200k_base')).toBe(0);
+  });
+
+  it('counts special-token text as ordinary text instead of throwing', () => {
+    expect(encodeCount('<|endoftext|>', 'o200k_base')).toBe(7);
+    expect(encodeCount('a <|endoftext|> b', 'cl100k_base')).toBeGreaterThan(3);
+  });
+
+  it('matches the raw encoder exactly on long prose', () => {
+    const text = prose(200_000);
+    expect(encodeCount(text, 'o200k_base')).toBe(get_encoding('o200k_base').encode_ordinary(text).length);
+  });
+
+  it('stays fast and close on pathological single pre-tokens', () => {
+    const started = performance.now();
+    const letters = encodeCount('a'.repeat(200_000), 'o200k_base');
+    const cjk = encodeCount('誕生日おめでとう'.repeat(12_500), 'o200k_base');
+    const spaces = encodeCount(' '.repeat(100_000), 'o200k_base');
+    expect(performance.now() - started).toBeLessThan(3000);
+    // Exact counts (measured on small inputs, where encoding whole is fast): 'a' x 8 per token.
+    expect(letters).toBeGreaterThanOrEqual(25_000);
+    expect(letters).toBeLessThanOrEqual(25_000 * 1.02);
+    expect(cjk).toBeGreaterThanOrEqual(80_000);
+    expect(spaces).toBeGreaterThan(0);
+  });
+});
+
+describe('createTokenizer', () => {
+  it('serves a repeated text from the cache', () => {
+    const tokenizer = createTokenizer();
+    const text = prose(5_000);
+    const first = tokenizer.count(text, 'o200k_base');
+    expect(tokenizer.stats()).toEqual({ hits: 0, misses: 1, cachedChars: text.length });
+    expect(tokenizer.count(text, 'o200k_base')).toBe(first);
+    expect(tokenizer.count(`${text}`, 'o200k_base')).toBe(first);
+    expect(tokenizer.stats()).toEqual({ hits: 2, misses: 1, cachedChars: text.length });
+  });
+
+  it('keeps one entry per text with a count per encoding', () => {
+    const tokenizer = createTokenizer();
+    const text = 'You are a helpful assistant.';
+    expect(tokenizer.count(text, 'o200k_base')).toBe(6);
+    expect(tokenizer.count(text, 'cl100k_base')).toBe(6);
+    expect(tokenizer.count(text, 'o200k_base')).toBe(6);
+    expect(tokenizer.stats()).toEqual({ hits: 1, misses: 2, cachedChars: text.length });
+  });
+
+  it('evicts the least recently used text when over the character budget', () => {
+    const entry = 100 + CACHE_ENTRY_OVERHEAD_CHARS;
+    const tokenizer = createTokenizer({ cacheMaxChars: entry * 2 });
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => `${letter} `.repeat(50));
+    if (a === undefined || b === undefined || c === undefined) throw new Error('fixture');
+    tokenizer.count(a, 'o200k_base');
+    tokenizer.count(b, 'o200k_base');
+    tokenizer.count(a, 'o200k_base'); // a is now the most recent
+    tokenizer.count(c, 'o200k_base'); // evicts b
+    expect(tokenizer.stats()).toEqual({ hits: 1, misses: 3, cachedChars: 200 });
+    tokenizer.count(a, 'o200k_base');
+    tokenizer.count(c, 'o200k_base');
+    expect(tokenizer.stats().hits).toBe(3);
+    tokenizer.count(b, 'o200k_base');
+    expect(tokenizer.stats()).toEqual({ hits: 3, misses: 4, cachedChars: 200 });
+  });
+
+  it('does not cache texts below minCachedChars or above the whole budget', () => {
+    const tokenizer = createTokenizer({ cacheMaxChars: 1000, minCachedChars: 10 });
+    tokenizer.count('short', 'o200k_base');
+    tokenizer.count('short', 'o200k_base');
+    tokenizer.count('x '.repeat(1000), 'o200k_base');
+    tokenizer.count('x '.repeat(1000), 'o200k_base');
+    expect(tokenizer.stats()).toEqual({ hits: 0, misses: 4, cachedChars: 0 });
+  });
+
+  it('caches short strings by default (a hit is far cheaper than encoding)', () => {
+    const tokenizer = createTokenizer();
+    tokenizer.count('user', 'o200k_base');
+    expect(tokenizer.count('user', 'o200k_base')).toBe(1);
+    expect(tokenizer.stats()).toEqual({ hits: 1, misses: 1, cachedChars: 4 });
+  });
+
+  it('a disabled cache still counts correctly', () => {
+    const tokenizer = createTokenizer({ cacheMaxChars: 0 });
+    expect(tokenizer.count('Hello!', 'o200k_base')).toBe(2);
+    expect(tokenizer.count('Hello!', 'o200k_base')).toBe(2);
+    expect(tokenizer.stats()).toEqual({ hits: 0, misses: 2, cachedChars: 0 });
+  });
+});
