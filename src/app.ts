@@ -1,4 +1,5 @@
 // createApp(deps): the routes and the one error renderer. No I/O at import time.
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { RuncapError } from './errors.js';
 import { problemResponse } from './http/problem.js';
@@ -12,8 +13,8 @@ export interface AppState {
   draining: boolean;
 }
 
-export function createApp(deps: PipelineDeps, state: AppState = { draining: false }): Hono {
-  const app = new Hono();
+export function createApp(deps: PipelineDeps, state: AppState = { draining: false }): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.use('/v1/*', async (c, next) => {
     if (state.draining) throw new RuncapError('shutting_down', 'runcap is shutting down; retry on another instance.');

@@ -37,11 +37,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = options.store ?? (await openStore(config));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
+  const tokenizer = createTokenizer();
+  // Load the encoders now, not on the first call (~0.5 s for o200k_base).
+  for (const encoding of new Set([...catalog.latest.models.values()].map((m) => m.encoding))) tokenizer.count('warm up', encoding);
   const deps: PipelineDeps = {
     config,
     store,
     catalog,
-    tokenizer: createTokenizer(),
+    tokenizer,
     upstream: createUpstreamClient(),
     metrics,
     logger,

@@ -1,10 +1,11 @@
 // Operational endpoints: /healthz (process up), /readyz (ledger reachable, prices
 // loaded), /metrics (Prometheus exposition of runcap's own registry).
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppState } from '../app.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 
-export function registerOpsRoutes(app: Hono, deps: PipelineDeps, state: AppState): void {
+export function registerOpsRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps, state: AppState): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {

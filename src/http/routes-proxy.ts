@@ -1,5 +1,6 @@
 // The OpenAI-compatible surface: POST /v1/<metered endpoint> through the pipeline,
 // GET /v1/models passed through, every other /v1 path refused (never forwarded unmetered).
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { RuncapError } from '../errors.js';
@@ -11,7 +12,7 @@ import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { authenticate } from './auth.js';
 import { H } from './headers.js';
 
-export function registerProxyRoutes(app: Hono, deps: PipelineDeps): void {
+export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   const limit = bodyLimit({
     maxSize: deps.config.server.maxBodyBytes,
     onError: () => {
@@ -40,7 +41,8 @@ export function registerProxyRoutes(app: Hono, deps: PipelineDeps): void {
     const adapter = ADAPTERS.get(path);
     if (!adapter) throw notMetered(c.req.method, c.req.path);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    return proxyCall(deps, { adapter, headers: c.req.raw.headers, body, signal: c.req.raw.signal });
+    const outgoing = c.env.outgoing;
+    return proxyCall(deps, { adapter, headers: c.req.raw.headers, body, signal: c.req.raw.signal, abortClient: () => outgoing.destroy() });
   });
 
   app.all('/v1/*', (c) => {

@@ -46,6 +46,7 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     upstream: upstreamOf(deps, principal.upstream),
     budgetHeaders: budgetHeaders(state),
     clientSignal: call.signal,
+    abortClient: call.abortClient,
     reservationId: null,
     settle,
   });

@@ -21,6 +21,7 @@ export interface ForwardInput {
   readonly upstream: UpstreamConfig;
   readonly budgetHeaders: Record<string, string>;
   readonly clientSignal: AbortSignal;
+  readonly abortClient?: (() => void) | undefined;
   /** The hold to extend while a stream flows; null when there is none (fail open). */
   readonly reservationId: string | null;
   readonly settle: (outcome: SettleOutcome) => Promise<void>;
@@ -70,6 +71,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
       body: response.body,
       meter,
       abortUpstream: () => abort.abort(),
+      ...(input.abortClient ? { abortClient: input.abortClient } : {}),
       onChunk: () => {
         const reservationId = input.reservationId;
         if (reservationId === null) return;

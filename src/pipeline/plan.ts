@@ -9,6 +9,12 @@ import { maxOutputAffordable, worstCaseMicros } from '../pricing/cost.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { ChainTokens } from './chains.js';
 
+/** Request fields named in cap and context-window errors. */
+const CAP_PARAM = { chat: 'max_completion_tokens', responses: 'max_output_tokens', completions: 'max_tokens', embeddings: 'input' } as const;
+const INPUT_PARAM = { chat: 'messages', responses: 'input', completions: 'prompt', embeddings: 'input' } as const;
+/** Budget clamping never forwards a cap below this (the Responses API rejects caps under 16). */
+const MIN_CLAMPED_OUTPUT_TOKENS = 16;
+
 export interface CallPlan {
   readonly price: ModelPrice;
   /** Input tokens the provider will bill, a Responses chain included. */
@@ -48,6 +54,8 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
       modelMaxOutputTokens: price.maxOutputTokens,
       contextWindow: price.contextWindow,
       inputTokens,
+      capParam: CAP_PARAM[request.endpoint],
+      inputParam: INPUT_PARAM[request.endpoint],
     });
     maxOutputTokens = cap.effective;
     // An unknown previous response: assume the chain fills the context window.
@@ -77,7 +85,7 @@ export function clampToBudget(plan: CallPlan, budgetMicros: Micros): CallPlan | 
   if (plan.maxOutputTokens === 0 || budgetMicros <= 0) return null;
   const affordable = Math.floor(maxOutputAffordable(plan.price, plan.inputTokens, budgetMicros) / plan.outputMultiplier);
   const cap = Math.min(affordable, plan.maxOutputTokens);
-  if (cap < 1 || cap >= plan.maxOutputTokens) return null;
+  if (cap < MIN_CLAMPED_OUTPUT_TOKENS || cap >= plan.maxOutputTokens) return null;
   return {
     ...plan,
     maxOutputTokens: cap,

@@ -32,6 +32,8 @@ export interface ProxyCall {
   readonly body: Uint8Array;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
+  /** Cuts the client connection (a broken upstream stream must not look finished). */
+  readonly abortClient?: () => void;
 }
 
 /** What is known about a call so far; refusals and the outage path render from it. */
@@ -152,7 +154,7 @@ async function dispatch(deps: PipelineDeps, context: CallContext, admission: Ext
   return forward(deps, {
     adapter: call.adapter, request, rawBody: call.body, preparedBody: call.adapter.prepareUpstream(request, changes),
     clientHeaders: call.headers, providerKey: principal.providerKey, upstream: upstreamOf(deps, principal.upstream),
-    budgetHeaders: budgetHeaders(state), clientSignal: call.signal, reservationId: reservation.id, settle,
+    budgetHeaders: budgetHeaders(state), clientSignal: call.signal, abortClient: call.abortClient, reservationId: reservation.id, settle,
   });
 }
 

@@ -15,6 +15,11 @@ export interface RelayOptions {
   readonly meter: StreamMeter;
   /** Aborts the upstream request (client went away). */
   readonly abortUpstream: () => void;
+  /**
+   * Cuts the client connection when the upstream stream breaks, so the client sees a
+   * truncated transfer rather than a clean end. Without it the web stream is errored.
+   */
+  readonly abortClient?: () => void;
   /** Called for each upstream chunk (e.g. to extend a hold while the stream flows). */
   readonly onChunk?: () => void;
   /** Settles the call; awaited before the client sees the end of a complete stream. */
@@ -56,7 +61,8 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
         if (tail.length > 0) controller.enqueue(tail);
         await end({ kind: 'cut', error });
         // Propagate the cut: the client must not mistake a truncated stream for a finished one.
-        controller.error(error);
+        if (options.abortClient) options.abortClient();
+        else controller.error(error);
       }
     },
     async cancel() {
