@@ -1,0 +1,71 @@
+// Ledger-contract harness for the Redis store: every test gets its own random key prefix
+// (so runs and tests never see each other's keys), a fake clock passed to the scripts,
+// and multi-process race workers on the same prefix. dispose() deletes what tests wrote.
+import { randomUUID } from 'node:crypto';
+import { Cluster, Redis } from 'ioredis';
+import { openRedisStore } from '../../src/ledger/redis-store.js';
+import type { LedgerFactory } from './ledger-contract.js';
+import { START_MS } from './ledger-fixtures.js';
+import { spawnRedisRaceWorkers } from './redis-race.js';
+
+export interface RedisHarness {
+  /** Fake clock + multi-process races. */
+  readonly fakeClock: LedgerFactory;
+  /** Redis TIME, no race workers. */
+  readonly realClock: LedgerFactory;
+  dispose(): Promise<void>;
+}
+
+export const REDIS_SKIP_MESSAGE = 'Redis ledger tests skipped: set RUNCAP_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them';
+
+function cleanupClient(url: string): Redis | Cluster {
+  const urls = url.split(',').map((part) => part.trim());
+  if (urls.length === 1) return new Redis(urls[0] ?? url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  return new Cluster(urls.map((text) => ({ host: new URL(text).hostname, port: Number(new URL(text).port) })));
+}
+
+async function deleteByPrefix(client: Redis | Cluster, prefix: string): Promise<void> {
+  const masters = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of masters) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await keys.reduce((pipeline, key) => pipeline.unlink(key), node.pipeline()).exec();
+    } while (cursor !== '0');
+  }
+}
+
+export function createRedisHarness(url: string): RedisHarness {
+  const prefixes: string[] = [];
+  const open = async (fake: boolean) => {
+    const keyPrefix = `rctest:${randomUUID()}:`;
+    prefixes.push(keyPrefix);
+    let nowMs = START_MS;
+    const store = await openRedisStore({
+      url,
+      keyPrefix,
+      skewToleranceMs: 1_000,
+      ...(fake ? { clockOverride: () => nowMs } : {}),
+    });
+    return { store, keyPrefix, setClock: (ms: number) => void (nowMs = ms) };
+  };
+  return {
+    fakeClock: async () => {
+      const { store, keyPrefix, setClock } = await open(true);
+      return { store, setClock, raceWorkers: spawnRedisRaceWorkers({ url, keyPrefix }), cleanup: () => store.close() };
+    },
+    realClock: async () => {
+      const { store } = await open(false);
+      return { store, cleanup: () => store.close() };
+    },
+    dispose: async () => {
+      const client = cleanupClient(url);
+      try {
+        for (const prefix of prefixes.splice(0)) await deleteByPrefix(client, prefix);
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
