@@ -11,7 +11,7 @@ export interface ProblemBody {
   readonly status: number;
   readonly detail: string;
   readonly code: ErrorCode;
-  readonly error: { readonly message: string; readonly type: string; readonly code: ErrorCode; readonly param: string | null };
+  readonly error: { readonly message: string; readonly type: string; readonly code: ErrorCode; readonly param: string | null; readonly [member: string]: unknown };
   readonly [member: string]: unknown;
 }
 
@@ -23,7 +23,9 @@ export function problemBody(error: RuncapError, status: number = error.status): 
     detail: error.message,
     code: error.code,
     ...error.extra.members,
-    error: { message: error.message, type: errorType(error.code), code: error.code, param: error.extra.param ?? null },
+    // The OpenAI SDKs expose only this member (`err.error`), so it repeats the extra members
+    // (`budget`, `alternatives`) for agents that read them through a stock SDK.
+    error: { message: error.message, type: errorType(error.code), code: error.code, param: error.extra.param ?? null, ...error.extra.members },
   };
 }
 
