@@ -91,6 +91,7 @@ interface SpendResultRow {
 }
 
 export function createSqliteSpend(db: Database.Database): SpendStore {
+  // `+state` keeps the planner on the settled_at index instead of scanning every settled row by state.
   const prepareFor = (column: string) =>
     db.prepare<[SpendParams], SpendResultRow>(
       `SELECT ${column} AS grp, sum(actual_micros) AS costMicros, count(*) AS calls,
@@ -98,7 +99,7 @@ export function createSqliteSpend(db: Database.Database): SpendStore {
          coalesce(sum(cached_input_tokens), 0) AS cachedInputTokens, coalesce(sum(reasoning_tokens), 0) AS reasoningTokens
        FROM reservations
        WHERE settled_at_ms >= @from_ms AND settled_at_ms < @to_ms
-         AND state IN ('committed', 'expired', 'reconciled') AND actual_micros IS NOT NULL
+         AND +state IN ('committed', 'expired', 'reconciled') AND actual_micros IS NOT NULL
          AND (@tenant IS NULL OR tenant = @tenant) AND (@key_id IS NULL OR key_id = @key_id)
        GROUP BY grp
        ORDER BY costMicros DESC, grp`,
