@@ -20,7 +20,7 @@ export interface ScopeSpec {
 }
 
 export interface ScopeView {
-  /** Canonical key of the scope in its current window bucket, e.g. "key:k_alice:1d:2026-11-29". */
+  /** Canonical key of the scope in its current window bucket (windows.ts scopeKey), e.g. "key|1d|2026-11-29|k_alice". */
   readonly key: string;
   readonly type: ScopeType;
   readonly id: string;
