@@ -50,6 +50,11 @@ export interface RunStore {
   /** Runs of a tenant (optionally of one key), newest first. */
   list(tenant: string, keyId: string | null, limit: number): Promise<readonly RunRecord[]>;
   countActive(tenant: string, keyId: string): Promise<number>;
+  /**
+   * Active runs across all tenants, for the runcap_active_runs gauge. Optional: a backend
+   * without a cheap count omits it and the gauge is not exported.
+   */
+  countActiveAll?(): Promise<number>;
 }
 
 /** A decision record (SPEC §5) is stored as an opaque JSON document with a few indexed fields. */
@@ -77,6 +82,8 @@ export interface SpendQuery {
   readonly tenant: string | null;
   /** Restrict to one principal's spend (non-admin callers). */
   readonly keyId: string | null;
+  /** Restrict to one run's spend (GET /budget/runs/{id}); absent or null: every run. */
+  readonly runId?: string | null;
   readonly groupBy: SpendGroupBy;
   readonly fromMs: number;
   readonly toMs: number;

@@ -126,11 +126,12 @@ export function createRedisSpend(client: RedisClient, prefix: string, index: Ten
           // The settled set holds each charged reservation once, by settledAtMs.
           const ids = await client.zrangebyscore(keys.settled, score(query.fromMs), `(${score(query.toMs)}`);
           const rows = await inChunks(ids, (id) =>
-            client.hmget(keys.reservation(id), 'state', 'actual', 'key_id', groupField, 'tin', 'tout', 'tcached', 'treason'),
+            client.hmget(keys.reservation(id), 'state', 'actual', 'key_id', 'run_id', groupField, 'tin', 'tout', 'tcached', 'treason'),
           );
-          for (const [state, actual, keyId, group, ...tokens] of rows) {
+          for (const [state, actual, keyId, runId, group, ...tokens] of rows) {
             if (state == null || !CHARGED_STATES.has(state) || actual == null) continue;
             if (query.keyId !== null && keyId !== query.keyId) continue;
+            if (query.runId != null && runId !== query.runId) continue;
             const name = group ?? null;
             const totals = groups.get(name) ?? {
               group: name,

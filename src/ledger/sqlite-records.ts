@@ -76,6 +76,7 @@ const GROUP_COLUMN = {
 interface SpendParams {
   readonly tenant: string | null;
   readonly key_id: string | null;
+  readonly run_id: string | null;
   readonly from_ms: number;
   readonly to_ms: number;
 }
@@ -92,7 +93,9 @@ interface SpendResultRow {
 
 export function createSqliteSpend(db: Database.Database): SpendStore {
   // `+state` keeps the planner on the settled_at index instead of scanning every settled row by state.
-  const prepareFor = (column: string) =>
+  // Two variants per grouping: one run's spend uses reservations_by_run (an `OR` on a bound
+  // parameter would keep SQLite from using it), everything else filters settled rows.
+  const prepareFor = (column: string, byRun: boolean) =>
     db.prepare<[SpendParams], SpendResultRow>(
       `SELECT ${column} AS grp, sum(actual_micros) AS costMicros, count(*) AS calls,
          coalesce(sum(input_tokens), 0) AS inputTokens, coalesce(sum(output_tokens), 0) AS outputTokens,
@@ -100,26 +103,32 @@ export function createSqliteSpend(db: Database.Database): SpendStore {
        FROM reservations
        WHERE settled_at_ms >= @from_ms AND settled_at_ms < @to_ms
          AND +state IN ('committed', 'expired', 'reconciled') AND actual_micros IS NOT NULL
-         AND (@tenant IS NULL OR tenant = @tenant) AND (@key_id IS NULL OR key_id = @key_id)
+         AND ${byRun ? 'tenant = @tenant AND run_id = @run_id' : '(@tenant IS NULL OR tenant = @tenant) AND (@run_id IS NULL)'}
+         AND (@key_id IS NULL OR key_id = @key_id)
        GROUP BY grp
        ORDER BY costMicros DESC, grp`,
     );
-  const statements = {
-    run: prepareFor(GROUP_COLUMN.run),
-    key: prepareFor(GROUP_COLUMN.key),
-    user: prepareFor(GROUP_COLUMN.user),
-    team: prepareFor(GROUP_COLUMN.team),
-    feature: prepareFor(GROUP_COLUMN.feature),
-    model: prepareFor(GROUP_COLUMN.model),
-  } satisfies Record<SpendGroupBy, unknown>;
+  const variants = (byRun: boolean) =>
+    ({
+      run: prepareFor(GROUP_COLUMN.run, byRun),
+      key: prepareFor(GROUP_COLUMN.key, byRun),
+      user: prepareFor(GROUP_COLUMN.user, byRun),
+      team: prepareFor(GROUP_COLUMN.team, byRun),
+      feature: prepareFor(GROUP_COLUMN.feature, byRun),
+      model: prepareFor(GROUP_COLUMN.model, byRun),
+    }) satisfies Record<SpendGroupBy, unknown>;
+  const all = variants(false);
+  const oneRun = variants(true);
 
   return {
     spend: (query) =>
       guarded((): SpendRow[] => {
-        const statement: (typeof statements)[SpendGroupBy] | undefined = statements[query.groupBy];
+        const runId = query.runId ?? null;
+        if (runId !== null && query.tenant === null) throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
+        const statement: (typeof all)[SpendGroupBy] | undefined = (runId === null ? all : oneRun)[query.groupBy];
         if (statement === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
         return statement
-          .all({ tenant: query.tenant, key_id: query.keyId, from_ms: query.fromMs, to_ms: query.toMs })
+          .all({ tenant: query.tenant, key_id: query.keyId, run_id: runId, from_ms: query.fromMs, to_ms: query.toMs })
           .map(({ grp, ...totals }) => ({ group: grp, ...totals }));
       }),
   };

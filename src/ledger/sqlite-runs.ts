@@ -59,6 +59,10 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
     `SELECT count(*) AS active FROM runs INDEXED BY runs_by_key
      WHERE tenant = ? AND key_id = ? AND state = 'open' AND last_activity_at_ms + idle_ttl_ms > ?`,
   );
+  // Served by the partial index runs_active_until (migrations/002): a range scan of the active runs only.
+  const countAllActive = db.prepare<[number], { readonly active: number }>(
+    `SELECT count(*) AS active FROM runs INDEXED BY runs_active_until WHERE state = 'open' AND last_activity_at_ms + idle_ttl_ms > ?`,
+  );
   const insert = db.prepare<[RunRow]>(
     `INSERT INTO runs (${RUN_COLUMNS}) VALUES (@tenant, @run_id, @key_id, @limit_micros, @state, @tags_json,
       @idle_ttl_ms, @created_at_ms, @last_activity_at_ms, @closed_at_ms)`,
@@ -141,5 +145,6 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
         return (keyId === null ? listAll.all(tenant, max) : listByKey.all(tenant, keyId, max)).map(toRun);
       }),
     countActive: (tenant, keyId) => guarded(() => countActive.get(tenant, keyId, clock())?.active ?? 0),
+    countActiveAll: () => guarded(() => countAllActive.get(clock())?.active ?? 0),
   };
 }
