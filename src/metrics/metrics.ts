@@ -82,7 +82,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     activeRuns: new Gauge({ name: 'runcap_active_runs', help: 'Runs used within their idle TTL (sampled from the ledger).', registers }),
     runUtilization: new Histogram({
       name: 'runcap_run_budget_utilization_ratio',
-      help: "A run's committed+reserved spend over its ceiling, observed after each call settles.",
+      help: "A run's committed+reserved spend over its ceiling, observed when a call is admitted (after its hold).",
       buckets: [0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95, 1, 1.1],
       registers,
     }),

@@ -23,6 +23,7 @@ import { forward, upstreamOf } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, type CallPlan, type PlanContext } from './plan.js';
 import { decisionRecord, renderAlternative, type RecordInput } from './record.js';
+import { observeRunUtilization } from './plane-metrics.js';
 import { resolveRun } from './runs.js';
 import { createSettler } from './settle.js';
 
@@ -137,6 +138,7 @@ async function dispatch(deps: PipelineDeps, context: CallContext, admission: Ext
   });
   deps.metrics.decisions.inc({ decision: admission.decision, mode: admission.mode, blocking_scope: tightest?.type ?? 'none', endpoint: call.adapter.name });
   deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
+  observeRunUtilization(deps.metrics, admission.views);
   deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
 
   const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });

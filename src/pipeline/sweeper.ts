@@ -3,6 +3,7 @@
 // the retention window. One pass at a time; stop() waits for the current one.
 import { formatUsd } from '../money/micros.js';
 import type { PipelineDeps } from './deps.js';
+import { sampleActiveRuns } from './plane-metrics.js';
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -40,6 +41,7 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
       const pruned = await deps.store.decisions.prune(nowMs - deps.config.retentionDays * DAY_MS);
       if (pruned > 0) deps.logger.info({ pruned }, 'pruned decision records past retention');
     }
+    await sampleActiveRuns(deps);
   }
 
   const sweep = (): Promise<void> => {
