@@ -13,6 +13,9 @@ export interface RedisConnectionOptions {
   readonly connectTimeoutMs: number;
 }
 
+/** How long opening waits for a first ready (a Cluster under load may need more than one connect timeout). */
+const STARTUP_WAIT_MS = 5_000;
+
 /** Reconnect backoff: 100 ms, 200 ms, ... capped at 1 s, forever (runcap recovers without a restart). */
 const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 1_000);
 
@@ -33,7 +36,7 @@ function clusterNodes(urls: readonly string[]): { nodes: { host: string; port: n
 
 /**
  * Creates the client and waits for it to be ready, or for its first error, or at most
- * the connect timeout. Never throws on an unreachable server: runcap starts during a
+ * STARTUP_WAIT_MS. Never throws on an unreachable server: runcap starts during a
  * ledger outage, applies its failure policy and recovers when Redis comes back.
  */
 export async function connectRedis(options: RedisConnectionOptions): Promise<RedisClient> {
@@ -70,7 +73,7 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   // Connection errors reach callers as rejected commands (-> ledger_unavailable); the
   // listener only keeps ioredis from printing "Unhandled error event" on every retry.
   client.on('error', () => undefined);
-  await waitReady(client, options.connectTimeoutMs);
+  await waitReady(client, Math.max(STARTUP_WAIT_MS, options.connectTimeoutMs));
   return client;
 }
 
