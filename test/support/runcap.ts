@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import type { Store } from '../../src/ledger/records.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -25,6 +25,8 @@ export interface StartRuncapOptions {
   readonly env?: Record<string, string>;
   readonly store?: Store;
   readonly clock?: () => number;
+  /** Default: silent (or RUNCAP_TEST_LOG's level). Tests that read the logs pass their own. */
+  readonly logger?: Logger;
 }
 
 export async function startRuncap(options: StartRuncapOptions): Promise<TestRuncap> {
@@ -43,7 +45,7 @@ export async function startRuncap(options: StartRuncapOptions): Promise<TestRunc
     cwd: dir,
   });
   const server = await startServer(loaded, {
-    logger: pino({ level: process.env.RUNCAP_TEST_LOG ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.RUNCAP_TEST_LOG ?? 'silent' }),
     ...(options.store ? { store: options.store } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
