@@ -1,0 +1,34 @@
+// Runs on the budget plane (SPEC §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
+// POST /budget/runs/{id}/close. HTTP only; pipeline/plane-runs.ts does the work.
+import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { createRunSchema, parseBody, parseJsonText } from '../pipeline/plane-input.js';
+import { closeRun, createRun, listRuns, runReport, visibleRun } from '../pipeline/plane-runs.js';
+import { authenticateCaller } from './auth.js';
+import { H } from './headers.js';
+
+export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
+  app.post('/budget/runs', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const body = parseBody(createRunSchema, parseJsonText(await c.req.text()));
+    return c.json(await createRun(deps, caller, body), 201);
+  });
+
+  app.get('/budget/runs', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    return c.json(await listRuns(deps, caller, { tenant: c.req.query('tenant'), key_id: c.req.query('key_id'), limit: c.req.query('limit') }));
+  });
+
+  app.get('/budget/runs/:id', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const run = await visibleRun(deps, caller, c.req.param('id'), c.req.query('tenant'));
+    return c.json(await runReport(deps, caller, run));
+  });
+
+  app.post('/budget/runs/:id/close', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const run = await visibleRun(deps, caller, c.req.param('id'), c.req.query('tenant'));
+    return c.json(await closeRun(deps, caller, run));
+  });
+}

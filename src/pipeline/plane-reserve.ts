@@ -1,0 +1,218 @@
+// POST /budget/reservations (SPEC §8): the decision plane for callers that are not OpenAI
+// traffic. The same run resolution, scopes, atomic reserve, X-Budget-* headers, 402 block
+// and decision record as the proxy, for an amount or a model-priced worst case. The hold is
+// marked forwarded at once: runcap cannot see the caller's spending, so a hold that is
+// never committed or released expires charged in full (SPEC §3.3, §11).
+import type { TenantPolicy } from '../config/types.js';
+import { RuncapError, invalidRequest } from '../errors.js';
+import { newDecisionId, newReservationId } from '../ids.js';
+import type { Reservation, ScopeSpec, ScopeView } from '../ledger/types.js';
+import { formatUsd, type Micros } from '../money/micros.js';
+import { findAlternatives } from '../policy/alternatives.js';
+import { fitsAll, tightestScope } from '../policy/fits.js';
+import { isModelAllowed } from '../policy/models.js';
+import { buildScopes } from '../policy/scopes.js';
+import { lookupModel } from '../pricing/lookup.js';
+import type { ModelPrice, PriceTable } from '../pricing/types.js';
+import type { Principal } from '../principal.js';
+import { blockError } from './block.js';
+import { budgetHeaders, renderScope, type DecisionKind, type DecisionState } from './decision.js';
+import type { PipelineDeps } from './deps.js';
+import { LedgerDown, ledgerCall } from './ledger-call.js';
+import { durationParam, MAX_PLANE_TTL_MS, usdParam, type ReserveBody } from './plane-input.js';
+import { planeLedger } from './plane-ledger.js';
+import { observeRunUtilization } from './plane-metrics.js';
+import { PLANE_ENDPOINT, planeDecisionRecord, type PlaneRecordInput } from './plane-record.js';
+import { renderAlternative } from './record.js';
+import { planOf, renderPlaneBlock, tableFor } from './plane-pricing.js';
+import { requestedRunLimit, resolveRun, validRunId } from './runs.js';
+import type { CallPlan } from './plan.js';
+
+/** The model column of a hold the caller priced itself (no model). */
+export const AMOUNT_MODEL = '(amount)';
+const MAX_IDEMPOTENCY_KEY = 255;
+const NO_NEEDS = { tools: false, jsonSchema: false, vision: false } as const;
+
+export interface PlaneAnswer {
+  readonly status: 200 | 201;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown>;
+}
+
+export async function createReservation(deps: PipelineDeps, principal: Principal, body: ReserveBody, idempotencyHeader: string | null): Promise<PlaneAnswer> {
+  const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
+  const table = tableFor(deps, tenant, null);
+  const runId = validRunId(body.run_id, 'run_id');
+  if (body.run_budget_usd !== undefined) requestedRunLimit(tenant, body.run_budget_usd, 'run_budget_usd');
+  if (body.user !== undefined && !tenant.allowUserHeader) throw invalidRequest('This tenant does not allow end-user attribution (allow_user_header).', 'user');
+  if (idempotencyHeader !== null && (idempotencyHeader.length === 0 || idempotencyHeader.length > MAX_IDEMPOTENCY_KEY)) {
+    throw invalidRequest(`Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY} characters.`, 'Idempotency-Key');
+  }
+  const ttlMs = body.ttl === undefined ? deps.config.reservationTtlMs : durationParam(body.ttl, 'ttl', MAX_PLANE_TTL_MS);
+  const plan = 'model' in body ? pricedPlan(deps, tenant, table, body.model, body.input_tokens, body.max_output_tokens) : null;
+  const amountMicros = plan ? plan.amountMicros : usdParam('amount_usd' in body ? body.amount_usd : '', 'amount_usd');
+  const feature = body.feature ?? null;
+  const userId = body.user ?? principal.userId;
+
+  const run = await resolveRun(
+    { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
+    tenant,
+    principal,
+    { runId, budgetUsd: body.run_budget_usd ?? null },
+  );
+  const scopes = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: principal.keyId, userId, teamId: principal.teamId, feature });
+  const decisionId = newDecisionId();
+  const base = { id: decisionId, principal, runId: run.runId, feature, userId, plan, amountMicros, priceTableVersion: table.version, ttlMs };
+
+  let outcome;
+  try {
+    outcome = await ledgerCall(deps, 'reserve', () =>
+      deps.store.ledger.reserve({
+        reservationId: newReservationId(),
+        decisionId,
+        tenant: tenant.name,
+        scopes,
+        amountMicros,
+        ttlMs,
+        idempotencyKey: idempotencyHeader === null ? null : `${principal.keyId}:reservation:${idempotencyHeader}`,
+        model: plan?.price.model ?? AMOUNT_MODEL,
+        priceTableVersion: table.version,
+        attribution: { runId: run.runId, keyId: principal.keyId, userId, teamId: principal.teamId, feature, endpoint: PLANE_ENDPOINT },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof LedgerDown) return failOpenOrClosed(deps, tenant, table, run.runId, error);
+    throw error;
+  }
+
+  if (outcome.kind === 'blocked') {
+    const alternatives = plan && tenant.downgrade !== 'off' ? alternativesFor(deps, tenant, table, plan, outcome.scopes, scopes) : [];
+    const error = plan
+      ? blockError({ tenant, blocking: outcome.blocking, plan, runId: run.runId, priceTableVersion: table.version, alternatives: alternatives.map(renderAlternative) })
+      : renderPlaneBlock(tenant, outcome.blocking, amountMicros, run.runId, table.version);
+    const mode = outcome.blocking.mode;
+    record(deps, { ...base, decision: 'block', mode, code: error.code, blocking: outcome.blocking, reservationId: null, views: outcome.scopes, alternatives });
+    deps.metrics.decisions.inc({ decision: 'block', mode, blocking_scope: outcome.blocking.type, endpoint: PLANE_ENDPOINT });
+    deps.logger.info({ decision_id: decisionId, decision: 'block', code: error.code, mode, run_id: run.runId, model: plan?.price.model ?? null, estimate_usd: formatUsd(amountMicros) }, 'budget decision');
+    const state = decisionState({ id: decisionId, kind: 'block', mode, reservationId: null, blocking: outcome.blocking, runId: run.runId, table });
+    throw error.withHeaders(budgetHeaders(state));
+  }
+
+  const { reservation, reused } = outcome;
+  const deciding = outcome.warnings[0] ?? tightestScope(outcome.scopes);
+  const mode = deciding?.mode ?? tenant.run.mode;
+  const decision: DecisionKind = outcome.warnings.length > 0 ? 'advisory_warn' : 'allow';
+  const tightest = tightestScope(outcome.scopes);
+  if (!reused) {
+    try {
+      await planeLedger(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
+    } catch (error) {
+      await planeLedger(deps, 'release', () => deps.store.ledger.release(reservation.id)).catch(() => undefined);
+      throw error;
+    }
+    record(deps, { ...base, decision, mode, code: null, blocking: tightest, reservationId: reservation.id, views: outcome.scopes, alternatives: [] });
+    deps.metrics.decisions.inc({ decision, mode, blocking_scope: tightest?.type ?? 'none', endpoint: PLANE_ENDPOINT });
+    deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
+    observeRunUtilization(deps.metrics, outcome.scopes);
+    deps.logger.info({ decision_id: decisionId, decision, mode, run_id: run.runId, model: plan?.price.model ?? null, estimate_usd: formatUsd(amountMicros), reservation_id: reservation.id }, 'budget decision');
+  }
+  const state = decisionState({ id: reservation.decisionId, kind: decision, mode, reservationId: reservation.id, blocking: tightest, runId: run.runId, table });
+  return {
+    status: reused ? 200 : 201,
+    headers: budgetHeaders(state),
+    body: reservationBody(reservation, { decision, mode, remainingMicros: tightest?.availableMicros ?? null, views: outcome.scopes, reused }),
+  };
+}
+
+/** Cheaper models (the tenant's chains) whose worst case for the same tokens fits now. */
+function alternativesFor(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, plan: CallPlan, views: readonly ScopeView[], scopes: readonly ScopeSpec[]): CallPlan[] {
+  const lookup = (model: string): ModelPrice | null => {
+    const found = lookupModel(table, model, tenant.priceOverrides);
+    return found.found ? found.price : null;
+  };
+  return findAlternatives({
+    requested: plan.price,
+    chains: tenant.downgradeChains,
+    lookup,
+    allowed: (model) => isModelAllowed(tenant, model),
+    needs: NO_NEEDS,
+    plan: (price) => planOf(price, plan.inputTokens, plan.clientRequestedMaxOutputTokens ?? plan.maxOutputTokens),
+    fits: (amount: Micros) => fitsAll(views, scopes, amount),
+  });
+}
+
+function pricedPlan(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, model: string, inputTokens: number, maxOutputTokens: number): CallPlan {
+  if (!isModelAllowed(tenant, model)) throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
+  const found = lookupModel(table, model, tenant.priceOverrides);
+  if (!found.found) {
+    deps.metrics.priceUnknown.inc();
+    throw new RuncapError('price_unknown', `runcap has no price for model "${model}" in price table ${table.version}, so it cannot bound the cost; reserve an amount_usd instead, or add the model to the price table or a tenant price override.`, { param: 'model' });
+  }
+  const plan = planOf(found.price, inputTokens, maxOutputTokens);
+  if (!plan) throw invalidRequest(`input_tokens ${inputTokens} does not fit the context window of ${found.price.model} (${found.price.contextWindow} tokens).`, 'input_tokens');
+  return plan;
+}
+
+function record(deps: PipelineDeps, input: Omit<PlaneRecordInput, 'nowMs'>): void {
+  const nowMs = deps.clock();
+  const body = planeDecisionRecord({ ...input, nowMs });
+  deps.tasks.track(deps.store.decisions.put({ id: input.id, tenant: input.principal.tenant, keyId: input.principal.keyId, createdAtMs: nowMs, record: body }));
+}
+
+function decisionState(known: { id: string | null; kind: DecisionKind; mode: DecisionState['mode']; reservationId: string | null; blocking: ScopeView | null; runId: string; table: PriceTable }): DecisionState {
+  return {
+    id: known.id,
+    kind: known.kind,
+    mode: known.mode,
+    reservationId: known.reservationId,
+    blockingScope: known.blocking,
+    remainingMicros: known.blocking?.availableMicros ?? null,
+    requestedModel: null,
+    selectedModel: null,
+    outputClamped: false,
+    priceTableVersion: known.table.version,
+    runId: known.runId,
+    failOpen: false,
+  };
+}
+
+/** The ledger is down: fail-open tenants get an allow without a hold (loudly), the rest 503. */
+function failOpenOrClosed(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, runId: string, down: LedgerDown): PlaneAnswer {
+  const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
+  const state = { ...decisionState({ id: null, kind: 'allow', mode: tenant.run.mode, reservationId: null, blocking: null, runId, table }), failOpen: true };
+  if (tenant.mode !== 'advisory_estimate' && tenant.onLedgerDown !== 'fail_open') {
+    deps.metrics.ledgerUnavailable.inc();
+    deps.logger.error(log, 'ledger unavailable: reservation refused (fail closed)');
+    throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable, and this tenant fails closed: no reservation was made. Retry shortly.', {
+      headers: budgetHeaders({ ...state, kind: 'block', failOpen: false }),
+    });
+  }
+  deps.metrics.failOpen.inc({ reason: down.operation });
+  deps.logger.error(log, 'ledger unavailable: reservation answered allow WITHOUT a hold (fail open)');
+  return {
+    status: 201,
+    headers: budgetHeaders(state),
+    body: { decision: 'allow', fail_open: true, decision_id: null, reservation_id: null, run_id: runId, amount_usd: null, remaining_usd: null, expires_at: null, scopes: [] },
+  };
+}
+
+export function reservationBody(
+  reservation: Reservation,
+  decision: { decision: DecisionKind; mode: string; remainingMicros: Micros | null; views: readonly ScopeView[]; reused: boolean },
+): Record<string, unknown> {
+  return {
+    decision: decision.decision,
+    decision_id: reservation.decisionId,
+    reservation_id: reservation.id,
+    run_id: reservation.attribution.runId,
+    state: reservation.state,
+    mode: decision.mode,
+    model: reservation.model === AMOUNT_MODEL ? null : reservation.model,
+    amount_usd: formatUsd(reservation.amountMicros),
+    remaining_usd: decision.remainingMicros === null ? null : formatUsd(decision.remainingMicros),
+    expires_at: new Date(reservation.expiresAtMs).toISOString(),
+    price_table_version: reservation.priceTableVersion,
+    reused: decision.reused,
+    scopes: decision.views.map(renderScope),
+  };
+}

@@ -1,0 +1,122 @@
+// Runs on the budget plane (SPEC §2, §8): create one with its ceiling and tags, report
+// every scope it draws on with its spend by model, close it. Binding and the active-run
+// cap are the run store's (runs.ts resolveRun); this module only orders and renders.
+import { RuncapError, invalidRequest } from '../errors.js';
+import type { RunRecord } from '../ledger/records.js';
+import type { ScopeView } from '../ledger/types.js';
+import { formatUsd } from '../money/micros.js';
+import { buildScopes } from '../policy/scopes.js';
+import type { Caller } from '../principal.js';
+import { renderScope } from './decision.js';
+import type { PipelineDeps } from './deps.js';
+import { canSee, keyFacts, notFound, tenantPolicy } from './plane-access.js';
+import type { CreateRunBody } from './plane-input.js';
+import { durationParam } from './plane-input.js';
+import { planeLedger } from './plane-ledger.js';
+import { requestedRunLimit, resolveRun, validRunId } from './runs.js';
+
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 1000;
+
+/** POST /budget/runs: a new run bound to the caller (or, for the admin, to `key_id`). */
+export async function createRun(deps: PipelineDeps, caller: Caller, body: CreateRunBody): Promise<Record<string, unknown>> {
+  const owner = caller.admin ? adminOwner(body) : { tenant: caller.principal.tenant, keyId: caller.principal.keyId };
+  if (!caller.admin && ((body.tenant !== undefined && body.tenant !== owner.tenant) || (body.key_id !== undefined && body.key_id !== owner.keyId))) {
+    throw new RuncapError('forbidden', 'Only the admin token may create a run for another tenant or key.', { param: body.tenant !== undefined ? 'tenant' : 'key_id' });
+  }
+  const tenant = tenantPolicy(deps, owner.tenant);
+  const runId = validRunId(body.id, 'id');
+  requestedRunLimit(tenant, body.limit_usd, 'limit_usd');
+  const idleTtlMs = body.idle_ttl === undefined ? tenant.run.idleTtlMs : durationParam(body.idle_ttl, 'idle_ttl');
+  const principal = { tenant: owner.tenant, keyId: owner.keyId };
+  let run: RunRecord;
+  try {
+    run = await resolveRun(
+      { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
+      tenant,
+      { kind: 'virtual', userId: null, teamId: null, upstream: deps.config.defaultUpstream, providerKey: null, ...principal },
+      { runId, budgetUsd: body.limit_usd ?? null, tags: body.tags ?? {}, createOnly: true, idleTtlMs },
+    );
+  } catch (error) {
+    // Another principal's run with this id: the id is taken, whoever holds it.
+    if (error instanceof RuncapError && error.code === 'run_principal_mismatch') throw new RuncapError('conflict', `Run "${runId ?? ''}" already exists.`, { param: 'id' });
+    throw error;
+  }
+  deps.logger.info({ run_id: run.runId, tenant: run.tenant, limit_usd: formatUsd(run.limitMicros) }, 'run created');
+  return runReport(deps, caller, run);
+}
+
+/** The run `runId` if the caller may see it; else 404 (never 403: ids do not leak). */
+export async function visibleRun(deps: PipelineDeps, caller: Caller, runId: string, tenantParam: string | undefined): Promise<RunRecord> {
+  const tenant = caller.admin ? (tenantParam ?? 'default') : caller.principal.tenant;
+  const run = await planeLedger(deps, 'get_run', () => deps.store.runs.get(tenant, runId));
+  if (!run || !canSee(caller, run.tenant, run.keyId)) throw notFound('run', runId);
+  return run;
+}
+
+/** POST /budget/runs/{id}/close: later calls get 403 run_closed; live holds settle normally. */
+export async function closeRun(deps: PipelineDeps, caller: Caller, run: RunRecord): Promise<Record<string, unknown>> {
+  const closed = await planeLedger(deps, 'close_run', () => deps.store.runs.close(run.tenant, run.runId));
+  if (!closed) throw notFound('run', run.runId);
+  if (run.state === 'open') deps.logger.info({ run_id: run.runId, tenant: run.tenant }, 'run closed');
+  return runReport(deps, caller, closed);
+}
+
+/** GET /budget/runs: the caller's runs (admin: a tenant's), newest first, without spend. */
+export async function listRuns(deps: PipelineDeps, caller: Caller, query: { tenant?: string | undefined; key_id?: string | undefined; limit?: string | undefined }): Promise<Record<string, unknown>> {
+  const limit = query.limit === undefined ? DEFAULT_LIST_LIMIT : Number(query.limit);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw invalidRequest(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit');
+  const tenant = caller.admin ? (query.tenant ?? 'default') : caller.principal.tenant;
+  const keyId = caller.admin ? (query.key_id ?? null) : caller.principal.keyId;
+  const runs = await planeLedger(deps, 'list_runs', () => deps.store.runs.list(tenant, keyId, limit));
+  const nowMs = deps.clock();
+  return { runs: runs.map((run) => renderRun(run, nowMs)) };
+}
+
+/** Every scope the run draws on (run, plus the key/user/team ceilings of its tenant), and its spend by model. */
+export async function runReport(deps: PipelineDeps, caller: Caller, run: RunRecord): Promise<Record<string, unknown>> {
+  const tenant = tenantPolicy(deps, run.tenant);
+  const facts = keyFacts(deps, caller, run.tenant, run.keyId);
+  const specs = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: run.keyId, ...facts, feature: null });
+  const views = await planeLedger(deps, 'view', () => deps.store.ledger.view(run.tenant, specs));
+  const byModel = await planeLedger(deps, 'spend', () =>
+    deps.store.spend.spend({ tenant: run.tenant, keyId: run.keyId, runId: run.runId, groupBy: 'model', fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
+  );
+  const runView: ScopeView | undefined = views.find((view) => view.type === 'run');
+  return {
+    ...renderRun(run, deps.clock()),
+    committed_usd: formatUsd(runView?.committedMicros ?? 0),
+    reserved_usd: formatUsd(runView?.reservedMicros ?? 0),
+    remaining_usd: formatUsd(runView?.availableMicros ?? run.limitMicros),
+    calls: byModel.reduce((sum, row) => sum + row.calls, 0),
+    models_used: byModel.map((row) => ({ model: row.group, calls: row.calls, cost_usd: formatUsd(row.costMicros) })),
+    scopes: views.map(renderScope),
+  };
+}
+
+function renderRun(run: RunRecord, nowMs: number): Record<string, unknown> {
+  return {
+    id: run.runId,
+    tenant: run.tenant,
+    key_id: run.keyId,
+    state: run.state,
+    active: run.state === 'open' && run.lastActivityAtMs + run.idleTtlMs > nowMs,
+    limit_usd: formatUsd(run.limitMicros),
+    tags: run.tags,
+    idle_ttl_ms: run.idleTtlMs,
+    created_at: iso(run.createdAtMs),
+    first_activity_at: iso(run.createdAtMs),
+    last_activity_at: iso(run.lastActivityAtMs),
+    idle_expires_at: run.state === 'open' ? iso(run.lastActivityAtMs + run.idleTtlMs) : null,
+    closed_at: run.closedAtMs === null ? null : iso(run.closedAtMs),
+  };
+}
+
+function adminOwner(body: CreateRunBody): { tenant: string; keyId: string } {
+  if (body.key_id === undefined) throw invalidRequest('The admin token must name the key the run is bound to in key_id.', 'key_id');
+  return { tenant: body.tenant ?? 'default', keyId: body.key_id };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
