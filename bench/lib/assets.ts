@@ -1,0 +1,22 @@
+// The compiled benchmark tree (dist-bench/) holds its own copy of src/, whose modules
+// find migrations/ and prices/ two folders above themselves: link those into dist-bench/.
+import { existsSync, lstatSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './processes.js';
+
+export function linkAssets(): void {
+  for (const name of ['migrations', 'prices']) {
+    const link = join(REPO_ROOT, 'dist-bench', name);
+    let present = false;
+    try {
+      lstatSync(link);
+      present = true;
+    } catch {
+      present = false;
+    }
+    if (!present) symlinkSync(join(REPO_ROOT, name), link, 'dir');
+  }
+  if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does).');
+  }
+}

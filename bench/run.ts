@@ -1,0 +1,132 @@
+// `npm run bench [-- <scenario...>] [--rounds N] [--quick] [--no-redis] [--log-level L]`:
+// starts the fake upstream, the bare proxy and runcap (SQLite, and Redis when a Redis is
+// available) as separate processes, drives them from a separate load process, runs each
+// scenario with the targets interleaved round by round, and prints medians and ratios.
+// Writes the tables and raw figures to .bench-out/. Never part of `npm test`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { linkAssets } from './lib/assets.js';
+import { startLoadWorker, type LoadClient } from './lib/load-client.js';
+import { describeMachine, machineLine } from './lib/machine.js';
+import { REPO_ROOT, startReadyLineService, startRedis, startRuncap, stopAll, type RedisChoice, type Service } from './lib/processes.js';
+import { markdownTable, renderTable, type Table } from './lib/stats.js';
+import { runAgentLoopScenario } from './scenarios/agent-loop.js';
+import type { BenchContext, ScenarioResult, Target } from './scenarios/context.js';
+import { runLedgerScenario } from './scenarios/ledger.js';
+import { runMemoryScenario } from './scenarios/memory.js';
+import { runSmallChat } from './scenarios/small-chat.js';
+import { runStall } from './scenarios/stall.js';
+import { runStreaming } from './scenarios/streaming.js';
+
+export interface Environment {
+  readonly upstream: Service;
+  readonly redis: RedisChoice | null;
+  readonly logLevel: string;
+  readonly load: LoadClient;
+}
+
+interface Scenario {
+  readonly description: string;
+  /** Uses the HTTP targets (direct, bare, runcap...). */
+  readonly http: boolean;
+  run(context: BenchContext, environment: Environment): Promise<ScenarioResult>;
+}
+
+const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  small: { description: 'small non-streaming chat: req/s, p50/p99, added latency', http: true, run: (context) => runSmallChat(context) },
+  stream: { description: 'streaming chat, 200 chunks: TTFB and total time added', http: true, run: (context) => runStreaming(context) },
+  agent: { description: 'agent loop 20 runs x 30 steps to ~50K tokens: added latency per step, estimator share', http: true, run: (context) => runAgentLoopScenario(context) },
+  stall: { description: 'p99 TTFB of small streams while never-seen 50K-token calls arrive', http: true, run: (context) => runStall(context) },
+  ledger: { description: 'ledger alone: reserve+commit pairs/s, SQLite and Redis', http: false, run: (context, environment) => runLedgerScenario(context, environment.redis) },
+  memory: { description: 'runcap RSS before and after 60 s of mixed load', http: false, run: (context, environment) => runMemoryScenario(context, environment) },
+};
+
+interface Options {
+  scenarios: string[];
+  rounds: number;
+  quick: boolean;
+  redis: boolean;
+  logLevel: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { scenarios: [], rounds: 3, quick: false, redis: true, logLevel: 'info' };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--no-redis') options.redis = false;
+    else if (arg === '--rounds') options.rounds = Math.max(1, Number.parseInt(argv[++index] ?? '', 10) || 1);
+    else if (arg === '--log-level') options.logLevel = argv[++index] ?? 'info';
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--log-level info]\n`);
+      for (const [name, scenario] of Object.entries(SCENARIOS)) process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
+      process.exit(0);
+    } else if (arg in SCENARIOS) options.scenarios.push(arg);
+    else throw new Error(`unknown scenario or flag "${arg}" (try --help)`);
+  }
+  if (options.scenarios.length === 0) options.scenarios = Object.keys(SCENARIOS);
+  if (options.quick) options.rounds = Math.min(options.rounds, 1);
+  return options;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  linkAssets();
+  const machine = describeMachine();
+  const startedMs = Date.now();
+  const log = (message: string): void => {
+    process.stderr.write(`[${((Date.now() - startedMs) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
+  };
+  log(`machine: ${machineLine(machine)}`);
+  const notes: string[] = [];
+  const tables: Table[] = [];
+  const data: Record<string, unknown> = { machine, options, startedAt: new Date(startedMs).toISOString() };
+
+  const upstream = await startReadyLineService('fake-upstream', 'fake-upstream.js', []);
+  const redis = options.redis ? await startRedis(process.env) : null;
+  if (options.redis && redis === null) notes.push('Redis variants skipped: no BENCH_REDIS_URL and no redis-server on PATH.');
+  if (redis) notes.push(`Redis: ${redis.note}.`);
+  const load = startLoadWorker();
+  const environment: Environment = { upstream, redis, logLevel: options.logLevel, load };
+
+  const needsHttp = options.scenarios.some((name) => SCENARIOS[name]?.http === true);
+  const targets: Target[] = [];
+  if (needsHttp) {
+    const bare = await startReadyLineService('bare-proxy', 'bare-proxy.js', [upstream.url]);
+    const runcap = await startRuncap({ name: 'runcap', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel });
+    targets.push({ name: 'direct', url: upstream.url, pid: null }, { name: 'bare', url: bare.url, pid: bare.pid }, { name: 'runcap', url: runcap.url, pid: runcap.pid });
+    if (redis) {
+      const runcapRedis = await startRuncap({ name: 'runcap-redis', upstreamUrl: upstream.url, ledger: { kind: 'redis', url: redis.url }, logLevel: options.logLevel });
+      targets.push({ name: 'runcap-redis', url: runcapRedis.url, pid: runcapRedis.pid });
+    }
+  }
+  const context: BenchContext = { targets, load, rounds: options.rounds, timeScale: options.quick ? 0.4 : 1, notes, log };
+
+  for (const name of options.scenarios) {
+    const scenario = SCENARIOS[name];
+    if (!scenario) continue;
+    log(`scenario ${name}: ${scenario.description}`);
+    const result = await scenario.run(context, environment);
+    for (const table of result.tables) {
+      process.stdout.write(`\n${renderTable(table)}\n`);
+      tables.push(table);
+    }
+    data[name] = result.data;
+  }
+
+  const header = [`runcap benchmarks, ${new Date(startedMs).toISOString()}`, `machine: ${machineLine(machine)}`, `runcap log level: ${options.logLevel}; rounds: ${options.rounds}${options.quick ? ' (quick)' : ''}`, ...notes];
+  process.stdout.write(`\n${header.join('\n')}\n`);
+  const outDir = join(REPO_ROOT, '.bench-out');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...data, notes }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.md'), `${header.map((line) => `${line}  `).join('\n')}\n\n${tables.map(markdownTable).join('\n\n')}\n`);
+  log(`done in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; tables and raw figures in .bench-out/`);
+  await load.stop();
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());
