@@ -29,6 +29,8 @@ export interface TenantKeys {
   readonly live: string;
   /** Sorted set: charged reservation ids by settledAtMs (spend attribution). */
   readonly settled: string;
+  /** Sorted set: one run's charged reservation ids by settledAtMs (written by the scripts). */
+  runSettled(runId: string): string;
   run(runId: string): string;
   /** Sorted set: runs of one key by active-until (lastActivity + idleTtl). */
   activeRuns(keyId: string): string;
@@ -48,6 +50,7 @@ export function tenantKeys(prefix: string, tenant: string): TenantKeys {
     idempotency: (key) => `${base}idem:${key}`,
     live: `${base}live`,
     settled: `${base}settled`,
+    runSettled: (runId) => `${base}settled:run:${runId}`,
     run: (runId) => `${base}run:${runId}`,
     activeRuns: (keyId) => `${base}runs:active:${keyId}`,
     allRuns: `${base}runs:all`,

@@ -126,6 +126,14 @@ local function retire(base, rkey, id, live, settled, now, retention, charged)
   if charged then
     redis.call('ZADD', settled, I(now), id)
     redis.call('ZREMRANGEBYSCORE', settled, '-inf', '(' .. I(now - retention))
+    local run_id = redis.call('HGET', rkey, 'run_id')
+    if run_id then
+      -- The run's own settled set: one run's spend without reading the tenant's.
+      local run_settled = base .. 'settled:run:' .. run_id
+      redis.call('ZADD', run_settled, I(now), id)
+      redis.call('ZREMRANGEBYSCORE', run_settled, '-inf', '(' .. I(now - retention))
+      redis.call('PEXPIRE', run_settled, I(retention))
+    end
   end
   redis.call('PEXPIRE', rkey, I(retention))
 end

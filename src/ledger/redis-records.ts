@@ -119,19 +119,22 @@ export function createRedisSpend(client: RedisClient, prefix: string, index: Ten
       guardedRedis(async (): Promise<SpendRow[]> => {
         const groupField: string | undefined = GROUP_FIELD[query.groupBy];
         if (groupField === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
+        const runId = query.runId ?? null;
+        if (runId !== null && query.tenant === null) throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
         const tenants = query.tenant === null ? await index.tenants() : [query.tenant];
         const groups = new Map<string | null, Totals>();
         for (const tenant of tenants) {
           const keys = tenantKeys(prefix, tenant);
-          // The settled set holds each charged reservation once, by settledAtMs.
-          const ids = await client.zrangebyscore(keys.settled, score(query.fromMs), `(${score(query.toMs)}`);
+          // The settled sets hold each charged reservation once, by settledAtMs.
+          const settled = runId === null ? keys.settled : keys.runSettled(runId);
+          const ids = await client.zrangebyscore(settled, score(query.fromMs), `(${score(query.toMs)}`);
           const rows = await inChunks(ids, (id) =>
             client.hmget(keys.reservation(id), 'state', 'actual', 'key_id', 'run_id', groupField, 'tin', 'tout', 'tcached', 'treason'),
           );
-          for (const [state, actual, keyId, runId, group, ...tokens] of rows) {
+          for (const [state, actual, keyId, rowRunId, group, ...tokens] of rows) {
             if (state == null || !CHARGED_STATES.has(state) || actual == null) continue;
             if (query.keyId !== null && keyId !== query.keyId) continue;
-            if (query.runId != null && runId !== query.runId) continue;
+            if (runId !== null && rowRunId !== runId) continue;
             const name = group ?? null;
             const totals = groups.get(name) ?? {
               group: name,

@@ -71,12 +71,21 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(options: { port?: number; cluster?: boolean; dir?: string } = {}): Promise<RedisProcess> {
+export interface RedisServerOptions {
+  readonly port?: number;
+  readonly cluster?: boolean;
+  readonly dir?: string;
+  /** More redis-server arguments, e.g. ['--enable-debug-command', 'yes']. */
+  readonly extraArgs?: readonly string[];
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisProcess> {
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'runcap-redis-'));
   const ownsDir = options.dir === undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   if (options.cluster === true) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
+  args.push(...(options.extraArgs ?? []));
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
