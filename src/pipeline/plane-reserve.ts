@@ -98,16 +98,17 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
     throw error.withHeaders(budgetHeaders(state));
   }
 
-  const { reservation, reused } = outcome;
+  const { reused } = outcome;
+  let reservation = outcome.reservation;
   const deciding = outcome.warnings[0] ?? tightestScope(outcome.scopes);
   const mode = deciding?.mode ?? tenant.run.mode;
   const decision: DecisionKind = outcome.warnings.length > 0 ? 'advisory_warn' : 'allow';
   const tightest = tightestScope(outcome.scopes);
   if (!reused) {
     try {
-      await planeLedger(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
+      reservation = (await planeLedger(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(outcome.reservation.id))).reservation;
     } catch (error) {
-      await planeLedger(deps, 'release', () => deps.store.ledger.release(reservation.id)).catch(() => undefined);
+      await planeLedger(deps, 'release', () => deps.store.ledger.release(outcome.reservation.id)).catch(() => undefined);
       throw error;
     }
     record(deps, { ...base, decision, mode, code: null, blocking: tightest, reservationId: reservation.id, views: outcome.scopes, alternatives: [] });
