@@ -57,6 +57,14 @@ export async function runDemo(argv: readonly string[], io: DemoIo = defaultIo())
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   if (io.handleSigint) process.once('SIGINT', onSigint);
+  // `runcap demo | head`: a reader that goes away ends the demo quietly instead of crashing it on
+  // EPIPE. The listener stays for the life of the process, so a late EPIPE cannot crash it either.
+  let outputClosed = false;
+  const onOutputError = (): void => {
+    outputClosed = true;
+    abort.abort();
+  };
+  if (io.out === process.stdout) process.stdout.on('error', onOutputError);
 
   let sim: SimProvider | null = null;
   let server: RunningServer | null = null;
@@ -72,6 +80,7 @@ export async function runDemo(argv: readonly string[], io: DemoIo = defaultIo())
     return await drive(server, sim, render, abort.signal);
   } catch (error) {
     if (abort.signal.aborted) {
+      if (outputClosed) return 0;
       render.note('\ninterrupted: stopping runcap and the simulated provider');
       return 130;
     }
