@@ -70,7 +70,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       (stopping ??= (async () => {
         state.draining = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // close() drops only the connections idle right now; keep dropping those that go idle
+        // as their last response ends, so a client's keep-alive pool cannot hold the drain open.
+        const reaper = setInterval(() => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.(), 100);
         const drained = await Promise.race([closed.then(() => true), delay(config.server.drainTimeoutMs).then(() => false)]);
+        clearInterval(reaper);
         if (!drained) {
           logger.warn({ drain_timeout_ms: config.server.drainTimeoutMs }, 'drain timeout: closing remaining connections');
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
