@@ -87,49 +87,61 @@ end
 
 local LIVE = { reserved = true, forwarded = true }
 
+-- The fields every transition reads, in one HMGET; nil when the reservation does not exist.
+local function load_row(rkey)
+  local f = redis.call('HMGET', rkey, 'state', 'amount', 'actual', 'settled', 'expires', 'sc', 'idem', 'run_id')
+  if not f[1] then return nil end
+  return {
+    state = f[1], amount = tonumber(f[2]), actual = f[3] and tonumber(f[3]) or nil, settled = f[4] and tonumber(f[4]) or nil,
+    expires = tonumber(f[5]), sc = tonumber(f[6]), idem = f[7] or nil, run_id = f[8] or nil,
+  }
+end
+
 -- The scopes a reservation recorded: key and whether its reserved counter carries the hold.
-local function scopes_of(rkey)
-  local n = tonumber(redis.call('HGET', rkey, 'sc') or '0')
-  local list = {}
+local function scopes_of(rkey, n)
+  if n == 0 then return {} end
+  local names = {}
   for i = 1, n do
-    local f = redis.call('HMGET', rkey, 'sk' .. i, 'sh' .. i)
-    list[i] = { key = f[1], held = f[2] == '1' }
+    names[#names + 1] = 'sk' .. i
+    names[#names + 1] = 'sh' .. i
   end
+  local f = redis.call('HMGET', rkey, unpack(names))
+  local list = {}
+  for i = 1, n do list[i] = { key = f[2 * i - 1], held = f[2 * i] == '1' } end
   return list
 end
 
 -- committed += committed_delta on every scope; held scopes give back the hold when asked.
--- A scope bucket that no longer exists (expired window) is left alone, as SQLite's UPDATE does.
-local function move_counters(base, scopes, committed_delta, amount, release_hold, now)
+-- A windowed bucket that no longer exists (expired with its window) is left alone, as
+-- SQLite's UPDATE of a missing row does; window "none" buckets never expire.
+local function move_counters(base, scopes, committed_delta, amount, release_hold)
   for _, s in ipairs(scopes) do
     local reserved_delta = 0
     if release_hold and s.held then reserved_delta = -amount end
     if committed_delta ~= 0 or reserved_delta ~= 0 then
       local k = base .. 'scope:' .. s.key
-      if redis.call('EXISTS', k) == 1 then
+      if string.match(s.key, '^[^|]*|([^|]*)|') == 'none' or redis.call('EXISTS', k) == 1 then
         if committed_delta ~= 0 then redis.call('HINCRBY', k, 'committed', I(committed_delta)) end
         if reserved_delta ~= 0 then redis.call('HINCRBY', k, 'reserved', I(reserved_delta)) end
-        redis.call('HSET', k, 'updated_at', I(now))
       end
     end
   end
 end
 
--- Leaves the live set: off the sweeper's list, idempotency key freed, kept for the retention window.
-local function retire(base, rkey, id, live, settled, now, retention, charged)
+-- Leaves the live set: off the sweeper's list, idempotency key freed, kept for the
+-- retention window; a charged one joins the tenant's (and its run's) settled set.
+local function retire(base, rkey, id, row, live, settled, now, retention, charged)
   redis.call('ZREM', live, id)
-  local idem = redis.call('HGET', rkey, 'idem')
-  if idem then
-    local ikey = base .. 'idem:' .. idem
+  if row.idem then
+    local ikey = base .. 'idem:' .. row.idem
     if redis.call('GET', ikey) == id then redis.call('DEL', ikey) end
   end
   if charged then
     redis.call('ZADD', settled, I(now), id)
     redis.call('ZREMRANGEBYSCORE', settled, '-inf', '(' .. I(now - retention))
-    local run_id = redis.call('HGET', rkey, 'run_id')
-    if run_id then
+    if row.run_id then
       -- The run's own settled set: one run's spend without reading the tenant's.
-      local run_settled = base .. 'settled:run:' .. run_id
+      local run_settled = base .. 'settled:run:' .. row.run_id
       redis.call('ZADD', run_settled, I(now), id)
       redis.call('ZREMRANGEBYSCORE', run_settled, '-inf', '(' .. I(now - retention))
       redis.call('PEXPIRE', run_settled, I(retention))

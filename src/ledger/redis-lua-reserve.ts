@@ -41,6 +41,7 @@ local function read_counters()
   local out = {}
   for i, s in ipairs(specs) do
     local c = redis.call('HMGET', s.skey, 'committed', 'reserved')
+    s.exists = c[1] ~= false
     s.committed = tonumber(c[1] or '0')
     s.reserved = tonumber(c[2] or '0')
     out[i] = { s.key, I(s.committed), I(s.reserved) }
@@ -109,13 +110,19 @@ redis.call('HSET', KEYS[1], unpack(fields))
 
 for _, s in ipairs(specs) do
   local start = window_start(s.window, now)
-  redis.call('HSETNX', s.skey, 'committed', '0')
-  redis.call('HSETNX', s.skey, 'reserved', '0')
-  redis.call('HSET', s.skey, 'type', s.stype, 'id', s.id, 'window', s.window, 'window_start', start and I(start) or '-',
-    'limit', s.limit_text, 'mode', s.mode, 'updated_at', I(now))
-  if s.holds then redis.call('HINCRBY', s.skey, 'reserved', I(amount)) end
-  local finish = window_end(s.window, now)
-  if finish then redis.call('PEXPIRE', s.skey, I(finish - now + retention)) end
+  local hold = 0
+  if s.holds then hold = amount end
+  -- Counters are read above in this same script, so "new bucket" is known without HSETNX.
+  if s.exists then
+    redis.call('HSET', s.skey, 'limit', s.limit_text, 'mode', s.mode)
+    if hold ~= 0 then redis.call('HINCRBY', s.skey, 'reserved', I(hold)) end
+  else
+    redis.call('HSET', s.skey, 'committed', '0', 'reserved', I(hold), 'type', s.stype, 'id', s.id, 'window', s.window,
+      'window_start', start and I(start) or '-', 'limit', s.limit_text, 'mode', s.mode)
+    -- A windowed bucket outlives its window by the retention period, then goes by itself.
+    local finish = window_end(s.window, now)
+    if finish then redis.call('PEXPIRE', s.skey, I(finish - now + retention)) end
+  end
 end
 redis.call('ZADD', KEYS[2], I(now + ttl), id)
 if has_idem then redis.call('SET', KEYS[3], id) end

@@ -12,8 +12,9 @@ local now = now_ms(ARGV[2])
 local id = ARGV[3]
 local retention = tonumber(ARGV[4])
 local rkey = KEYS[1]
-local state = redis.call('HGET', rkey, 'state')
-if not state then return { 'error', 'reservation_not_found', 'reservation ' .. id .. ' does not exist' } end
+local row = load_row(rkey)
+if not row then return { 'error', 'reservation_not_found', 'reservation ' .. id .. ' does not exist' } end
+local state = row.state
 local function illegal(action, why)
   return { 'error', 'invalid_transition', 'cannot ' .. action .. ' reservation ' .. id .. ' in state ' .. state .. (why or '') }
 end
@@ -24,7 +25,7 @@ local function result(status) return { status, I(now), redis.call('HGETALL', rke
 export const FORWARD_LUA = `${TRANSITION_HEAD}
 if state == 'forwarded' then return result('unchanged') end
 if state ~= 'reserved' then return illegal('forward') end
-local expires = tonumber(redis.call('HGET', rkey, 'expires'))
+local expires = row.expires
 if ARGV[5] ~= '' then expires = math.max(expires, now + tonumber(ARGV[5])) end
 redis.call('HSET', rkey, 'state', 'forwarded', 'expires', I(expires))
 redis.call('ZADD', KEYS[2], I(expires), id)
@@ -34,9 +35,8 @@ return result('changed')
 /** ARGV[5]: ttl ms; the expiry becomes max(expiry, now + ttl). */
 export const EXTEND_LUA = `${TRANSITION_HEAD}
 if not LIVE[state] then return illegal('extend') end
-local old = tonumber(redis.call('HGET', rkey, 'expires'))
-local expires = math.max(old, now + tonumber(ARGV[5]))
-if expires == old then return result('unchanged') end
+local expires = math.max(row.expires, now + tonumber(ARGV[5]))
+if expires == row.expires then return result('unchanged') end
 redis.call('HSET', rkey, 'expires', I(expires))
 redis.call('ZADD', KEYS[2], I(expires), id)
 return result('changed')
@@ -46,10 +46,9 @@ return result('changed')
 export const COMMIT_LUA = `${TRANSITION_HEAD}
 if state == 'committed' or state == 'reconciled' then return result('unchanged') end
 if state == 'released' then return illegal('commit') end
-local row = redis.call('HMGET', rkey, 'amount', 'actual')
-local amount = tonumber(row[1])
+local amount = row.amount
 local actual = tonumber(ARGV[5])
-local scopes = scopes_of(rkey)
+local scopes = scopes_of(rkey, row.sc)
 local any_held = false
 for _, s in ipairs(scopes) do if s.held then any_held = true end end
 local overrun = 0
@@ -63,26 +62,25 @@ local function write(next_state, settled_at)
   end
 end
 if state == 'expired' then
-  if not row[2] then return illegal('commit', ' (it expired before it was forwarded; its hold was released)') end
+  if row.actual == nil then return illegal('commit', ' (it expired before it was forwarded; its hold was released)') end
   -- The full hold was charged at expiry; replace that charge with the late actual.
-  move_counters(base, scopes, actual - tonumber(row[2]), amount, false, now)
-  write('reconciled', tonumber(redis.call('HGET', rkey, 'settled')))
+  move_counters(base, scopes, actual - row.actual, amount, false)
+  write('reconciled', row.settled)
   return result('changed')
 end
-move_counters(base, scopes, actual, amount, true, now)
+move_counters(base, scopes, actual, amount, true)
 write('committed', now)
-retire(base, rkey, id, KEYS[2], KEYS[3], now, retention, true)
+retire(base, rkey, id, row, KEYS[2], KEYS[3], now, retention, true)
 return result('changed')
 `;
 
 export const RELEASE_LUA = `${TRANSITION_HEAD}
 if state == 'released' then return result('unchanged') end
 if not LIVE[state] then return illegal('release') end
-local amount = tonumber(redis.call('HGET', rkey, 'amount'))
-move_counters(base, scopes_of(rkey), 0, amount, true, now)
+move_counters(base, scopes_of(rkey, row.sc), 0, row.amount, true)
 redis.call('HSET', rkey, 'state', 'released', 'settled', I(now), 'overrun', '0')
 redis.call('HDEL', rkey, 'actual', 'usage', unpack(NO_TOKENS))
-retire(base, rkey, id, KEYS[2], KEYS[3], now, retention, false)
+retire(base, rkey, id, row, KEYS[2], KEYS[3], now, retention, false)
 return result('changed')
 `;
 
@@ -100,10 +98,10 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', I(due), 'LIMIT', '0', A
 local out = {}
 for _, id in ipairs(ids) do
   local rkey = base .. 'rsv:' .. id
-  local f = redis.call('HMGET', rkey, 'state', 'amount', 'expires')
-  if f[1] and LIVE[f[1]] and tonumber(f[3]) <= due then
-    local charged = f[1] == 'forwarded'
-    local amount = tonumber(f[2])
+  local row = load_row(rkey)
+  if row and LIVE[row.state] and row.expires <= due then
+    local charged = row.state == 'forwarded'
+    local amount = row.amount
     redis.call('HSET', rkey, 'state', 'expired', 'settled', I(now), 'overrun', '0')
     if charged then
       redis.call('HSET', rkey, 'actual', I(amount), 'usage', 'expired')
@@ -113,11 +111,11 @@ for _, id in ipairs(ids) do
     redis.call('HDEL', rkey, unpack(NO_TOKENS))
     local committed_delta = 0
     if charged then committed_delta = amount end
-    move_counters(base, scopes_of(rkey), committed_delta, amount, true, now)
-    retire(base, rkey, id, KEYS[1], KEYS[2], now, retention, charged)
+    move_counters(base, scopes_of(rkey, row.sc), committed_delta, amount, true)
+    retire(base, rkey, id, row, KEYS[1], KEYS[2], now, retention, charged)
     out[#out + 1] = { charged and '1' or '0', redis.call('HGETALL', rkey) }
-  elseif f[1] and LIVE[f[1]] then
-    redis.call('ZADD', KEYS[1], f[3], id)
+  elseif row and LIVE[row.state] then
+    redis.call('ZADD', KEYS[1], I(row.expires), id)
   else
     redis.call('ZREM', KEYS[1], id)
   end

@@ -16,6 +16,13 @@ export interface RedisHarness {
   dispose(): Promise<void>;
 }
 
+/**
+ * The contract checks semantics, not latency: a generous timeout keeps a loaded CI box
+ * (several test files, race workers and three cluster nodes on two cores) from failing
+ * calls. Fail-fast timeouts are tested in ledger-redis-outage.test.ts.
+ */
+const TEST_COMMAND_TIMEOUT_MS = 5_000;
+
 export const REDIS_SKIP_MESSAGE = 'Redis ledger tests skipped: set RUNCAP_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them';
 
 function cleanupClient(url: string): Redis | Cluster {
@@ -45,6 +52,7 @@ export function createRedisHarness(url: string): RedisHarness {
     const store = await openRedisStore({
       url,
       keyPrefix,
+      commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS,
       skewToleranceMs: 1_000,
       ...(fake ? { clockOverride: () => nowMs } : {}),
     });
@@ -53,7 +61,7 @@ export function createRedisHarness(url: string): RedisHarness {
   return {
     fakeClock: async () => {
       const { store, keyPrefix, setClock } = await open(true);
-      return { store, setClock, raceWorkers: spawnRedisRaceWorkers({ url, keyPrefix }), cleanup: () => store.close() };
+      return { store, setClock, raceWorkers: spawnRedisRaceWorkers({ url, keyPrefix, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS }), cleanup: () => store.close() };
     },
     realClock: async () => {
       const { store } = await open(false);

@@ -13,6 +13,7 @@ const WORKER_TIMEOUT_MS = 60_000;
 export interface RedisRaceOptions {
   readonly url: string;
   readonly keyPrefix: string;
+  readonly commandTimeoutMs?: number;
 }
 
 export function spawnRedisRaceWorkers(options: RedisRaceOptions): RaceSpawner {
