@@ -50,7 +50,8 @@ export async function commitReservation(deps: PipelineDeps, caller: Caller, id: 
   const result = await settleCall(deps, reservation, 'commit', () => deps.store.ledger.commit(id, { actualMicros, usageSource: 'caller', tokens }));
   const settled = result.reservation;
   if (result.changed) {
-    deps.metrics.committedUsd.inc({ usage_source: 'caller' }, actualMicros / 1e6);
+    // A late commit on an expired hold reconciles it; the expiry already counted its charge.
+    if (settled.state !== 'reconciled') deps.metrics.committedUsd.inc({ usage_source: 'caller' }, actualMicros / 1e6);
     if (settled.overrunMicros > 0) {
       deps.metrics.overruns.inc();
       deps.metrics.overrunUsd.inc(settled.overrunMicros / 1e6);

@@ -60,7 +60,8 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     : null;
   const result = await ledgerCall(deps, 'commit', () => ledger.commit(target.reservationId, { actualMicros, usageSource: source, tokens }));
   const overrunMicros = result.reservation.overrunMicros;
-  if (result.changed) {
+  // A late commit on an expired hold reconciles it; the expiry already counted its charge.
+  if (result.changed && result.reservation.state !== 'reconciled') {
     deps.metrics.committedUsd.inc({ usage_source: source }, actualMicros / 1e6);
     if (overrunMicros > 0) {
       deps.metrics.overruns.inc();
