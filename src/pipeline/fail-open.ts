@@ -3,7 +3,7 @@
 // 503 `ledger_unavailable`. Loud either way: an error log, a metric, a header.
 import { RuncapError } from '../errors.js';
 import { H } from '../http/headers.js';
-import { newRunId } from '../ids.js';
+import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { costMicros } from '../pricing/cost.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
@@ -28,13 +28,16 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable, and this tenant fails closed: the call was not forwarded. Retry shortly.', { headers });
   }
 
+  // The decision cannot be stored while the ledger is down: its id and outcome go to the log.
+  const decisionId = newDecisionId();
   deps.metrics.failOpen.inc({ reason: down.operation });
-  deps.logger.error(log, 'ledger unavailable: call forwarded WITHOUT a budget hold (fail open)');
-  const state = { ...refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }), kind: 'allow' as const, failOpen: true, selectedModel: plan.price.model };
+  deps.metrics.decisions.inc({ decision: 'allow', mode: tenant.run.mode, blocking_scope: 'none', endpoint: call.adapter.name });
+  deps.logger.error({ ...log, decision_id: decisionId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros) }, 'ledger unavailable: call forwarded WITHOUT a budget hold (fail open)');
+  const state = { ...refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }), id: decisionId, kind: 'allow' as const, failOpen: true, selectedModel: plan.price.model };
   const settle = async (outcome: SettleOutcome): Promise<void> => {
     // Nothing to commit against: record the spend in the log so it can be reconciled by hand.
     const spent = outcome.kind === 'usage' ? formatUsd(costMicros(plan.price, outcome.usage)) : outcome.kind === 'release' ? '0.00' : `<= ${formatUsd(plan.amountMicros)}`;
-    deps.logger.error({ ...log, err: undefined, model: plan.price.model, unrecorded_spend_usd: spent, outcome: outcome.kind }, 'fail-open call finished; its spend is not in the ledger');
+    deps.logger.error({ ...log, err: undefined, decision_id: decisionId, model: plan.price.model, unrecorded_spend_usd: spent, outcome: outcome.kind }, 'fail-open call finished; its spend is not in the ledger');
   };
   return forward(deps, {
     adapter: call.adapter,
