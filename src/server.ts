@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { createApp, type AppState } from './app.js';
 import type { Config } from './config/types.js';
 import { createTokenizer } from './estimate/tokenizer.js';
+import { createTokenCountPool } from './estimate/worker-pool.js';
 import type { Store } from './ledger/records.js';
 import { openStore } from './ledger/open-store.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -37,9 +38,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = options.store ?? (await openStore(config));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
-  const tokenizer = createTokenizer();
+  // Large never-seen texts are counted on worker threads, off the event loop (null when running from sources).
+  const countPool = createTokenCountPool();
+  const tokenizer = createTokenizer(countPool ? { offload: countPool.count } : {});
   // Load the encoders now, not on the first call (~0.5 s for o200k_base).
-  for (const encoding of new Set([...catalog.latest.models.values()].map((m) => m.encoding))) tokenizer.count('warm up', encoding);
+  const encodings = new Set([...catalog.latest.models.values()].map((m) => m.encoding));
+  for (const encoding of encodings) tokenizer.count('warm up', encoding);
+  await countPool?.warm(encodings);
   const deps: PipelineDeps = {
     config,
     store,
@@ -82,6 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await tasks.drain(config.server.drainTimeoutMs);
         await sweeper.stop();
         await deps.upstream.close();
+        await countPool?.close();
         await store.close();
         logger.info('runcap stopped');
       })()),

@@ -4,6 +4,11 @@ import type { Encoding } from '../pricing/types.js';
 export interface Tokenizer {
   /** Tokens in `text` under `encoding`. Implementations cache by content, so resending a text is O(1)-ish. */
   count(text: string, encoding: Encoding): number;
+  /**
+   * Optional: counts the large never-seen texts `estimate` would count off the event
+   * loop and caches them, so running `estimate` for real right after only hits the cache.
+   */
+  prefetch?(estimate: (probe: Tokenizer) => unknown): Promise<void>;
 }
 
 /** Output-token policy of a tenant (SPEC §4, config `output`). */

@@ -61,6 +61,8 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       return found.found ? found.price : null;
     };
     const price = requirePrice(deps, context, lookup);
+    // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
+    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe));
     const chain = request.previousResponseId ? (deps.chains.lookup(tenant.name, request.previousResponseId) ?? 'unknown') : null;
     const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
     const requested = (context.plan = planFor(planContext, price));

@@ -1,0 +1,111 @@
+// A small pool of worker threads that count tokens off the event loop. Tokenizing a
+// never-seen 50K-token context takes hundreds of milliseconds; on the event loop that
+// stalls every other call, so the tokenizer hands such texts (above a size threshold)
+// to this pool. Each worker loads its own encoders. A worker that fails rejects its
+// pending counts and leaves the pool; callers fall back to counting in-thread.
+// No ledger, no HTTP; the only I/O is starting the worker threads.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Encoding } from '../pricing/types.js';
+import type { CountMessage, CountReply } from './token-count-worker.js';
+
+export interface TokenCountPool {
+  /** Tokens in `text` under `encoding`, counted on a worker thread. */
+  count(text: string, encoding: Encoding): Promise<number>;
+  /** Loads the encoders in every worker now (~0.5 s each), not on the first large call. Never rejects. */
+  warm(encodings: Iterable<Encoding>): Promise<void>;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+export interface TokenCountPoolOptions {
+  /** Worker threads; default min(2, cores - 1), at least 1. */
+  readonly size?: number;
+  /** The compiled worker script; default token-count-worker.js beside this module. */
+  readonly workerUrl?: URL;
+}
+
+export const TOKEN_COUNT_WORKER_URL = new URL('./token-count-worker.js', import.meta.url);
+
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(2, availableParallelism() - 1));
+}
+
+interface Pending {
+  readonly resolve: (tokens: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+/**
+ * Starts the pool, or returns null when the worker script is not there (running from
+ * TypeScript sources, e.g. under vitest): callers then count on the event loop.
+ */
+export function createTokenCountPool(options: TokenCountPoolOptions = {}): TokenCountPool | null {
+  const url = options.workerUrl ?? TOKEN_COUNT_WORKER_URL;
+  if (!existsSync(fileURLToPath(url))) return null;
+  const slots: Slot[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const remove = (slot: Slot, error: Error): void => {
+    const index = slots.indexOf(slot);
+    if (index !== -1) slots.splice(index, 1);
+    for (const waiter of slot.pending.values()) waiter.reject(error);
+    slot.pending.clear();
+  };
+
+  for (let index = 0; index < (options.size ?? defaultPoolSize()); index += 1) {
+    const slot: Slot = { worker: new Worker(url), pending: new Map() };
+    slot.worker.unref(); // idle workers never keep the process alive
+    slot.worker.on('message', (reply: CountReply) => {
+      const waiter = slot.pending.get(reply.id);
+      if (waiter === undefined) return;
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) slot.worker.unref();
+      if ('error' in reply) waiter.reject(new Error(`token count failed: ${reply.error}`));
+      else waiter.resolve(reply.tokens);
+    });
+    slot.worker.on('error', (error) => remove(slot, error));
+    slot.worker.on('exit', (code) => remove(slot, new Error(`token-count worker exited with code ${code}`)));
+    slots.push(slot);
+  }
+
+  const send = (slot: Slot, text: string, encoding: Encoding): Promise<number> => {
+    const id = nextId++;
+    return new Promise<number>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      if (slot.pending.size === 1) slot.worker.ref(); // a count in flight keeps the process alive
+      const message: CountMessage = { id, text, encoding };
+      slot.worker.postMessage(message);
+    });
+  };
+
+  return {
+    count(text, encoding) {
+      // The least busy worker; ties go to the first.
+      let slot: Slot | undefined;
+      for (const candidate of slots) if (slot === undefined || candidate.pending.size < slot.pending.size) slot = candidate;
+      if (closed || slot === undefined) return Promise.reject(new Error('token-count pool is closed or has no live worker'));
+      return send(slot, text, encoding);
+    },
+    get size() {
+      return slots.length;
+    },
+    async warm(encodings) {
+      const each = [...new Set(encodings)];
+      // A worker that fails here has already left the pool; never fail start-up for it.
+      await Promise.allSettled(slots.flatMap((slot) => each.map((encoding) => send(slot, 'warm up', encoding))));
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}
