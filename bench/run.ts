@@ -47,18 +47,24 @@ interface Options {
   quick: boolean;
   redis: boolean;
   logLevel: string;
+  /** A checkout (built) to run as the extra target runcap-base, for A/B of a change. */
+  baseline: string | null;
+  only: string[] | null;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { scenarios: [], rounds: 3, quick: false, redis: true, logLevel: 'info' };
+  const options: Options = { scenarios: [], rounds: 3, quick: false, redis: true, logLevel: 'info', baseline: null, only: null };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     if (arg === '--quick') options.quick = true;
     else if (arg === '--no-redis') options.redis = false;
     else if (arg === '--rounds') options.rounds = Math.max(1, Number.parseInt(argv[++index] ?? '', 10) || 1);
     else if (arg === '--log-level') options.logLevel = argv[++index] ?? 'info';
+    else if (arg === '--baseline') options.baseline = argv[++index] ?? null;
+    else if (arg === '--only') options.only = (argv[++index] ?? '').split(',');
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--log-level info]\n`);
+      process.stdout.write('       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base]\n');
       for (const [name, scenario] of Object.entries(SCENARIOS)) process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
       process.exit(0);
     } else if (arg in SCENARIOS) options.scenarios.push(arg);
@@ -95,12 +101,18 @@ async function main(): Promise<void> {
     const bare = await startReadyLineService('bare-proxy', 'bare-proxy.js', [upstream.url]);
     const runcap = await startRuncap({ name: 'runcap', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel });
     targets.push({ name: 'direct', url: upstream.url, pid: null }, { name: 'bare', url: bare.url, pid: bare.pid }, { name: 'runcap', url: runcap.url, pid: runcap.pid });
-    if (redis) {
+    if (options.baseline) {
+      const base = await startRuncap({ name: 'runcap-base', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel, root: options.baseline });
+      targets.push({ name: 'runcap-base', url: base.url, pid: base.pid });
+      notes.push(`runcap-base: the build in ${options.baseline}.`);
+    }
+    if (redis && (options.only === null || options.only.includes('runcap-redis'))) {
       const runcapRedis = await startRuncap({ name: 'runcap-redis', upstreamUrl: upstream.url, ledger: { kind: 'redis', url: redis.url }, logLevel: options.logLevel });
       targets.push({ name: 'runcap-redis', url: runcapRedis.url, pid: runcapRedis.pid });
     }
   }
-  const context: BenchContext = { targets, load, rounds: options.rounds, timeScale: options.quick ? 0.4 : 1, notes, log };
+  const chosen = options.only === null ? targets : targets.filter((target) => options.only?.includes(target.name));
+  const context: BenchContext = { targets: chosen, load, rounds: options.rounds, timeScale: options.quick ? 0.4 : 1, notes, log };
 
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];

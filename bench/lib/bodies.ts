@@ -6,14 +6,21 @@ import { createRng, proseText, seedOf } from './text.js';
 
 export const BENCH_MODEL = 'gpt-4o-mini';
 
-/** A typical small chat call: system prompt + one user turn, ~1 KB of JSON. */
+/** Replaced by a unique id per request by the load generators (autocannon's idReplacement syntax). */
+export const UNIQUE_MARKER = '[<id>]';
+
+/**
+ * A typical small chat call: a shared system prompt + one user turn, ~1 KB of JSON. The
+ * user turn starts with UNIQUE_MARKER, so every call carries never-seen text (as real
+ * traffic does) while the system prompt is the same for all.
+ */
 export function smallChatRequest(options: { stream: boolean; salt?: string }): string {
   const rng = createRng(seedOf(`small:${options.salt ?? ''}`));
   return JSON.stringify({
     model: BENCH_MODEL,
     messages: [
       { role: 'system', content: `You are a concise assistant for an engineering team. ${proseText(rng, 260)}` },
-      { role: 'user', content: proseText(rng, 560) },
+      { role: 'user', content: `${UNIQUE_MARKER} ${proseText(rng, 530)}` },
     ],
     temperature: 0.2,
     max_completion_tokens: 256,

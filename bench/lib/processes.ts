@@ -105,6 +105,8 @@ export interface RuncapOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
+  /** Another checkout whose dist/ to run (A/B against a baseline build); default this repository. */
+  readonly root?: string;
 }
 
 /**
@@ -127,7 +129,7 @@ export async function startRuncap(options: RuncapOptions): Promise<Service> {
   };
   const configPath = join(dir, 'runcap.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(REPO_ROOT, 'dist/cli/main.js'), 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(options.root ?? REPO_ROOT, 'dist/cli/main.js'), 'serve', '--config', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd: dir,
     env: { ...process.env, ...options.env },

@@ -19,6 +19,7 @@ export function runClosedLoop(task: ClosedLoopTask): Promise<ClosedLoopResult> {
         headers: { 'content-type': 'application/json', ...task.headers },
         connections: task.connections,
         duration: task.durationS,
+        idReplacement: true,
         setupClient: (client) => {
           client.setHeaders({ 'content-type': 'application/json', ...task.headers, 'x-run-id': `${task.runIdPrefix}-${nextClient++}` });
           client.on('response', (statusCode: number, _bytes: number, responseTimeMs: number) => {

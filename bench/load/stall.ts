@@ -4,14 +4,14 @@
 // `largeEveryMs`. Large bodies are built before the clock starts.
 import { largeContextRequest } from '../lib/bodies.js';
 import type { StallResult, StallTask, StreamsResult } from './protocol.js';
-import { timedCall } from './streams.js';
+import { bodyForCall, timedCall } from './streams.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 async function openLoop(task: StallTask): Promise<StreamsResult> {
-  const body = Buffer.from(task.smallBody);
+  const fixed = task.smallBody.includes('[<id>]') ? null : Buffer.from(task.smallBody);
   const ttfbMs: number[] = [];
   const totalMs: number[] = [];
   let ok = 0;
@@ -24,7 +24,7 @@ async function openLoop(task: StallTask): Promise<StreamsResult> {
   for (let index = 0; index < count; index += 1) {
     await sleep(started + (index * 1000) / task.smallRatePerS - performance.now());
     calls.push(
-      timedCall(task.url, body, { ...task.headers, 'x-run-id': `${prefix}-${index % 16}` }).then((timing) => {
+      timedCall(task.url, bodyForCall(task.smallBody, fixed), { ...task.headers, 'x-run-id': `${prefix}-${index % 16}` }).then((timing) => {
         if (!timing.ok) {
           failed += 1;
           return;

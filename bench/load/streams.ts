@@ -1,6 +1,7 @@
 // Closed-loop streaming calls over undici: `concurrency` callers, each timing the
 // first body byte (first SSE event) and the end of the stream of every call.
 import { Agent, request } from 'undici';
+import { UNIQUE_MARKER } from '../lib/bodies.js';
 import type { StreamsResult, StreamsTask } from './protocol.js';
 
 export const loadAgent = new Agent({ connections: 512, keepAliveTimeout: 60_000, pipelining: 1 });
@@ -30,8 +31,17 @@ export async function timedCall(url: string, body: Buffer, headers: Readonly<Rec
   }
 }
 
+let callCounter = 0;
+
+/** The body of one call: UNIQUE_MARKER replaced by a never-repeated id. */
+export function bodyForCall(template: string, fixed: Buffer | null): Buffer {
+  if (fixed !== null) return fixed;
+  callCounter += 1;
+  return Buffer.from(template.replace(UNIQUE_MARKER, `${process.pid.toString(36)}${Date.now().toString(36)}${callCounter.toString(36)}`));
+}
+
 export async function runStreams(task: StreamsTask): Promise<StreamsResult> {
-  const body = Buffer.from(task.body);
+  const fixed = task.body.includes(UNIQUE_MARKER) ? null : Buffer.from(task.body);
   const ttfbMs: number[] = [];
   const totalMs: number[] = [];
   let ok = 0;
@@ -42,7 +52,7 @@ export async function runStreams(task: StreamsTask): Promise<StreamsResult> {
   const caller = async (slot: number): Promise<void> => {
     const headers = { ...task.headers, 'x-run-id': `${task.runIdPrefix}-${slot}` };
     while (performance.now() < deadline) {
-      const timing = await timedCall(task.url, body, headers);
+      const timing = await timedCall(task.url, bodyForCall(task.body, fixed), headers);
       if (!timing.ok) {
         failed += 1;
         continue;

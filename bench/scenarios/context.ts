@@ -4,7 +4,7 @@ import type { LoadClient } from '../lib/load-client.js';
 import { sampleProcess } from '../lib/processes.js';
 import type { Table } from '../lib/stats.js';
 
-export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis';
+export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base';
 
 export interface Target {
   readonly name: TargetName;
