@@ -1,6 +1,7 @@
 // Public entry of the ledger module: the SQLite store factory and the seam types.
 // Other modules import from here, not from backend files.
 export { openSqliteStore, DEFAULT_SKEW_TOLERANCE_MS } from './sqlite-store.js';
+export { openRedisStore } from './redis-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export type { SqliteSynchronous } from './sqlite-db.js';
 export { LedgerError } from './types.js';

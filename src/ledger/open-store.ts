@@ -8,5 +8,5 @@ export async function openStore(config: Config): Promise<Store> {
     return openSqliteStore({ path: config.ledger.path, synchronous: config.ledger.synchronous });
   }
   const { openRedisStore } = await import('./redis-store.js');
-  return openRedisStore({ url: config.ledger.url });
+  return openRedisStore({ url: config.ledger.url, retentionMs: config.retentionDays * 86_400_000 });
 }

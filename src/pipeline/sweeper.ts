@@ -19,7 +19,8 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
   let lastPruneMs = 0;
 
   async function pass(): Promise<void> {
-    const expired = await deps.store.ledger.expireDue(deps.clock());
+    // Redis decides with its own TIME (one clock for every instance); SQLite with this process's.
+    const expired = await (deps.store.ledger.backend === 'redis' ? deps.store.ledger.expireDue() : deps.store.ledger.expireDue(deps.clock()));
     for (const { reservation, charged } of expired) {
       deps.metrics.expiredHolds.inc({ charged: String(charged) });
       if (charged) deps.metrics.expiredUsd.inc(reservation.amountMicros / 1e6);
