@@ -1,0 +1,77 @@
+// E2E: three runcap processes share one Redis ledger; 300 concurrent calls spread over them
+// at one run ceiling admit exactly the number that fit. Needs RUNCAP_TEST_REDIS_URL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRedisStore } from '../src/ledger/redis-store.js';
+import type { Store } from '../src/ledger/records.js';
+import { formatUsd, parseUsd } from '../src/money/micros.js';
+import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
+import { REDIS_SKIP_MESSAGE } from './support/redis-harness.js';
+import { spawnRuncap, type SpawnedRuncap } from './support/spawn-runcap.js';
+
+const REDIS_URL = process.env.RUNCAP_TEST_REDIS_URL;
+if (!REDIS_URL) console.warn(`multi-instance race: ${REDIS_SKIP_MESSAGE}`);
+const suite = REDIS_URL ? describe : describe.skip;
+
+suite('three runcap instances on one Redis', () => {
+  let fake: FakeUpstream;
+  let dir: string;
+  let instances: SpawnedRuncap[] = [];
+  let store: Store;
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream({ latencyMs: 3_000 });
+    dir = mkdtempSync(join(tmpdir(), 'runcap-multi-'));
+    const config = { ledger: { redis: REDIS_URL }, upstreams: { openai: { base_url: `${fake.url}/v1` } } };
+    instances = await Promise.all([0, 1, 2].map((i) => spawnRuncap({ dir, config, name: `instance-${i}` })));
+    store = await openRedisStore({ url: REDIS_URL ?? '' });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(instances.map(async (instance) => {
+      instance.child.kill('SIGTERM');
+      await instance.exited;
+    }));
+    await store.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('admits exactly floor(ceiling / worst case) of 300 calls spread over three processes', async () => {
+    const runId = `run-multi-${Date.now()}`;
+    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Next step, please.' }], max_tokens: 2000 });
+    const call = (instance: SpawnedRuncap, headers: Record<string, string> = {}) =>
+      fetch(`${instance.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, ...headers },
+        body,
+      });
+
+    // The probe creates the run with its ceiling and tells us the hold of this exact body.
+    const first = instances[0] as SpawnedRuncap;
+    const probe = await call(first, { 'x-fake-latency-ms': '0', 'x-run-budget-usd': '1.00' });
+    expect(probe.status).toBe(200);
+    const decision = (await (await fetch(`${first.url}/budget/decisions/${probe.headers.get('x-budget-decision-id')}`, { headers: { authorization: 'Bearer sk-multi' } })).json()) as { estimate_usd: string; actual_usd: string | null };
+    const holdMicros = parseUsd(decision.estimate_usd);
+    const run = await store.runs.get('default', runId);
+    const [before] = await store.ledger.view('default', [{ type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' }]);
+    const available = before?.availableMicros ?? 0;
+    const expected = Math.floor(available / holdMicros);
+    expect(expected).toBeGreaterThan(10);
+    expect(expected).toBeLessThan(300);
+
+    const statuses = await Promise.all(Array.from({ length: 300 }, (_, i) => call(instances[i % 3] as SpawnedRuncap).then(async (r) => {
+      await r.arrayBuffer();
+      return r.status;
+    })));
+    const served = statuses.filter((s) => s === 200).length;
+    const blocked = statuses.filter((s) => s === 402).length;
+    expect({ served, blocked }).toEqual({ served: expected, blocked: 300 - expected });
+
+    const [after] = await store.ledger.view('default', [{ type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' }]);
+    expect(after?.reservedMicros).toBe(0);
+    expect(after?.committedMicros ?? Infinity).toBeLessThanOrEqual(parseUsd('1.00'));
+    expect(formatUsd(after?.committedMicros ?? 0)).not.toBe('0.00');
+  }, 60_000);
+});
