@@ -6,7 +6,7 @@ import { Cluster, Redis } from 'ioredis';
 import { openRedisStore } from '../../src/ledger/redis-store.js';
 import type { LedgerFactory } from './ledger-contract.js';
 import { START_MS } from './ledger-fixtures.js';
-import { spawnRedisRaceWorkers } from './redis-race.js';
+import { spawnRaceWorkers } from './ledger-race.js';
 
 export interface RedisHarness {
   /** Fake clock + multi-process races. */
@@ -61,7 +61,7 @@ export function createRedisHarness(url: string): RedisHarness {
   return {
     fakeClock: async () => {
       const { store, keyPrefix, setClock } = await open(true);
-      return { store, setClock, raceWorkers: spawnRedisRaceWorkers({ url, keyPrefix, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS }), cleanup: () => store.close() };
+      return { store, setClock, raceWorkers: spawnRaceWorkers({ backend: 'redis', options: { url, keyPrefix, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS } }), cleanup: () => store.close() };
     },
     realClock: async () => {
       const { store } = await open(false);
