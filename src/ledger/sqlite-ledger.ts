@@ -4,9 +4,9 @@
 import type Database from 'better-sqlite3';
 import { guarded } from './sqlite-db.js';
 import { createTransitions } from './sqlite-settle.js';
-import { prepareRows, readReservation, type Rows } from './sqlite-rows.js';
+import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './sqlite-rows.js';
 import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
-import type { Ledger, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from './types.js';
+import type { Ledger, ReservedScope, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from './types.js';
 import { LedgerError } from './types.js';
 import { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
 import { scopeKey, windowStart } from './windows.js';
@@ -71,7 +71,7 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
     if (blocking !== null) return { kind: 'blocked', blocking, scopes: views };
 
     const attribution = request.attribution;
-    rows.insertReservation.run({
+    const inserted: ReservationRow = {
       id: request.reservationId,
       tenant: request.tenant,
       decision_id: request.decisionId,
@@ -96,7 +96,9 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       output_tokens: null,
       cached_input_tokens: null,
       reasoning_tokens: null,
-    });
+    };
+    rows.insertReservation.run(inserted);
+    const reservedScopes: ReservedScope[] = [];
     const after = request.scopes.map((spec, index) => {
       const view = views[index];
       const holds = verdicts[index]?.holds ?? false;
@@ -114,11 +116,11 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       });
       if (holds) rows.adjustScope.run(0, request.amountMicros, nowMs, request.tenant, view.key);
       rows.insertReservationScope.run(request.reservationId, index, view.key, spec.type, spec.id, holds ? 1 : 0);
+      reservedScopes.push({ key: view.key, type: spec.type, id: spec.id, held: holds });
       return holds ? withHold(view, request.amountMicros) : view;
     });
-    const reservation = readReservation(rows, request.reservationId);
-    if (reservation === null) throw new Error(`reservation ${request.reservationId} was not written`);
-    return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
+    // Built from what was just written, not read back.
+    return { kind: 'reserved', reservation: toReservation(inserted, reservedScopes), scopes: after, warnings, reused: false };
   });
 
   const viewTx = db.transaction((tenant: string, specs: readonly ScopeSpec[], nowMs: number) =>

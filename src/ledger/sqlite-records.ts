@@ -13,6 +13,11 @@ interface DecisionRow {
   readonly record: string;
 }
 
+/** Keys json_set may address unquoted; any other patch takes the read-merge-write path. */
+const PATCH_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_PATCH_KEYS = 32;
+const MAX_PATCH_STATEMENTS = 64;
+
 function parseRecord(text: string): Record<string, unknown> {
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
@@ -42,6 +47,27 @@ export function createSqliteDecisions(db: Database.Database): DecisionStore {
     if (row === undefined) return; // pruned or never stored: nothing to settle
     updateRecord.run(JSON.stringify({ ...parseRecord(row.record), ...patch }), id);
   });
+  /**
+   * The same merge in one statement (SQLite's json_set, one statement per set of keys):
+   * no read, no parse and re-serialisation of the whole record in JS.
+   */
+  const patchStatements = new Map<string, Database.Statement<unknown[]>>();
+  const patchInPlace = (id: string, patch: Readonly<Record<string, unknown>>): boolean => {
+    const keys = Object.keys(patch);
+    if (keys.length === 0 || keys.length > MAX_PATCH_KEYS || !keys.every((key) => PATCH_KEY.test(key))) return false;
+    const values: unknown[] = keys.map((key) => JSON.stringify(patch[key]));
+    // undefined (and anything else JSON cannot hold) drops the key in a JS merge: keep that path for it.
+    if (!values.every((value) => typeof value === 'string')) return false;
+    const signature = keys.join(',');
+    let statement = patchStatements.get(signature);
+    if (statement === undefined) {
+      const pairs = keys.map((key) => `'$.${key}', json(?)`).join(', ');
+      statement = db.prepare<unknown[]>(`UPDATE decisions SET record = json_set(record, ${pairs}) WHERE id = ?`);
+      if (patchStatements.size < MAX_PATCH_STATEMENTS) patchStatements.set(signature, statement);
+    }
+    statement.run(...values, id);
+    return true;
+  };
 
   return {
     put: (decision) =>
@@ -59,7 +85,10 @@ export function createSqliteDecisions(db: Database.Database): DecisionStore {
         const row = select.get(id);
         return row === undefined ? null : toDecision(row);
       }),
-    patch: (id, patch) => guarded(() => patchTx.immediate(id, patch)),
+    patch: (id, patch) =>
+      guarded(() => {
+        if (!patchInPlace(id, patch)) patchTx.immediate(id, patch);
+      }),
     prune: (beforeMs) => guarded(() => prune.run(beforeMs).changes),
   };
 }

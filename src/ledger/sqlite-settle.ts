@@ -3,7 +3,7 @@
 // row and its scope counters together; repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';
 import type { Rows, ReservationRow, SettleUpdate } from './sqlite-rows.js';
-import { readReservation, readScopes } from './sqlite-rows.js';
+import { readReservation, readScopes, toReservation } from './sqlite-rows.js';
 import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from './types.js';
 import { LedgerError } from './types.js';
 
@@ -24,6 +24,8 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
     return row;
   };
+  /** What the transaction just wrote, without reading it back. */
+  const written = (row: ReservationRow, scopes: readonly ReservedScope[]): SettleResult => ({ reservation: toReservation(row, scopes), changed: true });
   const result = (id: string, changed: boolean): SettleResult => {
     const reservation = readReservation(rows, id);
     if (reservation === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
@@ -48,9 +50,11 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     }
   };
 
-  const settle = (row: ReservationRow, update: Omit<SettleUpdate, 'id' | 'from_state'>): void => {
+  /** Writes the settled state and returns the row as it now stands. */
+  const settle = (row: ReservationRow, update: Omit<SettleUpdate, 'id' | 'from_state'>): ReservationRow => {
     const changes = rows.updateSettled.run({ ...update, id: row.id, from_state: row.state }).changes;
     if (changes !== 1) throw new Error(`reservation ${row.id} changed state concurrently`);
+    return { ...row, ...update };
   };
 
   const noTokens = { input_tokens: null, output_tokens: null, cached_input_tokens: null, reasoning_tokens: null };
@@ -61,7 +65,7 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     if (row.state !== 'reserved') throw illegal(row, 'forward');
     const expiresAtMs = extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
     rows.updateForwarded.run(expiresAtMs, id);
-    return result(id, true);
+    return written({ ...row, state: 'forwarded', expires_at_ms: expiresAtMs }, readScopes(rows, id));
   });
 
   const extend = db.transaction((id: string, ttlMs: number, nowMs: number): SettleResult => {
@@ -70,7 +74,7 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     const expiresAtMs = Math.max(row.expires_at_ms, nowMs + ttlMs);
     if (expiresAtMs === row.expires_at_ms) return result(id, false);
     rows.updateExpiry.run(expiresAtMs, id);
-    return result(id, true);
+    return written({ ...row, expires_at_ms: expiresAtMs }, readScopes(rows, id));
   });
 
   const commit = db.transaction((id: string, request: CommitRequest, nowMs: number): SettleResult => {
@@ -97,7 +101,7 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
         if (row.actual_micros === null) throw illegal(row, 'commit', ' (it expired before it was forwarded; its hold was released)');
         // The full hold was charged at expiry; replace that charge with the late actual.
         moveCounters(row, scopes, actual - row.actual_micros, false, nowMs);
-        settle(row, {
+        const reconciled = settle(row, {
           state: 'reconciled',
           settled_at_ms: row.settled_at_ms,
           actual_micros: actual,
@@ -105,12 +109,12 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
           usage_source: request.usageSource,
           ...tokens,
         });
-        return result(id, true);
+        return written(reconciled, scopes);
       }
       case 'reserved':
       case 'forwarded':
         moveCounters(row, scopes, actual, true, nowMs);
-        settle(row, {
+        const committed = settle(row, {
           state: 'committed',
           settled_at_ms: nowMs,
           actual_micros: actual,
@@ -118,7 +122,7 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
           usage_source: request.usageSource,
           ...tokens,
         });
-        return result(id, true);
+        return written(committed, scopes);
     }
   });
 
@@ -126,9 +130,9 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     const row = load(id);
     if (row.state === 'released') return result(id, false);
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'release');
-    moveCounters(row, readScopes(rows, id), 0, true, nowMs);
-    settle(row, { state: 'released', settled_at_ms: nowMs, actual_micros: null, overrun_micros: 0, usage_source: null, ...noTokens });
-    return result(id, true);
+    const scopes = readScopes(rows, id);
+    moveCounters(row, scopes, 0, true, nowMs);
+    return written(settle(row, { state: 'released', settled_at_ms: nowMs, actual_micros: null, overrun_micros: 0, usage_source: null, ...noTokens }), scopes);
   });
 
   const expireBatch = db.transaction((dueBeforeMs: number, nowMs: number): ExpiredReservation[] => {
