@@ -99,7 +99,11 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
   }
 }
 
-type RecordBase = Omit<RecordInput, 'nowMs' | 'decision' | 'mode' | 'code' | 'blocking' | 'selected' | 'reservationId' | 'views' | 'alternatives' | 'failOpen'>;
+/** The parts of a proxied call's decision record known before the decision. */
+type RecordBase = Omit<RecordInput, 'nowMs' | 'decision' | 'mode' | 'code' | 'blocking' | 'selected' | 'reservationId' | 'views' | 'alternatives' | 'failOpen' | 'requested' | 'requestedModel'> & {
+  readonly requested: CallPlan;
+  readonly requestedModel: string;
+};
 
 /** A budget block: records the decision and returns the 402 problem to throw. */
 function refuse(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'blocked' }>, record: RecordBase): RuncapError {

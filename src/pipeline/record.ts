@@ -1,7 +1,7 @@
 // Builds the stored decision record (SPEC §5) of a call: inputs, outcome, blocking
 // scope; the settlement later patches in the actual cost. Pure.
 import type { ScopeView } from '../ledger/types.js';
-import { formatUsd } from '../money/micros.js';
+import { formatUsd, type Micros } from '../money/micros.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
 import { renderScope, type DecisionKind } from './decision.js';
@@ -19,8 +19,11 @@ export interface RecordInput {
   readonly mode: string;
   readonly code: string | null;
   readonly blocking: ScopeView | null;
-  readonly requestedModel: string;
-  readonly requested: CallPlan;
+  readonly requestedModel: string | null;
+  /** The plan priced by model; null for a decision-plane hold of a named amount. */
+  readonly requested: CallPlan | null;
+  /** The held amount when there is no plan. */
+  readonly amountMicros?: Micros;
   readonly selected: CallPlan | null;
   readonly priceTableVersion: string;
   readonly reservationId: string | null;
@@ -49,15 +52,15 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     requested_model: input.requestedModel,
     selected_model: input.selected ? input.selected.price.model : null,
     price_table_version: input.priceTableVersion,
-    input_tokens: plan.inputTokens,
-    chain_input_tokens: plan.chainTokens,
-    client_requested_max_output_tokens: plan.clientRequestedMaxOutputTokens,
-    effective_max_output_tokens: plan.maxOutputTokens,
-    policy_max_output_tokens: plan.policyMaxOutputTokens,
-    output_clamped: plan.outputClamped,
-    output_multiplier: plan.outputMultiplier,
-    estimate_usd: formatUsd(plan.amountMicros),
-    requested_estimate_usd: formatUsd(input.requested.amountMicros),
+    input_tokens: plan?.inputTokens ?? null,
+    chain_input_tokens: plan?.chainTokens ?? null,
+    client_requested_max_output_tokens: plan?.clientRequestedMaxOutputTokens ?? null,
+    effective_max_output_tokens: plan?.maxOutputTokens ?? null,
+    policy_max_output_tokens: plan?.policyMaxOutputTokens ?? null,
+    output_clamped: plan?.outputClamped ?? false,
+    output_multiplier: plan?.outputMultiplier ?? null,
+    estimate_usd: formatUsd(plan?.amountMicros ?? input.amountMicros ?? 0),
+    requested_estimate_usd: formatUsd(input.requested?.amountMicros ?? input.amountMicros ?? 0),
     reservation_id: input.reservationId,
     scopes: input.views.map(renderScope),
     alternatives: input.alternatives.map(renderAlternative),
