@@ -75,6 +75,9 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
+/** Everything started, stopped in reverse order at the end (temp folders removed). */
+const started: { stop(): Promise<void> }[] = [];
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   linkAssets();
@@ -89,25 +92,32 @@ async function main(): Promise<void> {
   const data: Record<string, unknown> = { machine, options, startedAt: new Date(startedMs).toISOString() };
 
   const upstream = await startReadyLineService('fake-upstream', 'fake-upstream.js', []);
+  started.push(upstream);
   const redis = options.redis ? await startRedis(process.env) : null;
+  if (redis) started.push(redis);
   if (options.redis && redis === null) notes.push('Redis variants skipped: no BENCH_REDIS_URL and no redis-server on PATH.');
   if (redis) notes.push(`Redis: ${redis.note}.`);
   const load = startLoadWorker();
+  started.push(load);
   const environment: Environment = { upstream, redis, logLevel: options.logLevel, load };
 
   const needsHttp = options.scenarios.some((name) => SCENARIOS[name]?.http === true);
   const targets: Target[] = [];
   if (needsHttp) {
     const bare = await startReadyLineService('bare-proxy', 'bare-proxy.js', [upstream.url]);
+    started.push(bare);
     const runcap = await startRuncap({ name: 'runcap', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel });
+    started.push(runcap);
     targets.push({ name: 'direct', url: upstream.url, pid: null }, { name: 'bare', url: bare.url, pid: bare.pid }, { name: 'runcap', url: runcap.url, pid: runcap.pid });
     if (options.baseline) {
       const base = await startRuncap({ name: 'runcap-base', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel, root: options.baseline });
+      started.push(base);
       targets.push({ name: 'runcap-base', url: base.url, pid: base.pid });
       notes.push(`runcap-base: the build in ${options.baseline}.`);
     }
     if (redis && (options.only === null || options.only.includes('runcap-redis'))) {
       const runcapRedis = await startRuncap({ name: 'runcap-redis', upstreamUrl: upstream.url, ledger: { kind: 'redis', url: redis.url }, logLevel: options.logLevel });
+      started.push(runcapRedis);
       targets.push({ name: 'runcap-redis', url: runcapRedis.url, pid: runcapRedis.pid });
     }
   }
@@ -133,7 +143,11 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...data, notes }, null, 2)}\n`);
   writeFileSync(join(outDir, 'results.md'), `${header.map((line) => `${line}  `).join('\n')}\n\n${tables.map(markdownTable).join('\n\n')}\n`);
   log(`done in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; tables and raw figures in .bench-out/`);
-  await load.stop();
+}
+
+async function stopStarted(): Promise<void> {
+  for (const service of started.reverse()) await service.stop().catch(() => undefined);
+  await stopAll();
 }
 
 main()
@@ -141,4 +155,4 @@ main()
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => stopAll());
+  .finally(() => stopStarted());

@@ -20,7 +20,7 @@ interface Round {
 export async function runSmallChat(context: BenchContext): Promise<ScenarioResult> {
   const body = smallChatRequest({ stream: false });
   const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
-  const throughputS = seconds(context, 4);
+  const throughputS = seconds(context, 3);
   const soloS = seconds(context, 2);
   context.log(`small chat: ${Buffer.byteLength(body)} B request, c=${SMALL_CONCURRENCY} for ${throughputS}s and c=1 for ${soloS}s, ${context.rounds} rounds`);
   for (const target of context.targets) {

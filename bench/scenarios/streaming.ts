@@ -20,7 +20,7 @@ interface Round {
 export async function runStreaming(context: BenchContext): Promise<ScenarioResult> {
   const body = smallChatRequest({ stream: true });
   const headers = { ...CLIENT_HEADERS, 'x-bench-chunks': String(STREAM_CHUNKS), 'x-bench-chunk-interval-ms': '1' };
-  const durationS = seconds(context, 4);
+  const durationS = seconds(context, 3);
   context.log(`streaming: ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} for ${durationS}s, ${context.rounds} rounds`);
   const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
   for (const target of context.targets) {
