@@ -1,7 +1,8 @@
 // The ledger alone (no HTTP): reserve+commit pairs per second for SQLite (a temp file,
 // synchronous NORMAL, the default) and Redis (one Lua script per operation), with 1 and
-// 3 scopes, one pair at a time and 32 pairs in flight. Each pair is what one proxied call
-// costs the ledger besides mark_forwarded.
+// 3 scopes, one pair at a time and 32 pairs in flight; and the whole store sequence of one
+// proxied call (open run, reserve, decision record, mark forwarded, commit, record patch)
+// with its CPU time, which is what the HTTP figures pay for the ledger.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,34 @@ async function pairs(store: Store, scopeCount: number, count: number, inFlight: 
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
   return { pairsPerS: count / elapsedS, p50Us: percentile(latenciesUs, 0.5), p99Us: percentile(latenciesUs, 0.99) };
+}
+
+/** The store operations of one proxied call, in pipeline order; returns CPU and wall µs per call. */
+async function callSequences(store: Store, count: number, label: string): Promise<{ cpuUs: number; wallUs: number }> {
+  const scopes = SCOPES.slice(0, 1);
+  const attribution = { runId: `run_${label}`, keyId: 'k_bench', userId: null, teamId: null, feature: null, endpoint: 'chat' };
+  // A decision record of the size the pipeline stores (~1.5 KB of JSON).
+  const record: Record<string, unknown> = {};
+  for (let field = 0; field < 40; field += 1) record[`field_${field}`] = field % 3 === 0 ? field : `value-${field}-${'x'.repeat(20)}`;
+  const one = async (index: number): Promise<void> => {
+    await store.runs.open({ tenant: 'bench', runId: `run_${label}`, keyId: 'k_bench', limitMicros: 1e12, idleTtlMs: 86_400_000, maxActivePerKey: 1000, tags: {}, createOnly: false });
+    const outcome = await store.ledger.reserve({
+      reservationId: `rsv_${label}_${index}`, decisionId: `bdgdec_${label}_${index}`, tenant: 'bench', scopes,
+      amountMicros: 5_000, ttlMs: 600_000, idempotencyKey: null, model: 'gpt-4o-mini', priceTableVersion: 'bench', attribution,
+    });
+    if (outcome.kind !== 'reserved') throw new Error('bench reserve was blocked');
+    await store.decisions.put({ id: `bdgdec_${label}_${index}`, tenant: 'bench', keyId: 'k_bench', createdAtMs: Date.now(), record });
+    await store.ledger.markForwarded(outcome.reservation.id);
+    await store.ledger.commit(outcome.reservation.id, { actualMicros: 3_000, usageSource: 'provider', tokens: { inputTokens: 300, outputTokens: 140, cachedInputTokens: 0, reasoningTokens: 0 } });
+    await store.decisions.patch(`bdgdec_${label}_${index}`, { state: 'settled', actual_usd: '0.003', usage_source: 'provider', overrun_usd: '0.00', usage: { input_tokens: 300, output_tokens: 140 }, settled_at: new Date().toISOString() });
+  };
+  for (let index = 0; index < 200; index += 1) await one(-1 - index);
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < count; index += 1) await one(index);
+  const wallUs = Number(process.hrtime.bigint() - started) / 1e3 / count;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { cpuUs: (cpu.user + cpu.system) / count, wallUs };
 }
 
 export async function runLedgerScenario(context: BenchContext, redis: RedisChoice | null): Promise<ScenarioResult> {
@@ -91,6 +120,23 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
       }
     }
   }
+  const sequenceRows: string[][] = [];
+  const sequences: Record<string, { cpuUs: number; wallUs: number }[]> = {};
+  for (const backend of backends) {
+    const samples: { cpuUs: number; wallUs: number }[] = [];
+    for (let round = 0; round < context.rounds; round += 1) {
+      const { store, cleanup } = await backend.open();
+      try {
+        samples.push(await callSequences(store, Math.round(count / 2), unique('seq')));
+      } finally {
+        await store.close();
+        cleanup();
+      }
+    }
+    sequences[backend.name] = samples;
+    sequenceRows.push([backend.name, fixed(median(samples.map((sample) => sample.wallUs)), 0), fixed(median(samples.map((sample) => sample.cpuUs)), 0)]);
+    context.log(`  ${backend.name}: one call's store sequence ${fixed(median(samples.map((sample) => sample.wallUs)), 0)} µs wall`);
+  }
   const sqliteSolo = data['sqlite (NORMAL), 3 scopes, 1 in flight'];
   const redisSolo = data['redis, 3 scopes, 1 in flight'];
   const table: Table = {
@@ -101,5 +147,11 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
       ? [`Redis/SQLite pairs/s, 3 scopes, 1 in flight: ${fixed(ratio(median(redisSolo.map((s) => s.pairsPerS)), median(sqliteSolo.map((s) => s.pairsPerS))), 2)}.`]
       : [],
   };
-  return { tables: [table], data };
+  const sequence: Table = {
+    title: `Ledger: the store operations of one proxied call (open run, reserve, put decision, mark forwarded, commit, patch decision), one call at a time — medians of ${context.rounds} rounds`,
+    header: ['backend', 'wall µs/call', 'CPU µs/call (this process)'],
+    rows: sequenceRows,
+    notes: ['Redis CPU excludes the redis-server process; its wall time is mostly round trips (6 per call).'],
+  };
+  return { tables: [table, sequence], data: { pairs: data, callSequence: sequences } };
 }
