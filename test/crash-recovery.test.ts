@@ -32,7 +32,8 @@ describe('crash recovery', () => {
   it('expires and charges the hold orphaned by kill -9, and the run is usable again after a restart', async () => {
     const dbPath = join(dir, 'crash.sqlite');
     const config = {
-      upstreams: { openai: { base_url: `${fake.url}/v1` } },
+      // The hold TTL must outlast the header timeout (checked at start-up).
+      upstreams: { openai: { base_url: `${fake.url}/v1`, headers_timeout: '1s' } },
       ledger: { sqlite: dbPath, reservation_ttl: '2s', sweep_interval: '1s' },
       tenants: { default: { run: { default_limit_usd: '1.00' } } },
     };

@@ -74,4 +74,22 @@ suite('three runcap instances on one Redis', () => {
     expect(after?.committedMicros ?? Infinity).toBeLessThanOrEqual(parseUsd('1.00'));
     expect(formatUsd(after?.committedMicros ?? 0)).not.toBe('0.00');
   }, 60_000);
+
+  it('lets one of several concurrent same-Idempotency-Key requests through, across instances', async () => {
+    const runId = `run-multi-idem-${Date.now()}`;
+    const statuses = await Promise.all(
+      Array.from({ length: 9 }, (_, i) =>
+        fetch(`${(instances[i % 3] as SpawnedRuncap).url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, 'idempotency-key': 'step-1', 'x-fake-latency-ms': '500' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'once' }], max_tokens: 10 }),
+        }).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(8);
+  }, 30_000);
 });

@@ -48,6 +48,15 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     keys.set(key.sha256, { id: key.id, sha256: key.sha256, tenant: key.tenant, user: key.user ?? null, team: key.team ?? null, upstream: key.upstream });
   });
 
+  const reservationTtlMs = ms(file.ledger.reservation_ttl);
+  for (const upstream of upstreams.values()) {
+    if (reservationTtlMs <= upstream.headersTimeoutMs) {
+      throw new Error(
+        `ledger.reservation_ttl: ${file.ledger.reservation_ttl} must outlast upstreams.${upstream.name}.headers_timeout (${upstream.headersTimeoutMs} ms), or holds would expire (and be charged in full) while a call waits for its answer`,
+      );
+    }
+  }
+
   const ledger: Config['ledger'] = file.ledger.redis
     ? { kind: 'redis', url: file.ledger.redis }
     : { kind: 'sqlite', path: file.ledger.sqlite === ':memory:' ? ':memory:' : resolve(context.cwd, file.ledger.sqlite), synchronous: file.ledger.sqlite_synchronous };
@@ -57,7 +66,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     upstreams,
     defaultUpstream,
     ledger,
-    reservationTtlMs: ms(file.ledger.reservation_ttl),
+    reservationTtlMs,
     sweepIntervalMs: ms(file.ledger.sweep_interval),
     pricesPath: file.prices ? resolve(context.cwd, file.prices) : context.pricesPath,
     retentionDays: file.retention_days,

@@ -32,9 +32,9 @@ export function problemBody(error: RuncapError, status: number = error.status): 
 /** A complete problem+json Response; `headers` carries X-Budget-* when a decision was made. */
 export function problemResponse(error: RuncapError, headers: Headers = new Headers(), status: number = error.status): Response {
   headers.set('content-type', 'application/problem+json');
-  if (status === 402 || status === 403 || status === 429 || status === 400 || status === 404 || status === 413) {
-    headers.set(H.shouldRetry, 'false');
-  }
+  // A refusal of runcap's own (any 4xx, whatever block_status a tenant picked) will not
+  // change on retry; stock SDKs honour this header. 5xx (ledger down, draining) may.
+  if (status >= 400 && status < 500) headers.set(H.shouldRetry, 'false');
   return new Response(JSON.stringify(problemBody(error, status)), { status, headers });
 }
 

@@ -5,6 +5,7 @@ import { RuncapError } from '../errors.js';
 import { H } from '../http/headers.js';
 import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
+import { failsOpen } from '../policy/outage.js';
 import { costMicros } from '../pricing/cost.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { budgetHeaders, refusalState } from './decision.js';
@@ -17,7 +18,7 @@ import type { SettleOutcome } from './settle.js';
 export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
   const { tenant, table, call, principal } = context;
   const runId = context.runId ?? call.headers.get(H.runId) ?? newRunId();
-  const open = tenant.mode === 'advisory_estimate' || tenant.onLedgerDown === 'fail_open';
+  const open = failsOpen(tenant);
   const request = context.request as ParsedRequest;
   const plan = context.plan;
   const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
@@ -54,3 +55,4 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     settle,
   });
 }
+

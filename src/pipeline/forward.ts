@@ -31,8 +31,12 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   const endpoint = input.adapter.name;
   const abort = new AbortController();
   const onClientAbort = (): void => abort.abort(input.clientSignal.reason);
-  if (input.clientSignal.aborted) onClientAbort();
-  else input.clientSignal.addEventListener('abort', onClientAbort, { once: true });
+  if (input.clientSignal.aborted) {
+    // The client left before anything was sent: nothing to pay for.
+    await input.settle({ kind: 'release', reason: 'client_gone_before_send' });
+    throw new RuncapError('upstream_unavailable', 'The client disconnected before the call was forwarded.').withHeaders(input.budgetHeaders);
+  }
+  input.clientSignal.addEventListener('abort', onClientAbort, { once: true });
 
   const startedNs = process.hrtime.bigint();
   const elapsed = (): number => Number(process.hrtime.bigint() - startedNs) / 1e9;
@@ -49,7 +53,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     });
   } catch (error) {
     input.clientSignal.removeEventListener('abort', onClientAbort);
-    await input.settle(sendFailureOutcome(error, abort.signal.aborted));
+    await input.settle(sendFailureOutcome(error, abort.signal.aborted, input.request.stream));
     deps.metrics.upstreamSeconds.observe({ endpoint, status: 'error' }, elapsed());
     throw new RuncapError('upstream_unavailable', `The upstream provider could not be reached: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
   }
@@ -82,7 +86,9 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
       },
       onEnd: async (end: StreamEnd) => {
         finish();
-        await input.settle(streamOutcome(end, meter.result()));
+        const settled = input.settle(streamOutcome(end, meter.result()));
+        deps.tasks.track(settled);
+        await settled;
         if (end.kind !== 'complete') deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });
       },
     });
@@ -107,16 +113,22 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   return new Response(bytes, { status: response.statusCode, headers });
 }
 
+/** Errors that happen before a connection exists, so the request never reached the provider. */
+const CONNECT_ERRORS: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /**
- * No response arrived. A refused or reset connection never reached the model: release.
- * A header timeout or a client abort may have been billed by the provider anyway, and
- * nothing tells how much: charge the full hold (flagged estimated).
+ * No response arrived. A connection that was never made never reached the model: release.
+ * Anything later (a reset or timeout after the request was sent) may have been billed, and
+ * nothing tells how much: charge the full hold (flagged estimated). A streaming client that
+ * gave up before the first byte aborts the generation too: at least the input was billed.
  */
-function sendFailureOutcome(error: unknown, clientAborted: boolean): SettleOutcome {
-  if (clientAborted) return { kind: 'full_hold', reason: 'client_abort_before_response' };
-  const code = (error as { code?: unknown }).code;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { kind: 'full_hold', reason: 'upstream_headers_timeout' };
-  return { kind: 'release', reason: 'upstream_unreachable' };
+function sendFailureOutcome(error: unknown, clientAborted: boolean, stream: boolean): SettleOutcome {
+  if (clientAborted) {
+    return stream ? { kind: 'estimated', outputText: '', reason: 'client_abort_before_response' } : { kind: 'full_hold', reason: 'client_abort_before_response' };
+  }
+  const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  if (CONNECT_ERRORS.has(code)) return { kind: 'release', reason: 'upstream_unreachable' };
+  return { kind: 'full_hold', reason: `upstream_error_${String(code ?? 'unknown')}` };
 }
 
 function streamOutcome(end: StreamEnd, result: ReturnType<ReturnType<EndpointAdapter['meterStream']>['result']>): SettleOutcome {

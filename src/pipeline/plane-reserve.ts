@@ -11,7 +11,8 @@ import { formatUsd, type Micros } from '../money/micros.js';
 import { findAlternatives } from '../policy/alternatives.js';
 import { fitsAll, tightestScope } from '../policy/fits.js';
 import { isModelAllowed } from '../policy/models.js';
-import { buildScopes } from '../policy/scopes.js';
+import { failsOpen } from '../policy/outage.js';
+import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import type { ModelPrice, PriceTable } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
@@ -52,7 +53,7 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
   const plan = 'model' in body ? pricedPlan(deps, tenant, table, body.model, body.input_tokens, body.max_output_tokens) : null;
   const amountMicros = plan ? plan.amountMicros : usdParam('amount_usd' in body ? body.amount_usd : '', 'amount_usd');
   const feature = body.feature ?? null;
-  const userId = body.user ?? principal.userId;
+  const userId = endUserId(principal, body.user ?? null);
 
   const run = await resolveRun(
     { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
@@ -181,7 +182,7 @@ function decisionState(known: { id: string | null; kind: DecisionKind; mode: Dec
 function failOpenOrClosed(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, runId: string, down: LedgerDown): PlaneAnswer {
   const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
   const state = { ...decisionState({ id: null, kind: 'allow', mode: tenant.run.mode, reservationId: null, blocking: null, runId, table }), failOpen: true };
-  if (tenant.mode !== 'advisory_estimate' && tenant.onLedgerDown !== 'fail_open') {
+  if (!failsOpen(tenant)) {
     deps.metrics.ledgerUnavailable.inc();
     deps.logger.error(log, 'ledger unavailable: reservation refused (fail closed)');
     throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable, and this tenant fails closed: no reservation was made. Retry shortly.', {

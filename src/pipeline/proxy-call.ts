@@ -9,7 +9,7 @@ import { newDecisionId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { tightestScope } from '../policy/fits.js';
 import { isModelAllowed } from '../policy/models.js';
-import { buildScopes } from '../policy/scopes.js';
+import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import type { ModelPrice, PriceTable } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
@@ -83,7 +83,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       decisionId,
       scopes,
       attribution: { runId: run.runId, keyId: principal.keyId, teamId: principal.teamId, ...tags, endpoint: call.adapter.name },
-      idempotencyKey: idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null,
+      idempotencyKey: idempotencyKey ? `${principal.keyId}:proxy:${idempotencyKey}` : null,
       planContext,
       requested,
       priceTableVersion: table.version,
@@ -147,13 +147,19 @@ async function dispatch(deps: PipelineDeps, context: CallContext, admission: Ext
   observeRunUtilization(deps.metrics, admission.views);
   deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
 
-  const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
+  let forwarded;
   try {
-    await ledgerCall(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
+    forwarded = await ledgerCall(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
   } catch (error) {
-    await settle({ kind: 'release', reason: 'not_forwarded' });
+    await deps.store.ledger.release(reservation.id).catch(() => undefined);
     throw error;
   }
+  // Only the request that moved the hold to `forwarded` may send it: a concurrent retry
+  // with the same Idempotency-Key that reused the hold must not spend it a second time.
+  if (!forwarded.changed) {
+    throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
+  }
+  const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
   const changes = {
     ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
     ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
@@ -189,7 +195,7 @@ function requirePrice(deps: PipelineDeps, context: CallContext, lookup: (model: 
 
 function attributionTags(headers: Headers, tenant: TenantPolicy, principal: Principal): { feature: string | null; userId: string | null } {
   const feature = headerTag(headers, H.feature);
-  const userId = (tenant.allowUserHeader ? headerTag(headers, H.user) : null) ?? principal.userId;
+  const userId = endUserId(principal, tenant.allowUserHeader ? headerTag(headers, H.user) : null);
   return { feature, userId };
 }
 

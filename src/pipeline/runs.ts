@@ -8,6 +8,7 @@ import type { Principal } from '../principal.js';
 import { newRunId } from '../ids.js';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const SERVER_ISSUED_IDLE_TTL_MS = 1;
 
 export function validRunId(runId: string | null | undefined, param = 'X-Run-Id'): string | null {
   if (runId === null || runId === undefined) return null;
@@ -43,14 +44,17 @@ export interface RunRequest {
 
 /** Opens (or finds) the run for a call; throws the SPEC §6 error for every refusal. */
 export async function resolveRun(runs: Pick<RunStore, 'open'>, tenant: TenantPolicy, principal: Principal, request: RunRequest): Promise<RunRecord> {
-  const runId = validRunId(request.runId) ?? newRunId();
+  const named = validRunId(request.runId);
+  const runId = named ?? newRunId();
   const limitMicros = requestedRunLimit(tenant, request.budgetUsd);
   const outcome = await runs.open({
     tenant: tenant.name,
     runId,
     keyId: principal.keyId,
     limitMicros,
-    idleTtlMs: request.idleTtlMs ?? tenant.run.idleTtlMs,
+    // A run the server issued for a call without X-Run-Id is that one call: it does not
+    // stay "active", so clients that never name runs are not locked out by the active-run cap.
+    idleTtlMs: named === null ? SERVER_ISSUED_IDLE_TTL_MS : (request.idleTtlMs ?? tenant.run.idleTtlMs),
     maxActivePerKey: tenant.run.maxActivePerKey,
     tags: request.tags ?? {},
     createOnly: request.createOnly ?? false,

@@ -29,12 +29,15 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
         { decision_id: reservation.decisionId, reservation_id: reservation.id, charged, amount_usd: formatUsd(reservation.amountMicros) },
         charged ? 'hold expired without a result: charged in full' : 'hold expired before it was forwarded: released',
       );
-      await deps.store.decisions.patch(reservation.decisionId, {
-        state: 'expired',
-        actual_usd: formatUsd(charged ? reservation.amountMicros : 0),
-        usage_source: charged ? 'expired' : null,
-        settled_at: new Date(deps.clock()).toISOString(),
-      });
+      // The expiry itself is done; a failed record update must not stop the others.
+      await deps.store.decisions
+        .patch(reservation.decisionId, {
+          state: 'expired',
+          actual_usd: formatUsd(charged ? reservation.amountMicros : 0),
+          usage_source: charged ? 'expired' : null,
+          settled_at: new Date(deps.clock()).toISOString(),
+        })
+        .catch((error: unknown) => deps.logger.error({ err: error, decision_id: reservation.decisionId }, 'could not mark the decision record expired'));
     }
     const nowMs = deps.clock();
     if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {

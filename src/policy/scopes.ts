@@ -30,3 +30,12 @@ export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeS
   add('feature', subject.feature);
   return scopes;
 }
+
+/**
+ * The user a call is attributed to and limited as: a key's configured user wins; an end
+ * user named by the caller (X-Budget-User, where the tenant allows it) lives under its key
+ * ("k_app/alice"), so a name can neither reach another key's users nor dodge a ceiling.
+ */
+export function endUserId(principal: { readonly keyId: string; readonly userId: string | null }, named: string | null): string | null {
+  return principal.userId ?? (named === null ? null : `${principal.keyId}/${named}`);
+}
