@@ -77,7 +77,7 @@ async function callSequences(store: Store, count: number, label: string): Promis
 }
 
 export async function runLedgerScenario(context: BenchContext, redis: RedisChoice | null): Promise<ScenarioResult> {
-  const count = context.timeScale < 1 ? 1_000 : 3_000;
+  const count = context.timeScale < 1 ? 600 : 1_500;
   const backends: { name: string; open: () => Promise<{ store: Store; cleanup: () => void }> }[] = [
     {
       name: 'sqlite (NORMAL)',

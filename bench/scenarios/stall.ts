@@ -25,7 +25,7 @@ export async function runStall(context: BenchContext): Promise<ScenarioResult> {
   const targets = context.targets.filter((target) => target.name === 'bare' || target.name === 'runcap' || target.name === 'runcap-base');
   const smallBody = smallChatRequest({ stream: true, salt: 'stall' });
   const headers = { ...CLIENT_HEADERS, 'x-bench-chunks': '20', 'x-bench-chunk-interval-ms': '0' };
-  const durationS = seconds(context, 5);
+  const durationS = seconds(context, 4);
   context.log(`stall: small streams open-loop ${STALL_SMALL_RATE}/s for ${durationS}s, with and without a ${STALL_LARGE_CHARS}-char never-seen call every ${STALL_LARGE_EVERY_MS} ms`);
   const conditions = [
     { name: 'small only', largeEveryMs: 0 },
