@@ -5,7 +5,7 @@
 // Chrome DevTools or speedscope for the flame graph).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkAssets } from './lib/assets.js';
+import { linkAssets, requireBuiltRuncap } from './lib/assets.js';
 import { smallChatRequest } from './lib/bodies.js';
 import { startLoadWorker } from './lib/load-client.js';
 import { REPO_ROOT, startReadyLineService, startRuncap, stopAll, type Service } from './lib/processes.js';
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const stream = args.includes('--stream');
   const agent = args.includes('--agent');
   linkAssets();
+  requireBuiltRuncap();
   const dir = join(REPO_ROOT, '.bench-out', 'profile');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

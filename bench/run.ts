@@ -5,7 +5,7 @@
 // Writes the tables and raw figures to .bench-out/. Never part of `npm test`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkAssets } from './lib/assets.js';
+import { linkAssets, requireBuiltRuncap } from './lib/assets.js';
 import { startLoadWorker, type LoadClient } from './lib/load-client.js';
 import { describeMachine, machineLine } from './lib/machine.js';
 import { REPO_ROOT, startReadyLineService, startRedis, startRuncap, stopAll, type RedisChoice, type Service } from './lib/processes.js';
@@ -81,6 +81,7 @@ const started: { stop(): Promise<void> }[] = [];
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   linkAssets();
+  requireBuiltRuncap();
   const machine = describeMachine();
   const startedMs = Date.now();
   const log = (message: string): void => {

@@ -1,7 +1,9 @@
 // The compiled benchmark tree (dist-bench/) holds its own copy of src/, whose modules
 // find migrations/ and prices/ two folders above themselves: link those into dist-bench/.
+// Run after every bench build (`npm run bench:build`), and again by the runners.
 import { existsSync, lstatSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './processes.js';
 
 export function linkAssets(): void {
@@ -14,9 +16,15 @@ export function linkAssets(): void {
     } catch {
       present = false;
     }
-    if (!present) symlinkSync(join(REPO_ROOT, name), link, 'dir');
+    if (!present) symlinkSync(join('..', name), link, 'dir'); // relative: survives moving the checkout
   }
+}
+
+/** runcap itself runs from dist/, as users run it. */
+export function requireBuiltRuncap(): void {
   if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does).');
   }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) linkAssets();
