@@ -94,7 +94,7 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
       open: async () => ({ store: await openRedisStore({ url: redis.url, keyPrefix: `${unique('bench')}:` }), cleanup: () => undefined }),
     });
   } else {
-    context.notes.push('Ledger: Redis skipped (no Redis available).');
+    context.notes.push('Ledger: Redis skipped (--no-redis, or no Redis available).');
   }
   const rows: string[][] = [];
   const data: Record<string, Measure[]> = {};
