@@ -117,7 +117,8 @@ describe('connections lost before and after the request was sent', () => {
     try {
       const error = await new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-edge', maxRetries: 0, defaultHeaders: { 'X-Run-Id': 'run-refused' } })
         .chat.completions.create({ model: 'gpt-4o-mini', messages: hi, max_tokens: 100 })
-        .catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+        .then(() => null, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      if (error === null) throw new Error('expected the call to fail');
       expect(error.status).toBe(502);
       expect(error.code).toBe('upstream_unavailable');
       expect(await runView(runcap, 'run-refused')).toMatchObject({ committedMicros: 0, reservedMicros: 0 });
