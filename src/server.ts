@@ -35,7 +35,7 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'runcap' } });
   const catalog = loadPriceCatalog(config.pricesPath);
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, (error) => logger.error({ err: error }, 'background ledger write failed')));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
   // Large never-seen texts are counted on worker threads, off the event loop (null when running from sources).

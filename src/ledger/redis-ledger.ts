@@ -82,6 +82,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       nullable(attribution.feature),
       attribution.endpoint,
       String(retentionMs),
+      request.forwarded === true ? 'forwarded' : 'reserved',
       String(request.scopes.length),
     ];
     for (const spec of request.scopes) {

@@ -8,8 +8,8 @@
  * ARGV: 1 tenant key base, 2 now ('' = TIME), 3 id, 4 tenant, 5 decision id, 6 amount,
  * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
  * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
- * feature nullable: '-' or '+<value>'), 18 retention ms,
- * 19 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
+ * feature nullable: '-' or '+<value>'), 18 retention ms, 19 initial state (reserved | forwarded),
+ * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
  * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
  * hold} where
  * status is reserved | reused | blocked; or {'error', code, message}.
@@ -22,11 +22,12 @@ local amount = tonumber(ARGV[6])
 local ttl = tonumber(ARGV[7])
 local has_idem = ARGV[9] == '1'
 local retention = tonumber(ARGV[18])
-local n = tonumber(ARGV[19])
+local initial = ARGV[19]
+local n = tonumber(ARGV[20])
 
 local specs = {}
 for i = 1, n do
-  local o = 19 + (i - 1) * 6
+  local o = 20 + (i - 1) * 6
   local limit = ARGV[o + 4]
   specs[i] = {
     stype = ARGV[o + 1], id = ARGV[o + 2], window = ARGV[o + 3],
@@ -86,7 +87,7 @@ end
 if blocked then return { 'blocked', I(now), {}, counters } end
 
 local fields = {
-  'id', id, 'tenant', ARGV[4], 'decision_id', ARGV[5], 'amount', I(amount), 'state', 'reserved',
+  'id', id, 'tenant', ARGV[4], 'decision_id', ARGV[5], 'amount', I(amount), 'state', initial,
   'model', ARGV[10], 'ptv', ARGV[11], 'key_id', ARGV[13], 'endpoint', ARGV[17],
   'created', I(now), 'expires', I(now + ttl), 'overrun', '0', 'sc', I(n),
 }

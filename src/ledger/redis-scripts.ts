@@ -24,7 +24,7 @@ function script(name: string, body: string, numberOfKeys: number): LedgerScript 
 }
 
 export const SCRIPTS = {
-  reserve: script('runcap_reserve_v1', RESERVE_LUA, 3),
+  reserve: script('runcap_reserve_v2', RESERVE_LUA, 3),
   view: script('runcap_view_v1', VIEW_LUA, 1),
   forward: script('runcap_forward_v1', FORWARD_LUA, 3),
   extend: script('runcap_extend_v1', EXTEND_LUA, 3),

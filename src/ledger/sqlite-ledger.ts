@@ -76,7 +76,7 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       tenant: request.tenant,
       decision_id: request.decisionId,
       amount_micros: request.amountMicros,
-      state: 'reserved',
+      state: request.forwarded === true ? 'forwarded' : 'reserved',
       model: request.model,
       price_table_version: request.priceTableVersion,
       idempotency_key: idempotencyKey,

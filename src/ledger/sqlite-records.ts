@@ -28,7 +28,15 @@ function toDecision(row: DecisionRow): StoredDecision {
   return { id: row.id, tenant: row.tenant, keyId: row.key_id, createdAtMs: row.created_at_ms, record: parseRecord(row.record) };
 }
 
-export function createSqliteDecisions(db: Database.Database): DecisionStore {
+/**
+ * Decision records are bookkeeping written twice per call (at the decision and at the
+ * settlement), so they are written behind: queued and flushed in one transaction per
+ * event-loop turn (group commit), with a settlement that lands before its record's
+ * flush merged into the same row. Reads, prunes and close() flush first, so a reader
+ * never misses a write; a crash can lose only the records of the last turn (money is
+ * never written behind: the ledger's own transactions are synchronous).
+ */
+export function createSqliteDecisions(db: Database.Database, onError: (error: unknown) => void = () => undefined): DecisionStore & { flush(): void } {
   const upsert = db.prepare<[DecisionRow]>(
     `INSERT INTO decisions (id, tenant, key_id, created_at_ms, record)
      VALUES (@id, @tenant, @key_id, @created_at_ms, @record)
@@ -41,55 +49,91 @@ export function createSqliteDecisions(db: Database.Database): DecisionStore {
   const updateRecord = db.prepare<[string, string]>('UPDATE decisions SET record = ? WHERE id = ?');
   const prune = db.prepare<[number]>('DELETE FROM decisions WHERE created_at_ms < ?');
 
-  /** Read-merge-write under the write lock, so two settlements never lose each other's fields. */
-  const patchTx = db.transaction((id: string, patch: Readonly<Record<string, unknown>>): void => {
+  /**
+   * Merges a patch into a stored record. Plain keys are set in place with one json_set
+   * statement per key set (no read, no re-serialising the whole record in JS); anything
+   * else takes read-merge-write. Either way inside the flush transaction.
+   */
+  const patchStatements = new Map<string, Database.Statement<unknown[]>>();
+  const applyPatch = (id: string, patch: Readonly<Record<string, unknown>>): void => {
+    const keys = Object.keys(patch);
+    const values = keys.map((key) => JSON.stringify(patch[key]));
+    if (keys.length > 0 && keys.length <= MAX_PATCH_KEYS && keys.every((key) => PATCH_KEY.test(key)) && values.every((v) => typeof v === 'string')) {
+      const signature = keys.join(',');
+      let statement = patchStatements.get(signature);
+      if (statement === undefined) {
+        statement = db.prepare<unknown[]>(`UPDATE decisions SET record = json_set(record, ${keys.map((key) => `'$.${key}', json(?)`).join(', ')}) WHERE id = ?`);
+        if (patchStatements.size < MAX_PATCH_STATEMENTS) patchStatements.set(signature, statement);
+      }
+      statement.run(...values, id);
+      return;
+    }
     const row = select.get(id);
     if (row === undefined) return; // pruned or never stored: nothing to settle
     updateRecord.run(JSON.stringify({ ...parseRecord(row.record), ...patch }), id);
-  });
-  /**
-   * The same merge in one statement (SQLite's json_set, one statement per set of keys):
-   * no read, no parse and re-serialisation of the whole record in JS.
-   */
-  const patchStatements = new Map<string, Database.Statement<unknown[]>>();
-  const patchInPlace = (id: string, patch: Readonly<Record<string, unknown>>): boolean => {
-    const keys = Object.keys(patch);
-    if (keys.length === 0 || keys.length > MAX_PATCH_KEYS || !keys.every((key) => PATCH_KEY.test(key))) return false;
-    const values: unknown[] = keys.map((key) => JSON.stringify(patch[key]));
-    // undefined (and anything else JSON cannot hold) drops the key in a JS merge: keep that path for it.
-    if (!values.every((value) => typeof value === 'string')) return false;
-    const signature = keys.join(',');
-    let statement = patchStatements.get(signature);
-    if (statement === undefined) {
-      const pairs = keys.map((key) => `'$.${key}', json(?)`).join(', ');
-      statement = db.prepare<unknown[]>(`UPDATE decisions SET record = json_set(record, ${pairs}) WHERE id = ?`);
-      if (patchStatements.size < MAX_PATCH_STATEMENTS) patchStatements.set(signature, statement);
+  };
+
+  /** Queued writes in arrival order: a whole decision (with later patches merged in), or a patch of a stored one. */
+  const queued = new Map<string, { decision: StoredDecision | null; patch: Record<string, unknown> }>();
+  let scheduled = false;
+
+  const writeQueued = db.transaction(() => {
+    for (const [id, write] of queued) {
+      if (write.decision) {
+        const record = { ...write.decision.record, ...write.patch };
+        upsert.run({ id, tenant: write.decision.tenant, key_id: write.decision.keyId, created_at_ms: write.decision.createdAtMs, record: JSON.stringify(record) });
+      } else {
+        applyPatch(id, write.patch);
+      }
     }
-    statement.run(...values, id);
-    return true;
+  });
+
+  const flush = (): void => {
+    scheduled = false;
+    if (queued.size === 0 || !db.open) return;
+    try {
+      writeQueued.immediate();
+    } finally {
+      queued.clear();
+    }
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      try {
+        flush();
+      } catch (error) {
+        onError(error);
+      }
+    });
   };
 
   return {
+    flush,
     put: (decision) =>
       guarded(() => {
-        upsert.run({
-          id: decision.id,
-          tenant: decision.tenant,
-          key_id: decision.keyId,
-          created_at_ms: decision.createdAtMs,
-          record: JSON.stringify(decision.record),
-        });
+        queued.set(decision.id, { decision, patch: {} });
+        schedule();
       }),
     get: (id) =>
       guarded(() => {
+        flush();
         const row = select.get(id);
         return row === undefined ? null : toDecision(row);
       }),
     patch: (id, patch) =>
       guarded(() => {
-        if (!patchInPlace(id, patch)) patchTx.immediate(id, patch);
+        const write = queued.get(id);
+        if (write) Object.assign(write.patch, patch);
+        else queued.set(id, { decision: null, patch: { ...patch } });
+        schedule();
       }),
-    prune: (beforeMs) => guarded(() => prune.run(beforeMs).changes),
+    prune: (beforeMs) =>
+      guarded(() => {
+        flush();
+        return prune.run(beforeMs).changes;
+      }),
   };
 }
 

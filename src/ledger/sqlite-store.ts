@@ -17,6 +17,8 @@ export interface SqliteStoreOptions {
   readonly skewToleranceMs?: number;
   /** How long a write waits for another process's lock (default 5000). */
   readonly busyTimeoutMs?: number;
+  /** Failures of background writes (decision records are written behind; see sqlite-records.ts). */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 export const DEFAULT_SKEW_TOLERANCE_MS = 5_000;
@@ -32,14 +34,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
   });
+  const decisions = createSqliteDecisions(db, options.onBackgroundError);
   const closeDb = (): void => {
-    if (db.open) db.close();
+    if (!db.open) return;
+    decisions.flush();
+    db.close();
   };
   const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb });
   return {
     ledger,
     runs: createSqliteRuns(db, clock),
-    decisions: createSqliteDecisions(db),
+    decisions,
     spend: createSqliteSpend(db),
     close: () => ledger.close(),
   };

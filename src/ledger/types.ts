@@ -94,6 +94,11 @@ export interface ReserveRequest {
   readonly model: string;
   readonly priceTableVersion: string;
   readonly attribution: Attribution;
+  /**
+   * The caller sends the call as soon as this returns: the reservation starts in
+   * `forwarded` (reserve and markForwarded in one atomic step, one round trip fewer).
+   */
+  readonly forwarded?: boolean;
 }
 
 export type ReserveOutcome =

@@ -105,6 +105,8 @@ function reserve(deps: PipelineDeps, input: AdmitInput, plan: CallPlan) {
       model: plan.price.model,
       priceTableVersion: input.priceTableVersion,
       attribution: input.attribution,
+      // The call goes upstream right after: reserve and mark forwarded in one step.
+      forwarded: true,
     }),
   );
 }

@@ -29,14 +29,13 @@ export interface ForwardInput {
 
 export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<Response> {
   const endpoint = input.adapter.name;
-  const abort = new AbortController();
-  const onClientAbort = (): void => abort.abort(input.clientSignal.reason);
-  if (input.clientSignal.aborted) {
+  // The client's own signal aborts the upstream request when the client goes away.
+  const clientGone = (): boolean => input.clientSignal.aborted;
+  if (clientGone()) {
     // The client left before anything was sent: nothing to pay for.
     await input.settle({ kind: 'release', reason: 'client_gone_before_send' });
     throw new RuncapError('upstream_unavailable', 'The client disconnected before the call was forwarded.').withHeaders(input.budgetHeaders);
   }
-  input.clientSignal.addEventListener('abort', onClientAbort, { once: true });
 
   const startedNs = process.hrtime.bigint();
   const elapsed = (): number => Number(process.hrtime.bigint() - startedNs) / 1e9;
@@ -47,13 +46,12 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
       method: 'POST',
       headers: { ...upstreamHeaders(input.clientHeaders, input.providerKey), 'content-type': 'application/json' },
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
-      signal: abort.signal,
+      signal: input.clientSignal,
       headersTimeoutMs: input.upstream.headersTimeoutMs,
       bodyTimeoutMs: input.upstream.bodyTimeoutMs,
     });
   } catch (error) {
-    input.clientSignal.removeEventListener('abort', onClientAbort);
-    await input.settle(sendFailureOutcome(error, abort.signal.aborted, input.request.stream));
+    await input.settle(sendFailureOutcome(error, clientGone(), input.request.stream));
     deps.metrics.upstreamSeconds.observe({ endpoint, status: 'error' }, elapsed());
     throw new RuncapError('upstream_unavailable', `The upstream provider could not be reached: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
   }
@@ -62,7 +60,6 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   const headers = clientHeaders(response.headers);
   for (const [name, value] of Object.entries(input.budgetHeaders)) headers.set(name, value);
   const finish = (): void => {
-    input.clientSignal.removeEventListener('abort', onClientAbort);
     deps.metrics.upstreamSeconds.observe({ endpoint, status }, elapsed());
   };
 
@@ -74,7 +71,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     const body = relayStream({
       body: response.body,
       meter,
-      abortUpstream: () => abort.abort(),
+      abortUpstream: () => response.body.destroy(),
       ...(input.abortClient ? { abortClient: input.abortClient } : {}),
       onChunk: () => {
         const reservationId = input.reservationId;
@@ -86,7 +83,8 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
       },
       onEnd: async (end: StreamEnd) => {
         finish();
-        const settled = input.settle(streamOutcome(end, meter.result()));
+        // An upstream body that broke because the client left is the client's abort.
+        const settled = input.settle(streamOutcome(end.kind === 'cut' && clientGone() ? { kind: 'client_abort' } : end, meter.result()));
         deps.tasks.track(settled);
         await settled;
         if (end.kind !== 'complete') deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });
@@ -101,7 +99,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   } catch (error) {
     finish();
     // The provider answered but the body was lost (client abort or cut): charge the hold.
-    await input.settle({ kind: 'full_hold', reason: abort.signal.aborted ? 'client_abort' : 'upstream_body_lost' });
+    await input.settle({ kind: 'full_hold', reason: clientGone() ? 'client_abort' : 'upstream_body_lost' });
     throw new RuncapError('upstream_unavailable', `The upstream response was cut: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
   }
   finish();

@@ -79,6 +79,9 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
         model: plan?.price.model ?? AMOUNT_MODEL,
         priceTableVersion: table.version,
         attribution: { runId: run.runId, keyId: principal.keyId, userId, teamId: principal.teamId, feature, endpoint: PLANE_ENDPOINT },
+        // runcap cannot see when the caller spends: the hold counts as forwarded at once,
+        // so one that is never settled expires charged in full.
+        forwarded: true,
       }),
     );
   } catch (error) {
@@ -99,19 +102,12 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
     throw error.withHeaders(budgetHeaders(state));
   }
 
-  const { reused } = outcome;
-  let reservation = outcome.reservation;
+  const { reused, reservation } = outcome;
   const deciding = outcome.warnings[0] ?? tightestScope(outcome.scopes);
   const mode = deciding?.mode ?? tenant.run.mode;
   const decision: DecisionKind = outcome.warnings.length > 0 ? 'advisory_warn' : 'allow';
   const tightest = tightestScope(outcome.scopes);
   if (!reused) {
-    try {
-      reservation = (await planeLedger(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(outcome.reservation.id))).reservation;
-    } catch (error) {
-      await planeLedger(deps, 'release', () => deps.store.ledger.release(outcome.reservation.id)).catch(() => undefined);
-      throw error;
-    }
     record(deps, { ...base, decision, mode, code: null, blocking: tightest, reservationId: reservation.id, views: outcome.scopes, alternatives: [] });
     deps.metrics.decisions.inc({ decision, mode, blocking_scope: tightest?.type ?? 'none', endpoint: PLANE_ENDPOINT });
     deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);

@@ -124,12 +124,14 @@ function refuse(deps: PipelineDeps, context: CallContext, admission: Extract<Adm
   return error.withHeaders(budgetHeaders(state));
 }
 
-/** An admitted call: record it, mark the hold forwarded, and send it upstream. */
+/** An admitted call (its hold already `forwarded`): record it and send it upstream. */
 async function dispatch(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'admitted' }>, record: RecordBase, startedNs: bigint): Promise<Response> {
   const { call, principal, table } = context;
   const request = context.request as ParsedRequest;
   const { plan, reservation } = admission;
-  if (admission.reused && reservation.state !== 'reserved') {
+  // The hold is created already `forwarded`: one that an Idempotency-Key reused belongs to a
+  // request still in flight, and a concurrent retry must not spend it a second time.
+  if (admission.reused) {
     throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
   }
   const tightest = tightestScope(admission.views);
@@ -147,18 +149,6 @@ async function dispatch(deps: PipelineDeps, context: CallContext, admission: Ext
   observeRunUtilization(deps.metrics, admission.views);
   deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
 
-  let forwarded;
-  try {
-    forwarded = await ledgerCall(deps, 'mark_forwarded', () => deps.store.ledger.markForwarded(reservation.id));
-  } catch (error) {
-    await deps.store.ledger.release(reservation.id).catch(() => undefined);
-    throw error;
-  }
-  // Only the request that moved the hold to `forwarded` may send it: a concurrent retry
-  // with the same Idempotency-Key that reused the hold must not spend it a second time.
-  if (!forwarded.changed) {
-    throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
-  }
   const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
   const changes = {
     ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),

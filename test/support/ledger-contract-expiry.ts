@@ -76,6 +76,18 @@ export function registerExpiryContract(ctx: ContractContext): void {
       ]);
     });
 
+    it('a reservation made already forwarded holds like one marked forwarded, and expires charged', async () => {
+      const run = scope('run', ctx.id('run'), 1_000);
+      const reservation = await reserveOk(ctx, [run], 600, { ttlMs: MINUTE_MS, forwarded: true });
+      expect(reservation.state).toBe('forwarded');
+      expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 600 }]);
+      expect((await ctx.ledger.markForwarded(reservation.id)).changed).toBe(false);
+      const expired = await expireOwn(ctx, reservation.expiresAtMs + PAST_SKEW_MS);
+      expect(expired).toHaveLength(1);
+      expect(expired[0]).toMatchObject({ charged: true, reservation: { id: reservation.id, state: 'expired', actualMicros: 600 } });
+      expect(await counters(ctx, [run])).toEqual([{ committed: 600, reserved: 0 }]);
+    });
+
     it('a forwarded reservation whose expiry was extended is not expired', async () => {
       const run = scope('run', ctx.id('run'), 1_000);
       const reservation = await reserveOk(ctx, [run], 100, { ttlMs: MINUTE_MS });

@@ -37,7 +37,7 @@ describe('chat parse', () => {
     });
   });
 
-  it('reads caps (max_completion_tokens preferred), n, stream and stream usage', () => {
+  it('reads caps (the larger when both are sent), n, stream and stream usage', () => {
     const parsed = parseChat({
       ...base,
       max_tokens: 900,
@@ -47,8 +47,9 @@ describe('chat parse', () => {
       stream_options: { include_usage: true },
     });
     expect([parsed.clientMaxOutputTokens, parsed.outputMultiplier, parsed.stream, parsed.clientWantsStreamUsage]).toEqual([
-      500, 3, true, true,
+      900, 3, true, true,
     ]);
+    expect(parseChat({ ...base, max_completion_tokens: 500 }).clientMaxOutputTokens).toBe(500);
     expect(parseChat({ ...base, max_tokens: 0 }).clientMaxOutputTokens).toBe(0);
     expect(parseChat({ ...base, max_tokens: null, n: null, stream: null }).clientMaxOutputTokens).toBeNull();
   });
