@@ -15,6 +15,8 @@ import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
 import { createTaskTracker } from './pipeline/tasks.js';
 import { loadPriceCatalog } from './pricing/load.js';
+import { ConfigError } from './config/load.js';
+import { checkTenantsAgainstPrices } from './policy/check-tenants.js';
 import { createUpstreamClient } from './proxy/upstream.js';
 
 export interface RunningServer {
@@ -35,6 +37,8 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'runcap' } });
   const catalog = loadPriceCatalog(config.pricesPath);
+  const problems = checkTenantsAgainstPrices(config, catalog);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const store = options.store ?? (await openStore(config, (error) => logger.error({ err: error }, 'background ledger write failed')));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));

@@ -124,4 +124,12 @@ describe('chat completions through runcap', () => {
     const { response } = await bare.chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 }).withResponse();
     expect(response.headers.get('x-run-id')).toMatch(/^run_[0-9A-Z]{26}$/);
   });
+
+  it('passes GET /v1/models through with the caller key', async () => {
+    const models = [];
+    for await (const model of client('run-models').models.list()) models.push(model.id);
+    expect(models).toContain('gpt-4o-mini');
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'GET', path: '/v1/models' });
+    expect(fake.requests.at(-1)?.headers.authorization).toBe('Bearer sk-test-alice');
+  });
 });

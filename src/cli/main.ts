@@ -31,6 +31,10 @@ async function serveCommand(argv: readonly string[]): Promise<number> {
       process.stderr.write(`runcap: cannot load prices: ${error.message}\n`);
       return 2;
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`runcap: ${error.message}\n`);
+      return 2;
+    }
     throw error;
   }
   const running = server;
