@@ -4,12 +4,13 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppState } from '../app.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
+import { canonicalModels } from '../pricing/lookup.js';
 
 export function registerOpsRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps, state: AppState): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
-    const prices = { version: deps.catalog.latest.version, models: deps.catalog.latest.models.size };
+    const prices = { version: deps.catalog.latest.version, models: canonicalModels(deps.catalog.latest).length };
     if (state.draining) return c.json({ status: 'draining', prices }, 503);
     try {
       await deps.store.ledger.ping();
