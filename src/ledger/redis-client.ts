@@ -53,6 +53,8 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
+    // Commands issued in the same tick (many concurrent calls) go out in one write.
+    enableAutoPipelining: true,
   };
   let client: RedisClient;
   if (urls.length === 1) {
@@ -63,6 +65,7 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     const { nodes, tls, ...credentials } = clusterNodes(urls);
     client = new Cluster(nodes, {
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: options.connectTimeoutMs,
       retryDelayOnFailover: 100,

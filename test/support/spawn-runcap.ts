@@ -123,6 +123,13 @@ export async function spawnRuncap(options: { dir: string; config: Record<string,
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'runcap listening');
+  let listening: LogLine;
+  try {
+    listening = await waitForLog((line) => line.msg === 'runcap listening');
+  } catch (error) {
+    // Never leave a half-started server behind a failed test.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { url: String(listening.url), child, logs, stderr: () => stderr, exited, waitForLog };
 }
