@@ -11,7 +11,7 @@ let runcap: TestRuncap;
 
 beforeAll(async () => {
   // Every call stays in flight long enough that all 50 reserve before any settles.
-  fake = await startFakeUpstream({ latencyMs: 1_500 });
+  fake = await startFakeUpstream({ latencyMs: 3_000 });
   runcap = await startRuncap({ upstreamUrl: fake.url });
 });
 afterAll(async () => {
