@@ -10,7 +10,6 @@ import { createTokenCountPool } from './estimate/worker-pool.js';
 import type { Store } from './ledger/records.js';
 import { openStore } from './ledger/open-store.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
-import { createResponseChains } from './pipeline/chains.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
 import { createTaskTracker } from './pipeline/tasks.js';
@@ -58,7 +57,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
     logger,
     tasks,
-    chains: createResponseChains(),
     clock: options.clock ?? Date.now,
   };
   const state: AppState = { draining: false };

@@ -92,4 +92,22 @@ suite('three runcap instances on one Redis', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(8);
   }, 30_000);
+
+  it('estimates a previous_response_id chain served by another instance with what that turn was billed', async () => {
+    const runId = `run-multi-chain-${Date.now()}`;
+    const turn = (instance: SpawnedRuncap, body: Record<string, unknown>) =>
+      fetch(`${instance.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, 'x-fake-latency-ms': '0' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_output_tokens: 64, ...body }),
+      });
+    const first = await turn(instances[0] as SpawnedRuncap, { input: 'Turn one' });
+    const { id } = (await first.json()) as { id: string };
+    const second = await turn(instances[1] as SpawnedRuncap, { input: 'Turn two', previous_response_id: id });
+    expect(second.status).toBe(200);
+    await second.arrayBuffer();
+    const record = (await (await fetch(`${(instances[2] as SpawnedRuncap).url}/budget/decisions/${second.headers.get('x-budget-decision-id')}`, { headers: { authorization: 'Bearer sk-multi' } })).json()) as { chain_input_tokens: unknown };
+    // The fake bills 10 input + 20 output tokens for the first turn.
+    expect(record.chain_input_tokens).toBe(30);
+  }, 30_000);
 });

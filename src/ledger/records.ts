@@ -105,11 +105,28 @@ export interface SpendStore {
   spend(query: SpendQuery): Promise<readonly SpendRow[]>;
 }
 
+/** What the provider billed for one Responses API response (its whole chain's input, and its output). */
+export interface ChainTokens {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/**
+ * Responses API chains (SPEC §8): a follow-up turn naming `previous_response_id` is billed
+ * for the whole chain's input, so the estimate adds what that response was billed. Shared
+ * by every instance on the backend; kept for the retention window.
+ */
+export interface ChainStore {
+  remember(tenant: string, responseId: string, tokens: ChainTokens): Promise<void>;
+  lookup(tenant: string, responseId: string): Promise<ChainTokens | null>;
+}
+
 /** A backend: the money ledger plus its bookkeeping, opened and closed together. */
 export interface Store {
   readonly ledger: Ledger;
   readonly runs: RunStore;
   readonly decisions: DecisionStore;
   readonly spend: SpendStore;
+  readonly chains: ChainStore;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 import { closeRedis, connectRedis, guardedRedis } from './redis-client.js';
 import { assertKeyPrefix, DEFAULT_KEY_PREFIX, globalKeys } from './redis-keys.js';
 import { createRedisLedger } from './redis-ledger.js';
+import { createRedisChains } from './redis-chains.js';
 import { createRedisDecisions, createRedisSpend } from './redis-records.js';
 import { createRedisRuns } from './redis-runs.js';
 import { createTenantIndex } from './redis-tenant-index.js';
@@ -59,6 +60,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     runs: createRedisRuns(client, prefix, clockOverride),
     decisions: createRedisDecisions(client, prefix, index, retentionMs),
     spend: createRedisSpend(client, prefix, index),
+    chains: createRedisChains(client, prefix, retentionMs),
     close: () => guardedRedis(close),
   };
 }

@@ -36,7 +36,11 @@ function toDecision(row: DecisionRow): StoredDecision {
  * never misses a write; a crash can lose only the records of the last turn (money is
  * never written behind: the ledger's own transactions are synchronous).
  */
-export function createSqliteDecisions(db: Database.Database, onError: (error: unknown) => void = () => undefined): DecisionStore & { flush(): void } {
+export function createSqliteDecisions(
+  db: Database.Database,
+  onError: (error: unknown) => void = () => undefined,
+  alsoPrune: (beforeMs: number) => void = () => undefined,
+): DecisionStore & { flush(): void } {
   const upsert = db.prepare<[DecisionRow]>(
     `INSERT INTO decisions (id, tenant, key_id, created_at_ms, record)
      VALUES (@id, @tenant, @key_id, @created_at_ms, @record)
@@ -132,6 +136,7 @@ export function createSqliteDecisions(db: Database.Database, onError: (error: un
     prune: (beforeMs) =>
       guarded(() => {
         flush();
+        alsoPrune(beforeMs);
         return prune.run(beforeMs).changes;
       }),
   };

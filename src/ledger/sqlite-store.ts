@@ -4,6 +4,7 @@ import { openDatabase, type SqliteSynchronous } from './sqlite-db.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
 import { createSqliteDecisions, createSqliteSpend } from './sqlite-records.js';
 import { createSqliteRuns } from './sqlite-runs.js';
+import { createSqliteChains } from './sqlite-chains.js';
 import type { Store } from './records.js';
 
 export interface SqliteStoreOptions {
@@ -34,7 +35,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
   });
-  const decisions = createSqliteDecisions(db, options.onBackgroundError);
+  const chains = createSqliteChains(db, clock);
+  // Chains are kept for the same retention window as decision records, and pruned with them.
+  const decisions = createSqliteDecisions(db, options.onBackgroundError, (beforeMs) => chains.prune(beforeMs));
   const closeDb = (): void => {
     if (!db.open) return;
     decisions.flush();
@@ -46,6 +49,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     runs: createSqliteRuns(db, clock),
     decisions,
     spend: createSqliteSpend(db),
+    chains,
     close: () => ledger.close(),
   };
 }

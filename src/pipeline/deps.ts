@@ -7,7 +7,6 @@ import type { PriceCatalog } from '../pricing/load.js';
 import type { Tokenizer } from '../estimate/types.js';
 import type { UpstreamClient } from '../proxy/upstream.js';
 import type { TaskTracker } from './tasks.js';
-import type { ResponseChains } from './chains.js';
 
 export interface PipelineDeps {
   readonly config: Config;
@@ -19,6 +18,5 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** Background settlements, awaited at shutdown. */
   readonly tasks: TaskTracker;
-  readonly chains: ResponseChains;
   readonly clock: () => number;
 }

@@ -63,7 +63,8 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     const price = requirePrice(deps, context, lookup);
     // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
     await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe));
-    const chain = request.previousResponseId ? (deps.chains.lookup(tenant.name, request.previousResponseId) ?? 'unknown') : null;
+    const previous = request.previousResponseId;
+    const chain = previous === null ? null : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ?? 'unknown');
     const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
     const requested = (context.plan = planFor(planContext, price));
 

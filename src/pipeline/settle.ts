@@ -71,7 +71,8 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     if (actualMicros > 0) deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
   }
   if (outcome.kind === 'usage' && outcome.responseId) {
-    deps.chains.remember(target.tenant, outcome.responseId, { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 });
+    const responseId = outcome.responseId;
+    await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens }));
   }
   await decisions.patch(target.decisionId, {
     state: 'settled',

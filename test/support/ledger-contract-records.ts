@@ -1,9 +1,10 @@
 // Contract: the bookkeeping beside the money ledger: runs (principal binding, active
-// cap with idle TTL, close), decision records (put/get/patch/prune), spend attribution.
+// cap with idle TTL, close), decision records (put/get/patch/prune), Responses chains,
+// spend attribution.
 import { describe, expect, it } from 'vitest';
 import type { OpenRunRequest, SpendGroupBy } from '../../src/ledger/index.js';
 import type { ContractContext } from './ledger-fixtures.js';
-import { MINUTE_MS, reserveOk, scope } from './ledger-fixtures.js';
+import { MINUTE_MS, reserveOk, scope, expectLedgerError } from './ledger-fixtures.js';
 
 const HOUR_MS = 60 * MINUTE_MS;
 
@@ -86,6 +87,19 @@ export function registerRecordsContract(ctx: ContractContext): void {
       expect(await ctx.store.decisions.prune(now - 30 * 24 * HOUR_MS)).toBe(1);
       expect(await ctx.store.decisions.get(old.id)).toBeNull();
       expect(await ctx.store.decisions.get(fresh.id)).not.toBeNull();
+    });
+  });
+
+  describe('response chains', () => {
+    it('remember and look up what a response was billed, per tenant', async () => {
+      const id = ctx.id('resp');
+      expect(await ctx.store.chains.lookup(ctx.tenant, id)).toBeNull();
+      await ctx.store.chains.remember(ctx.tenant, id, { inputTokens: 1000, outputTokens: 20 });
+      expect(await ctx.store.chains.lookup(ctx.tenant, id)).toEqual({ inputTokens: 1000, outputTokens: 20 });
+      await ctx.store.chains.remember(ctx.tenant, id, { inputTokens: 1500, outputTokens: 30 });
+      expect(await ctx.store.chains.lookup(ctx.tenant, id)).toEqual({ inputTokens: 1500, outputTokens: 30 });
+      expect(await ctx.store.chains.lookup(`${ctx.tenant}-other`, id)).toBeNull();
+      await expectLedgerError(ctx.store.chains.remember(ctx.tenant, id, { inputTokens: -1, outputTokens: 0 }), 'invalid_amount');
     });
   });
 
