@@ -53,19 +53,18 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
-    // Commands issued in the same tick (many concurrent calls) go out in one write.
-    enableAutoPipelining: true,
   };
   let client: RedisClient;
   if (urls.length === 1) {
     const [url] = urls;
     if (url === undefined || !/^rediss?:\/\//.test(url)) throw new Error(`not a redis:// URL: ${options.url}`);
-    client = new Redis(url, { ...common, enableOfflineQueue: false, retryStrategy: reconnectDelay });
+    // Commands issued in the same tick (many concurrent calls) go out in one write. Not on
+    // Cluster: there a pipelined batch hit by a MOVED during a reshard is not redirected.
+    client = new Redis(url, { ...common, enableAutoPipelining: true, enableOfflineQueue: false, retryStrategy: reconnectDelay });
   } else {
     const { nodes, tls, ...credentials } = clusterNodes(urls);
     client = new Cluster(nodes, {
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: options.connectTimeoutMs,
       retryDelayOnFailover: 100,

@@ -17,6 +17,8 @@ interface DecisionRow {
 const PATCH_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_PATCH_KEYS = 32;
 const MAX_PATCH_STATEMENTS = 64;
+const MAX_FAILED_FLUSHES = 5;
+const RETRY_FLUSH_MS = 200;
 
 function parseRecord(text: string): Record<string, unknown> {
   const parsed: unknown = JSON.parse(text);
@@ -80,6 +82,7 @@ export function createSqliteDecisions(
   /** Queued writes in arrival order: a whole decision (with later patches merged in), or a patch of a stored one. */
   const queued = new Map<string, { decision: StoredDecision | null; patch: Record<string, unknown> }>();
   let scheduled = false;
+  let failedFlushes = 0;
 
   const writeQueued = db.transaction(() => {
     for (const [id, write] of queued) {
@@ -92,47 +95,65 @@ export function createSqliteDecisions(
     }
   });
 
+  /**
+   * Writes the queue in one transaction. On failure (another process holding the lock
+   * past the busy timeout, a full disk) the queue is kept and retried, up to
+   * MAX_FAILED_FLUSHES times, then dropped and reported.
+   */
   const flush = (): void => {
     scheduled = false;
     if (queued.size === 0 || !db.open) return;
     try {
       writeQueued.immediate();
-    } finally {
       queued.clear();
+      failedFlushes = 0;
+    } catch (error) {
+      failedFlushes += 1;
+      if (failedFlushes >= MAX_FAILED_FLUSHES) {
+        const lost = queued.size;
+        queued.clear();
+        failedFlushes = 0;
+        throw new LedgerError('ledger_unavailable', `${lost} decision record writes dropped after ${MAX_FAILED_FLUSHES} failed attempts: ${(error as Error).message}`);
+      }
+      schedule(RETRY_FLUSH_MS);
+      throw error;
     }
   };
-  const schedule = (): void => {
+  function schedule(delayMs = 0): void {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       try {
         flush();
       } catch (error) {
         onError(error);
       }
-    });
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs).unref();
+  }
+  /** Writes are checked when queued, so one bad record fails its own call, not its batch. */
+  const enqueue = (id: string, decision: StoredDecision | null, patch: Readonly<Record<string, unknown>>): void => {
+    if (!db.open) throw new LedgerError('ledger_unavailable', 'the store is closed');
+    if (decision !== null) JSON.stringify(decision.record);
+    JSON.stringify(patch);
+    const write = queued.get(id);
+    if (decision !== null) queued.set(id, { decision, patch: { ...(write?.patch ?? {}), ...patch } });
+    else if (write) Object.assign(write.patch, patch);
+    else queued.set(id, { decision: null, patch: { ...patch } });
+    schedule();
   };
 
   return {
     flush,
-    put: (decision) =>
-      guarded(() => {
-        queued.set(decision.id, { decision, patch: {} });
-        schedule();
-      }),
+    put: (decision) => guarded(() => enqueue(decision.id, decision, {})),
     get: (id) =>
       guarded(() => {
         flush();
         const row = select.get(id);
         return row === undefined ? null : toDecision(row);
       }),
-    patch: (id, patch) =>
-      guarded(() => {
-        const write = queued.get(id);
-        if (write) Object.assign(write.patch, patch);
-        else queued.set(id, { decision: null, patch: { ...patch } });
-        schedule();
-      }),
+    patch: (id, patch) => guarded(() => enqueue(id, null, patch)),
     prune: (beforeMs) =>
       guarded(() => {
         flush();

@@ -40,8 +40,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const decisions = createSqliteDecisions(db, options.onBackgroundError, (beforeMs) => chains.prune(beforeMs));
   const closeDb = (): void => {
     if (!db.open) return;
-    decisions.flush();
-    db.close();
+    try {
+      decisions.flush();
+    } finally {
+      db.close();
+    }
   };
   const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb });
   return {

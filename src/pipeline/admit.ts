@@ -10,7 +10,8 @@ import { isModelAllowed } from '../policy/models.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { PipelineDeps } from './deps.js';
 import type { DecisionKind } from './decision.js';
-import { ledgerCall } from './ledger-call.js';
+import { ledgerCall, LedgerDown } from './ledger-call.js';
+import { releaseLostReserve } from './orphans.js';
 import { clampToBudget, planFor, type CallPlan, type PlanContext } from './plan.js';
 
 export interface AdmitInput {
@@ -92,10 +93,21 @@ function planAlternative(context: PlanContext, price: ModelPrice): CallPlan | nu
   }
 }
 
-function reserve(deps: PipelineDeps, input: AdmitInput, plan: CallPlan) {
+async function reserve(deps: PipelineDeps, input: AdmitInput, plan: CallPlan) {
+  const reservationId = newReservationId();
+  try {
+    return await reserveAs(deps, input, plan, reservationId);
+  } catch (error) {
+    // The answer was lost, not necessarily the write: undo the hold if it landed.
+    if (error instanceof LedgerDown) releaseLostReserve(deps, reservationId);
+    throw error;
+  }
+}
+
+function reserveAs(deps: PipelineDeps, input: AdmitInput, plan: CallPlan, reservationId: string) {
   return ledgerCall(deps, 'reserve', () =>
     deps.store.ledger.reserve({
-      reservationId: newReservationId(),
+      reservationId,
       decisionId: input.decisionId,
       tenant: input.tenant.name,
       scopes: input.scopes,

@@ -81,10 +81,11 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
         lastExtendMs = nowMs;
         deps.tasks.track(deps.store.ledger.extend(reservationId, deps.config.reservationTtlMs));
       },
-      onEnd: async (end: StreamEnd) => {
+      onEnd: async (ended: StreamEnd) => {
         finish();
         // An upstream body that broke because the client left is the client's abort.
-        const settled = input.settle(streamOutcome(end.kind === 'cut' && clientGone() ? { kind: 'client_abort' } : end, meter.result()));
+        const end: StreamEnd = ended.kind === 'cut' && clientGone() ? { kind: 'client_abort' } : ended;
+        const settled = input.settle(streamOutcome(end, meter.result()));
         deps.tasks.track(settled);
         await settled;
         if (end.kind !== 'complete') deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });

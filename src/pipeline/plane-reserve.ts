@@ -12,6 +12,7 @@ import { findAlternatives } from '../policy/alternatives.js';
 import { fitsAll, tightestScope } from '../policy/fits.js';
 import { isModelAllowed } from '../policy/models.js';
 import { failsOpen } from '../policy/outage.js';
+import { releaseLostReserve } from './orphans.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import type { ModelPrice, PriceTable } from '../pricing/types.js';
@@ -66,10 +67,11 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
   const base = { id: decisionId, principal, runId: run.runId, feature, userId, plan, amountMicros, priceTableVersion: table.version, ttlMs };
 
   let outcome;
+  const reservationId = newReservationId();
   try {
     outcome = await ledgerCall(deps, 'reserve', () =>
       deps.store.ledger.reserve({
-        reservationId: newReservationId(),
+        reservationId,
         decisionId,
         tenant: tenant.name,
         scopes,
@@ -85,8 +87,10 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
       }),
     );
   } catch (error) {
-    if (error instanceof LedgerDown) return failOpenOrClosed(deps, tenant, table, run.runId, error);
-    throw error;
+    if (!(error instanceof LedgerDown)) throw error;
+    // The answer was lost, not necessarily the write: undo the hold if it landed.
+    releaseLostReserve(deps, reservationId);
+    return failOpenOrClosed(deps, tenant, table, run.runId, error);
   }
 
   if (outcome.kind === 'blocked') {

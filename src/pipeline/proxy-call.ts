@@ -19,7 +19,7 @@ import { blockError } from './block.js';
 import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 import { failOpenOrClosed } from './fail-open.js';
-import { forward, upstreamOf } from './forward.js';
+import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, type CallPlan, type PlanContext } from './plan.js';
 import { decisionRecord, renderAlternative, type RecordInput } from './record.js';
@@ -135,32 +135,40 @@ async function dispatch(deps: PipelineDeps, context: CallContext, admission: Ext
   if (admission.reused) {
     throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
   }
-  const tightest = tightestScope(admission.views);
-  const state: DecisionState = {
-    id: record.id, kind: admission.decision, mode: admission.mode, reservationId: reservation.id, blockingScope: tightest,
-    remainingMicros: tightest?.availableMicros ?? null, requestedModel: request.model, selectedModel: plan.price.model,
-    outputClamped: plan.outputClamped, priceTableVersion: table.version, runId: record.runId, failOpen: false,
-  };
-  storeDecision(deps, context, record, {
-    decision: admission.decision, mode: admission.mode, code: null, blocking: tightest, selected: plan,
-    reservationId: reservation.id, views: admission.views, alternatives: [],
-  });
-  deps.metrics.decisions.inc({ decision: admission.decision, mode: admission.mode, blocking_scope: tightest?.type ?? 'none', endpoint: call.adapter.name });
-  deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
-  observeRunUtilization(deps.metrics, admission.views);
-  deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
-
   const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
-  const changes = {
-    ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
-    ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
-  };
+  let upstreamCall: ForwardInput;
+  try {
+    const tightest = tightestScope(admission.views);
+    const state: DecisionState = {
+      id: record.id, kind: admission.decision, mode: admission.mode, reservationId: reservation.id, blockingScope: tightest,
+      remainingMicros: tightest?.availableMicros ?? null, requestedModel: request.model, selectedModel: plan.price.model,
+      outputClamped: plan.outputClamped, priceTableVersion: table.version, runId: record.runId, failOpen: false,
+    };
+    storeDecision(deps, context, record, {
+      decision: admission.decision, mode: admission.mode, code: null, blocking: tightest, selected: plan,
+      reservationId: reservation.id, views: admission.views, alternatives: [],
+    });
+    deps.metrics.decisions.inc({ decision: admission.decision, mode: admission.mode, blocking_scope: tightest?.type ?? 'none', endpoint: call.adapter.name });
+    deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
+    observeRunUtilization(deps.metrics, admission.views);
+    deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
+
+    const changes = {
+      ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
+      ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
+    };
+    upstreamCall = {
+      adapter: call.adapter, request, rawBody: call.body, preparedBody: call.adapter.prepareUpstream(request, changes),
+      clientHeaders: call.headers, providerKey: principal.providerKey, upstream: upstreamOf(deps, principal.upstream),
+      budgetHeaders: budgetHeaders(state), clientSignal: call.signal, abortClient: call.abortClient, reservationId: reservation.id, settle,
+    };
+  } catch (error) {
+    // Nothing was sent: the hold must not wait for expiry to be charged.
+    await settle({ kind: 'release', reason: 'not_sent' });
+    throw error;
+  }
   deps.metrics.overheadSeconds.observe({ endpoint: call.adapter.name }, Number(process.hrtime.bigint() - startedNs) / 1e9);
-  return forward(deps, {
-    adapter: call.adapter, request, rawBody: call.body, preparedBody: call.adapter.prepareUpstream(request, changes),
-    clientHeaders: call.headers, providerKey: principal.providerKey, upstream: upstreamOf(deps, principal.upstream),
-    budgetHeaders: budgetHeaders(state), clientSignal: call.signal, abortClient: call.abortClient, reservationId: reservation.id, settle,
-  });
+  return forward(deps, upstreamCall);
 }
 
 function storeDecision(deps: PipelineDeps, context: CallContext, record: RecordBase, outcome: Omit<RecordInput, keyof RecordBase | 'nowMs' | 'failOpen'>): void {

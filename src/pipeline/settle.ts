@@ -46,11 +46,11 @@ export function createSettler(deps: PipelineDeps, target: SettleTarget): (outcom
 }
 
 async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleOutcome): Promise<void> {
-  const { ledger, decisions } = deps.store;
+  const { ledger } = deps.store;
   if (outcome.kind === 'release') {
     const result = await ledgerCall(deps, 'release', () => ledger.release(target.reservationId));
     if (result.changed) deps.metrics.releasedUsd.inc(target.holdMicros / 1e6);
-    await decisions.patch(target.decisionId, { state: 'released', actual_usd: '0.00', release_reason: outcome.reason, settled_at: now(deps) });
+    await patchRecord(deps, target, { state: 'released', actual_usd: '0.00', release_reason: outcome.reason, settled_at: now(deps) });
     return;
   }
 
@@ -70,11 +70,7 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     }
     if (actualMicros > 0) deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
   }
-  if (outcome.kind === 'usage' && outcome.responseId) {
-    const responseId = outcome.responseId;
-    await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens }));
-  }
-  await decisions.patch(target.decisionId, {
+  await patchRecord(deps, target, {
     state: 'settled',
     actual_usd: formatUsd(actualMicros),
     usage_source: source,
@@ -83,6 +79,21 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     ...(outcome.kind === 'usage' ? {} : { estimate_reason: outcome.reason }),
     settled_at: now(deps),
   });
+  if (outcome.kind === 'usage' && outcome.responseId) {
+    const responseId = outcome.responseId;
+    const tokens = { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens };
+    // Bookkeeping for the next turn's estimate: a failure here must not undo the settlement.
+    await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, tokens)).catch((error: unknown) =>
+      deps.logger.warn({ decision_id: target.decisionId, err: error }, 'could not record the response chain; its next turn is estimated conservatively'),
+    );
+  }
+}
+
+/** The money is settled by now; a record that cannot be updated is logged, not retried. */
+async function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): Promise<void> {
+  await deps.store.decisions.patch(target.decisionId, patch).catch((error: unknown) =>
+    deps.logger.error({ decision_id: target.decisionId, err: error }, 'settled, but the decision record could not be updated'),
+  );
 }
 
 function actualCost(deps: PipelineDeps, target: SettleTarget, outcome: Exclude<SettleOutcome, { kind: 'release' }>): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
