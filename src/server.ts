@@ -38,7 +38,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const catalog = loadPriceCatalog(config.pricesPath);
   const problems = checkTenantsAgainstPrices(config, catalog);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  const store = options.store ?? (await openStore(config, (error) => logger.error({ err: error }, 'background ledger write failed')));
+  const clock = options.clock ?? Date.now;
+  const store = options.store ?? (await openStore(config, { clock, onBackgroundError: (error) => logger.error({ err: error }, 'background ledger write failed') }));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
   // Large never-seen texts are counted on worker threads, off the event loop (null when running from sources).
@@ -57,7 +58,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
     logger,
     tasks,
-    clock: options.clock ?? Date.now,
+    clock,
   };
   const state: AppState = { draining: false };
   const app = createApp(deps, state);

@@ -19,8 +19,8 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
   let lastPruneMs = 0;
 
   async function pass(): Promise<void> {
-    // Redis decides with its own TIME (one clock for every instance); SQLite with this process's.
-    const expired = await (deps.store.ledger.backend === 'redis' ? deps.store.ledger.expireDue() : deps.store.ledger.expireDue(deps.clock()));
+    // The ledger decides with its own clock: Redis TIME (one for every instance), or the clock SQLite was opened with.
+    const expired = await deps.store.ledger.expireDue();
     for (const { reservation, charged } of expired) {
       deps.metrics.expiredHolds.inc({ charged: String(charged) });
       if (charged) deps.metrics.expiredUsd.inc(reservation.amountMicros / 1e6);
