@@ -1,5 +1,5 @@
 // Runs, decision records and attribution queries: the bookkeeping that sits beside
-// the money ledger in the same backend. Types only; knows nothing of HTTP.
+// the money ledger in the same backend. Types (and the spend grouping names); knows nothing of HTTP.
 import type { Micros } from '../money/micros.js';
 import type { Ledger } from './types.js';
 
@@ -76,6 +76,16 @@ export interface DecisionStore {
 }
 
 export type SpendGroupBy = 'run' | 'key' | 'user' | 'team' | 'feature' | 'model';
+
+/** The reservation attribute each grouping reads (the same name in SQLite columns and Redis fields). */
+export const SPEND_GROUP_FIELD = {
+  run: 'run_id',
+  key: 'key_id',
+  user: 'user_id',
+  team: 'team_id',
+  feature: 'feature',
+  model: 'model',
+} as const satisfies Record<SpendGroupBy, string>;
 
 export interface SpendQuery {
   /** null: all tenants (admin). */

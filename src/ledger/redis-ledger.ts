@@ -11,7 +11,7 @@ import type { TenantIndex } from './redis-tenant-index.js';
 import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
 import type { ExpiredReservation, Ledger, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView, SettleResult } from './types.js';
 import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
+import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from './validate.js';
 
 export interface RedisLedgerOptions {
   readonly client: RedisClient;
@@ -32,17 +32,6 @@ const EXPIRE_CONCURRENCY = 8;
 const INDEX_MARGIN_MS = 86_400_000;
 
 const nullable = (value: string | null): string => (value === null ? '-' : `+${value}`);
-
-function assertReserveRequest(request: ReserveRequest, nowMs: number): void {
-  for (const field of ['reservationId', 'decisionId', 'tenant', 'model', 'priceTableVersion'] as const) {
-    if (typeof request[field] !== 'string' || request[field].length === 0) {
-      throw new LedgerError('invalid_scope', `${field} must be a non-empty string`);
-    }
-  }
-  assertAmountMicros(request.amountMicros);
-  assertDurationMs(request.ttlMs);
-  assertScopeSpecs(request.scopes, nowMs);
-}
 
 /** Views from a script's {key, committed, reserved} rows, in spec order. */
 function viewsFrom(specs: readonly ScopeSpec[], rows: unknown, nowMs: number): ScopeView[] {

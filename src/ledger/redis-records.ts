@@ -8,7 +8,7 @@ import { globalKeys, tenantKeys } from './redis-keys.js';
 import { asInteger, toFields } from './redis-reply.js';
 import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
 import type { TenantIndex } from './redis-tenant-index.js';
-import type { DecisionStore, SpendGroupBy, SpendRow, SpendStore, StoredDecision } from './records.js';
+import { SPEND_GROUP_FIELD, type DecisionStore, type SpendRow, type SpendStore, type StoredDecision } from './records.js';
 import { LedgerError } from './types.js';
 
 const META = { tenant: 'm:tenant', keyId: 'm:keyId', createdAtMs: 'm:createdAtMs' } as const;
@@ -91,15 +91,6 @@ export function createRedisDecisions(client: RedisClient, prefix: string, index:
   };
 }
 
-const GROUP_FIELD = {
-  run: 'run_id',
-  key: 'key_id',
-  user: 'user_id',
-  team: 'team_id',
-  feature: 'feature',
-  model: 'model',
-} as const satisfies Record<SpendGroupBy, string>;
-
 const CHARGED_STATES = new Set(['committed', 'expired', 'reconciled']);
 
 type Totals = { -readonly [K in keyof SpendRow]: SpendRow[K] };
@@ -117,7 +108,7 @@ export function createRedisSpend(client: RedisClient, prefix: string, index: Ten
   return {
     spend: (query) =>
       guardedRedis(async (): Promise<SpendRow[]> => {
-        const groupField: string | undefined = GROUP_FIELD[query.groupBy];
+        const groupField: string | undefined = SPEND_GROUP_FIELD[query.groupBy];
         if (groupField === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
         const runId = query.runId ?? null;
         if (runId !== null && query.tenant === null) throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');

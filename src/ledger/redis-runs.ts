@@ -7,18 +7,7 @@ import { asArray, asInteger, asString, toFields, type Fields } from './redis-rep
 import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
 import type { OpenRunOutcome, RunRecord, RunState, RunStore } from './records.js';
 import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs } from './validate.js';
-
-function parseTags(text: string): Readonly<Record<string, string>> {
-  const parsed: unknown = JSON.parse(text);
-  const tags: Record<string, string> = {};
-  if (typeof parsed === 'object' && parsed !== null) {
-    for (const [name, value] of Object.entries(parsed)) {
-      if (typeof value === 'string') tags[name] = value;
-    }
-  }
-  return tags;
-}
+import { assertAmountMicros, assertDurationMs, parseTags } from './validate.js';
 
 function field(fields: Fields, name: string): string {
   const value = fields.get(name);

@@ -8,7 +8,7 @@ import { prepareRows, readReservation, toReservation, type ReservationRow, type 
 import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
 import type { Ledger, ReservedScope, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from './types.js';
 import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
+import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from './validate.js';
 import { scopeKey, windowStart } from './windows.js';
 
 export interface SqliteLedgerOptions {
@@ -26,17 +26,6 @@ function currentViews(rows: Rows, tenant: string, specs: readonly ScopeSpec[], n
     const key = scopeKey(spec, nowMs);
     return scopeView(spec, key, nowMs, rows.selectCounters.get(tenant, key) ?? ZERO);
   });
-}
-
-function assertReserveRequest(request: ReserveRequest, nowMs: number): void {
-  for (const field of ['reservationId', 'decisionId', 'tenant', 'model', 'priceTableVersion'] as const) {
-    if (typeof request[field] !== 'string' || request[field].length === 0) {
-      throw new LedgerError('invalid_scope', `${field} must be a non-empty string`);
-    }
-  }
-  assertAmountMicros(request.amountMicros);
-  assertDurationMs(request.ttlMs);
-  assertScopeSpecs(request.scopes, nowMs);
 }
 
 export function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { guarded } from './sqlite-db.js';
 import { LedgerError } from './types.js';
-import type { DecisionStore, SpendGroupBy, SpendRow, SpendStore, StoredDecision } from './records.js';
+import { SPEND_GROUP_FIELD, type DecisionStore, type SpendGroupBy, type SpendRow, type SpendStore, type StoredDecision } from './records.js';
 
 interface DecisionRow {
   readonly id: string;
@@ -163,15 +163,6 @@ export function createSqliteDecisions(
   };
 }
 
-const GROUP_COLUMN = {
-  run: 'run_id',
-  key: 'key_id',
-  user: 'user_id',
-  team: 'team_id',
-  feature: 'feature',
-  model: 'model',
-} as const satisfies Record<SpendGroupBy, string>;
-
 interface SpendParams {
   readonly tenant: string | null;
   readonly key_id: string | null;
@@ -209,12 +200,12 @@ export function createSqliteSpend(db: Database.Database): SpendStore {
     );
   const variants = (byRun: boolean) =>
     ({
-      run: prepareFor(GROUP_COLUMN.run, byRun),
-      key: prepareFor(GROUP_COLUMN.key, byRun),
-      user: prepareFor(GROUP_COLUMN.user, byRun),
-      team: prepareFor(GROUP_COLUMN.team, byRun),
-      feature: prepareFor(GROUP_COLUMN.feature, byRun),
-      model: prepareFor(GROUP_COLUMN.model, byRun),
+      run: prepareFor(SPEND_GROUP_FIELD.run, byRun),
+      key: prepareFor(SPEND_GROUP_FIELD.key, byRun),
+      user: prepareFor(SPEND_GROUP_FIELD.user, byRun),
+      team: prepareFor(SPEND_GROUP_FIELD.team, byRun),
+      feature: prepareFor(SPEND_GROUP_FIELD.feature, byRun),
+      model: prepareFor(SPEND_GROUP_FIELD.model, byRun),
     }) satisfies Record<SpendGroupBy, unknown>;
   const all = variants(false);
   const oneRun = variants(true);

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { guarded } from './sqlite-db.js';
 import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunState, RunStore } from './records.js';
 import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs } from './validate.js';
+import { assertAmountMicros, assertDurationMs, parseTags } from './validate.js';
 
 interface RunRow {
   readonly tenant: string;
@@ -21,17 +21,6 @@ interface RunRow {
 
 const RUN_COLUMNS =
   'tenant, run_id, key_id, limit_micros, state, tags_json, idle_ttl_ms, created_at_ms, last_activity_at_ms, closed_at_ms';
-
-function parseTags(text: string): Readonly<Record<string, string>> {
-  const parsed: unknown = JSON.parse(text);
-  const tags: Record<string, string> = {};
-  if (typeof parsed === 'object' && parsed !== null) {
-    for (const [name, value] of Object.entries(parsed)) {
-      if (typeof value === 'string') tags[name] = value;
-    }
-  }
-  return tags;
-}
 
 function toRun(row: RunRow): RunRecord {
   return {

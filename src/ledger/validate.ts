@@ -1,7 +1,8 @@
-// Input checks shared by every ledger backend: amounts, durations and scope specs.
-// Pure; throws LedgerError so a bad call writes nothing and fails the same everywhere.
+// Input checks shared by every ledger backend: amounts, durations, scope specs, whole
+// reserve requests, and stored run tags read back. Pure; throws LedgerError so a bad
+// call writes nothing and fails the same everywhere.
 import { LedgerError } from './types.js';
-import type { EnforcementMode, ScopeSpec } from './types.js';
+import type { EnforcementMode, ReserveRequest, ScopeSpec } from './types.js';
 import { SCOPE_TYPES, SCOPE_WINDOWS, scopeKey } from './windows.js';
 
 const MODES: readonly EnforcementMode[] = ['advisory_estimate', 'soft_gate', 'hard_gate', 'actuals_only'];
@@ -52,4 +53,28 @@ export function assertScopeSpecs(specs: readonly ScopeSpec[], nowMs: number): vo
     if (seen.has(key)) throw new LedgerError('invalid_scope', `scope ${key} is named twice`);
     seen.add(key);
   }
+}
+
+/** A whole reserve request: ids present, amount, TTL and scopes well-formed. */
+export function assertReserveRequest(request: ReserveRequest, nowMs: number): void {
+  for (const field of ['reservationId', 'decisionId', 'tenant', 'model', 'priceTableVersion'] as const) {
+    if (typeof request[field] !== 'string' || request[field].length === 0) {
+      throw new LedgerError('invalid_scope', `${field} must be a non-empty string`);
+    }
+  }
+  assertAmountMicros(request.amountMicros);
+  assertDurationMs(request.ttlMs);
+  assertScopeSpecs(request.scopes, nowMs);
+}
+
+/** Run tags as stored (a JSON object); anything but string values is dropped. */
+export function parseTags(text: string): Readonly<Record<string, string>> {
+  const parsed: unknown = JSON.parse(text);
+  const tags: Record<string, string> = {};
+  if (typeof parsed === 'object' && parsed !== null) {
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === 'string') tags[name] = value;
+    }
+  }
+  return tags;
 }
