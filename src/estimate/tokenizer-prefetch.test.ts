@@ -42,6 +42,18 @@ describe('tokenizer prefetch', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('skips the probe pass when no counted text can reach the offload threshold', async () => {
+    const { calls, offload } = recordingOffload();
+    const tokenizer = createTokenizer({ offload, offloadMinChars: 1000 });
+    let probed = false;
+    await tokenizer.prefetch(() => {
+      probed = true;
+    }, 999);
+    expect(probed).toBe(false);
+    await tokenizer.prefetch(countAll([prose(5000, 2)]), 6000);
+    expect(calls).toHaveLength(1);
+  });
+
   it('shares one offloaded count between concurrent prefetches of the same history', async () => {
     const { calls, offload } = recordingOffload();
     const tokenizer = createTokenizer({ offload, offloadMinChars: 1000 });

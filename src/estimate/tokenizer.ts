@@ -28,7 +28,7 @@ export interface TokenizerStats {
 
 export interface CachingTokenizer extends Tokenizer {
   stats(): TokenizerStats;
-  prefetch(estimate: (probe: Tokenizer) => unknown): Promise<void>;
+  prefetch(estimate: (probe: Tokenizer) => unknown, maxTextChars?: number): Promise<void>;
 }
 
 export const DEFAULT_CACHE_MAX_CHARS = 32 * 1024 * 1024;
@@ -145,8 +145,8 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
    * counts the large uncached ones off the event loop and caches them. Never throws:
    * anything it could not do is left to the synchronous count.
    */
-  async function prefetch(estimate: (probe: Tokenizer) => unknown): Promise<void> {
-    if (offload === undefined) return;
+  async function prefetch(estimate: (probe: Tokenizer) => unknown, maxTextChars = Number.POSITIVE_INFINITY): Promise<void> {
+    if (offload === undefined || maxTextChars < offloadMinChars) return;
     const wanted: [string, Encoding][] = [];
     const probe: Tokenizer = {
       count(text, encoding) {

@@ -7,8 +7,10 @@ export interface Tokenizer {
   /**
    * Optional: counts the large never-seen texts `estimate` would count off the event
    * loop and caches them, so running `estimate` for real right after only hits the cache.
+   * `maxTextChars` bounds the length of any text it counts (e.g. the request's byte size):
+   * below the offload threshold there is nothing to do and the probe pass is skipped.
    */
-  prefetch?(estimate: (probe: Tokenizer) => unknown): Promise<void>;
+  prefetch?(estimate: (probe: Tokenizer) => unknown, maxTextChars?: number): Promise<void>;
 }
 
 /** Output-token policy of a tenant (SPEC §4, config `output`). */

@@ -62,7 +62,8 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     };
     const price = requirePrice(deps, context, lookup);
     // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
-    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe));
+    // No text the estimate counts is longer than the body, so small bodies skip this pass.
+    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe), call.body.byteLength);
     const previous = request.previousResponseId;
     const chain = previous === null ? null : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ?? 'unknown');
     const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
