@@ -23,7 +23,14 @@ const SCOPES: readonly ScopeSpec[] = [
   { type: 'key', id: 'k_bench', window: '1d', limitMicros: Number.MAX_SAFE_INTEGER, mode: 'hard_gate' },
   { type: 'team', id: 'research', window: 'month', limitMicros: null, mode: 'hard_gate' },
 ];
-const ATTRIBUTION = { runId: 'run_bench', keyId: 'k_bench', userId: null, teamId: 'research', feature: null, endpoint: '/v1/chat/completions' };
+const ATTRIBUTION = {
+  runId: 'run_bench',
+  keyId: 'k_bench',
+  userId: null,
+  teamId: 'research',
+  feature: null,
+  endpoint: '/v1/chat/completions',
+};
 
 function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
@@ -55,7 +62,8 @@ async function measure(store: Store, scopeCount: number, inFlight: number, pairs
   let next = 0;
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
-    for (let index = next++; index < pairs; index = next++) latenciesUs.push(await pair(store, `rsv_${label}_${index}`, scopes));
+    for (let index = next++; index < pairs; index = next++)
+      latenciesUs.push(await pair(store, `rsv_${label}_${index}`, scopes));
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
@@ -101,14 +109,21 @@ export async function runRedisLedgerBench(url = 'redis://127.0.0.1:6379', pairs 
 
 export function formatRedisLedgerBench(rows: readonly BenchRow[]): string {
   const header = ['scopes', 'in flight', 'pairs', 'pairs/s', 'p50 µs', 'p99 µs'];
-  const lines = rows.map((row) => [row.scopes, row.inFlight, row.pairs, row.pairsPerSecond, row.p50Us, row.p99Us].map(String));
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
-  const render = (cells: readonly string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  const lines = rows.map((row) =>
+    [row.scopes, row.inFlight, row.pairs, row.pairsPerSecond, row.p50Us, row.p99Us].map(String),
+  );
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)),
+  );
+  const render = (cells: readonly string[]): string =>
+    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
   return [render(header), ...lines.map(render)].join('\n');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const url = process.argv[2] ?? process.env.RUNCAP_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const pairs = Number.parseInt(process.argv[3] ?? '5000', 10);
-  console.log(formatRedisLedgerBench(await runRedisLedgerBench(url, Number.isSafeInteger(pairs) && pairs > 0 ? pairs : 5_000)));
+  console.log(
+    formatRedisLedgerBench(await runRedisLedgerBench(url, Number.isSafeInteger(pairs) && pairs > 0 ? pairs : 5_000)),
+  );
 }

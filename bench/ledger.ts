@@ -31,7 +31,14 @@ async function measure(synchronous: SqliteSynchronous, scopeCount: number, pairs
   const dir = mkdtempSync(join(tmpdir(), 'runcap-bench-ledger-'));
   const store = openSqliteStore({ path: join(dir, 'ledger.sqlite'), synchronous });
   const scopes = SCOPES.slice(0, scopeCount);
-  const attribution = { runId: 'run_bench', keyId: 'k_bench', userId: null, teamId: 'research', feature: null, endpoint: '/v1/chat/completions' };
+  const attribution = {
+    runId: 'run_bench',
+    keyId: 'k_bench',
+    userId: null,
+    teamId: 'research',
+    feature: null,
+    endpoint: '/v1/chat/completions',
+  };
   const latenciesUs: number[] = [];
   try {
     const warmup = Math.min(200, pairs);
@@ -79,9 +86,14 @@ export async function runLedgerBench(pairs = 5_000): Promise<readonly BenchRow[]
 
 export function formatLedgerBench(rows: readonly BenchRow[]): string {
   const header = ['synchronous', 'scopes', 'pairs', 'pairs/s', 'p50 µs', 'p99 µs'];
-  const lines = rows.map((row) => [row.synchronous, row.scopes, row.pairs, row.pairsPerSecond, row.p50Us, row.p99Us].map(String));
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)));
-  const render = (cells: readonly string[]): string => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  const lines = rows.map((row) =>
+    [row.synchronous, row.scopes, row.pairs, row.pairsPerSecond, row.p50Us, row.p99Us].map(String),
+  );
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]?.length ?? 0)),
+  );
+  const render = (cells: readonly string[]): string =>
+    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
   return [render(header), ...lines.map(render)].join('\n');
 }
 

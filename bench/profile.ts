@@ -72,18 +72,51 @@ async function main(): Promise<void> {
   const nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const target: Service = args.includes('--bare')
     ? await startReadyLineService('bare-proxy', 'bare-proxy.js', [upstream.url], nodeFlags)
-    : await startRuncap({ name: 'runcap', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info', nodeFlags });
+    : await startRuncap({
+        name: 'runcap',
+        upstreamUrl: upstream.url,
+        ledger: { kind: 'sqlite' },
+        logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info',
+        nodeFlags,
+      });
   const load = startLoadWorker();
   const body = smallChatRequest({ stream });
-  const headers = stream ? { ...CLIENT_HEADERS, 'x-bench-chunks': '200', 'x-bench-chunk-interval-ms': '1' } : CLIENT_HEADERS;
+  const headers = stream
+    ? { ...CLIENT_HEADERS, 'x-bench-chunks': '200', 'x-bench-chunk-interval-ms': '1' }
+    : CLIENT_HEADERS;
   let served: number;
   if (agent) {
-    const result = await load.agentLoop({ url: target.url + CHAT_PATH, headers: { ...CLIENT_HEADERS, 'x-bench-latency-ms': '20' }, runs: 20, steps: 30, newCharsPerStep: 7_500, seed: unique('prof') });
+    const result = await load.agentLoop({
+      url: target.url + CHAT_PATH,
+      headers: { ...CLIENT_HEADERS, 'x-bench-latency-ms': '20' },
+      runs: 20,
+      steps: 30,
+      newCharsPerStep: 7_500,
+      seed: unique('prof'),
+    });
     served = result.latenciesMs.reduce((sum, step) => sum + step.length, 0);
   } else if (stream) {
-    served = (await load.streams({ url: target.url + CHAT_PATH, body, headers, concurrency: 8, durationS: seconds, runIdPrefix: unique('run_prof') })).ok;
+    served = (
+      await load.streams({
+        url: target.url + CHAT_PATH,
+        body,
+        headers,
+        concurrency: 8,
+        durationS: seconds,
+        runIdPrefix: unique('run_prof'),
+      })
+    ).ok;
   } else {
-    served = (await load.closedLoop({ url: target.url + CHAT_PATH, body, headers, connections: 32, durationS: seconds, runIdPrefix: unique('run_prof') })).ok;
+    served = (
+      await load.closedLoop({
+        url: target.url + CHAT_PATH,
+        body,
+        headers,
+        connections: 32,
+        durationS: seconds,
+        runIdPrefix: unique('run_prof'),
+      })
+    ).ok;
   }
   await load.stop();
   await target.stop();
@@ -94,15 +127,23 @@ async function main(): Promise<void> {
   }
   const { total, top, groups } = summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
   const pct = (us: number): string => `${fixed((100 * us) / total, 1)}%`;
-  process.stdout.write(`${served} calls served; ${fixed(total / served, 0)} µs of profiled CPU per call (start-up included)\n\n`);
-  process.stdout.write(`${renderTable({ title: `runcap self time by module group (${agent ? 'agent loop 20x30' : stream ? 'streaming' : 'small chat'}, ${seconds} s, ${fixed(total / 1e6, 2)} s on CPU)`, header: ['group', 'self ms', 'share'], rows: groups.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n\n`);
-  process.stdout.write(`${renderTable({ title: 'top 30 functions by self time', header: ['function', 'self ms', 'share'], rows: top.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n`);
+  process.stdout.write(
+    `${served} calls served; ${fixed(total / served, 0)} µs of profiled CPU per call (start-up included)\n\n`,
+  );
+  process.stdout.write(
+    `${renderTable({ title: `runcap self time by module group (${agent ? 'agent loop 20x30' : stream ? 'streaming' : 'small chat'}, ${seconds} s, ${fixed(total / 1e6, 2)} s on CPU)`, header: ['group', 'self ms', 'share'], rows: groups.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n\n`,
+  );
+  process.stdout.write(
+    `${renderTable({ title: 'top 30 functions by self time', header: ['function', 'self ms', 'share'], rows: top.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n`,
+  );
   process.stdout.write(`\nprofile: ${join(dir, file)}\n`);
 }
 
 main()
   .catch((error: unknown) => {
-    process.stderr.write(`profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `profile failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   })
   .finally(() => stopAll());

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { linkAssets, requireBuiltRuncap } from './lib/assets.js';
 import { startLoadWorker, type LoadClient } from './lib/load-client.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import { REPO_ROOT, startReadyLineService, startRedis, startRuncap, stopAll, type RedisChoice, type Service } from './lib/processes.js';
+import {
+  REPO_ROOT,
+  startReadyLineService,
+  startRedis,
+  startRuncap,
+  stopAll,
+  type RedisChoice,
+  type Service,
+} from './lib/processes.js';
 import { markdownTable, renderTable, type Table } from './lib/stats.js';
 import { runAgentLoopScenario } from './scenarios/agent-loop.js';
 import type { BenchContext, ScenarioResult, Target } from './scenarios/context.js';
@@ -33,12 +41,36 @@ interface Scenario {
 }
 
 const SCENARIOS: Readonly<Record<string, Scenario>> = {
-  small: { description: 'small non-streaming chat: req/s, p50/p99, added latency', http: true, run: (context) => runSmallChat(context) },
-  stream: { description: 'streaming chat, 200 chunks: TTFB and total time added', http: true, run: (context) => runStreaming(context) },
-  agent: { description: 'agent loop 20 runs x 30 steps to ~50K tokens: added latency per step, estimator share', http: true, run: (context) => runAgentLoopScenario(context) },
-  stall: { description: 'p99 TTFB of small streams while never-seen 50K-token calls arrive', http: true, run: (context) => runStall(context) },
-  ledger: { description: 'ledger alone: reserve+commit pairs/s, SQLite and Redis', http: false, run: (context, environment) => runLedgerScenario(context, environment.redis) },
-  memory: { description: 'runcap RSS before and after 60 s of mixed load', http: false, run: (context, environment) => runMemoryScenario(context, environment) },
+  small: {
+    description: 'small non-streaming chat: req/s, p50/p99, added latency',
+    http: true,
+    run: (context) => runSmallChat(context),
+  },
+  stream: {
+    description: 'streaming chat, 200 chunks: TTFB and total time added',
+    http: true,
+    run: (context) => runStreaming(context),
+  },
+  agent: {
+    description: 'agent loop 20 runs x 30 steps to ~50K tokens: added latency per step, estimator share',
+    http: true,
+    run: (context) => runAgentLoopScenario(context),
+  },
+  stall: {
+    description: 'p99 TTFB of small streams while never-seen 50K-token calls arrive',
+    http: true,
+    run: (context) => runStall(context),
+  },
+  ledger: {
+    description: 'ledger alone: reserve+commit pairs/s, SQLite and Redis',
+    http: false,
+    run: (context, environment) => runLedgerScenario(context, environment.redis),
+  },
+  memory: {
+    description: 'runcap RSS before and after 60 s of mixed load',
+    http: false,
+    run: (context, environment) => runMemoryScenario(context, environment),
+  },
 };
 
 interface Options {
@@ -53,7 +85,15 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { scenarios: [], rounds: 3, quick: false, redis: true, logLevel: 'info', baseline: null, only: null };
+  const options: Options = {
+    scenarios: [],
+    rounds: 3,
+    quick: false,
+    redis: true,
+    logLevel: 'info',
+    baseline: null,
+    only: null,
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] ?? '';
     if (arg === '--quick') options.quick = true;
@@ -63,9 +103,14 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--baseline') options.baseline = argv[++index] ?? null;
     else if (arg === '--only') options.only = (argv[++index] ?? '').split(',');
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--log-level info]\n`);
-      process.stdout.write('       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base]\n');
-      for (const [name, scenario] of Object.entries(SCENARIOS)) process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
+      process.stdout.write(
+        `usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--log-level info]\n`,
+      );
+      process.stdout.write(
+        '       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base]\n',
+      );
+      for (const [name, scenario] of Object.entries(SCENARIOS))
+        process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
       process.exit(0);
     } else if (arg in SCENARIOS) options.scenarios.push(arg);
     else throw new Error(`unknown scenario or flag "${arg}" (try --help)`);
@@ -96,7 +141,8 @@ async function main(): Promise<void> {
   started.push(upstream);
   const redis = options.redis ? await startRedis(process.env) : null;
   if (redis) started.push(redis);
-  if (options.redis && redis === null) notes.push('Redis variants skipped: no BENCH_REDIS_URL and no redis-server on PATH.');
+  if (options.redis && redis === null)
+    notes.push('Redis variants skipped: no BENCH_REDIS_URL and no redis-server on PATH.');
   if (redis) notes.push(`Redis: ${redis.note}.`);
   const load = startLoadWorker();
   started.push(load);
@@ -107,23 +153,50 @@ async function main(): Promise<void> {
   if (needsHttp) {
     const bare = await startReadyLineService('bare-proxy', 'bare-proxy.js', [upstream.url]);
     started.push(bare);
-    const runcap = await startRuncap({ name: 'runcap', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel });
+    const runcap = await startRuncap({
+      name: 'runcap',
+      upstreamUrl: upstream.url,
+      ledger: { kind: 'sqlite' },
+      logLevel: options.logLevel,
+    });
     started.push(runcap);
-    targets.push({ name: 'direct', url: upstream.url, pid: null }, { name: 'bare', url: bare.url, pid: bare.pid }, { name: 'runcap', url: runcap.url, pid: runcap.pid });
+    targets.push(
+      { name: 'direct', url: upstream.url, pid: null },
+      { name: 'bare', url: bare.url, pid: bare.pid },
+      { name: 'runcap', url: runcap.url, pid: runcap.pid },
+    );
     if (options.baseline) {
-      const base = await startRuncap({ name: 'runcap-base', upstreamUrl: upstream.url, ledger: { kind: 'sqlite' }, logLevel: options.logLevel, root: options.baseline });
+      const base = await startRuncap({
+        name: 'runcap-base',
+        upstreamUrl: upstream.url,
+        ledger: { kind: 'sqlite' },
+        logLevel: options.logLevel,
+        root: options.baseline,
+      });
       started.push(base);
       targets.push({ name: 'runcap-base', url: base.url, pid: base.pid });
       notes.push(`runcap-base: the build in ${options.baseline}.`);
     }
     if (redis && (options.only === null || options.only.includes('runcap-redis'))) {
-      const runcapRedis = await startRuncap({ name: 'runcap-redis', upstreamUrl: upstream.url, ledger: { kind: 'redis', url: redis.url }, logLevel: options.logLevel });
+      const runcapRedis = await startRuncap({
+        name: 'runcap-redis',
+        upstreamUrl: upstream.url,
+        ledger: { kind: 'redis', url: redis.url },
+        logLevel: options.logLevel,
+      });
       started.push(runcapRedis);
       targets.push({ name: 'runcap-redis', url: runcapRedis.url, pid: runcapRedis.pid });
     }
   }
   const chosen = options.only === null ? targets : targets.filter((target) => options.only?.includes(target.name));
-  const context: BenchContext = { targets: chosen, load, rounds: options.rounds, timeScale: options.quick ? 0.4 : 1, notes, log };
+  const context: BenchContext = {
+    targets: chosen,
+    load,
+    rounds: options.rounds,
+    timeScale: options.quick ? 0.4 : 1,
+    notes,
+    log,
+  };
 
   for (const name of options.scenarios) {
     const scenario = SCENARIOS[name];
@@ -137,12 +210,20 @@ async function main(): Promise<void> {
     data[name] = result.data;
   }
 
-  const header = [`runcap benchmarks, ${new Date(startedMs).toISOString()}`, `machine: ${machineLine(machine)}`, `runcap log level: ${options.logLevel}; rounds: ${options.rounds}${options.quick ? ' (quick)' : ''}`, ...notes];
+  const header = [
+    `runcap benchmarks, ${new Date(startedMs).toISOString()}`,
+    `machine: ${machineLine(machine)}`,
+    `runcap log level: ${options.logLevel}; rounds: ${options.rounds}${options.quick ? ' (quick)' : ''}`,
+    ...notes,
+  ];
   process.stdout.write(`\n${header.join('\n')}\n`);
   const outDir = join(REPO_ROOT, '.bench-out');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ ...data, notes }, null, 2)}\n`);
-  writeFileSync(join(outDir, 'results.md'), `${header.map((line) => `${line}  `).join('\n')}\n\n${tables.map(markdownTable).join('\n\n')}\n`);
+  writeFileSync(
+    join(outDir, 'results.md'),
+    `${header.map((line) => `${line}  `).join('\n')}\n\n${tables.map(markdownTable).join('\n\n')}\n`,
+  );
   log(`done in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; tables and raw figures in .bench-out/`);
 }
 

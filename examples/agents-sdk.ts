@@ -3,7 +3,15 @@
 import OpenAI from 'openai';
 import { Agent, OpenAIProvider, Runner } from '@openai/agents';
 
-export async function runAgentThroughRuncap({ baseURL, apiKey, runId }: { baseURL: string; apiKey: string; runId: string }) {
+export async function runAgentThroughRuncap({
+  baseURL,
+  apiKey,
+  runId,
+}: {
+  baseURL: string;
+  apiKey: string;
+  runId: string;
+}) {
   const client = new OpenAI({ baseURL, apiKey, defaultHeaders: { 'X-Run-Id': runId } });
   const runner = new Runner({
     modelProvider: new OpenAIProvider({ openAIClient: client }),

@@ -13,7 +13,13 @@ interface BudgetRefusal {
 }
 
 export type BudgetedReply =
-  | { ok: true; completion: OpenAI.Chat.Completions.ChatCompletion; model: string; decision: string | null; remainingUsd: string | null }
+  | {
+      ok: true;
+      completion: OpenAI.Chat.Completions.ChatCompletion;
+      model: string;
+      decision: string | null;
+      remainingUsd: string | null;
+    }
   | { ok: false; refusal: BudgetRefusal };
 
 export async function callWithBudget(client: OpenAI, params: Params, retried = false): Promise<BudgetedReply> {

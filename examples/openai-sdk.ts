@@ -6,7 +6,11 @@ export async function askThroughRuncap({
   baseURL = process.env.OPENAI_BASE_URL, // e.g. http://127.0.0.1:8787/v1
   apiKey = process.env.OPENAI_API_KEY,
   runId,
-}: { baseURL?: string; apiKey?: string; runId: string }) {
+}: {
+  baseURL?: string;
+  apiKey?: string;
+  runId: string;
+}) {
   const client = new OpenAI({ baseURL, apiKey, defaultHeaders: { 'X-Run-Id': runId } });
 
   const { data, response } = await client.chat.completions

@@ -30,7 +30,9 @@ export function createApp(deps: PipelineDeps, state: AppState = { draining: fals
       return problemResponse(error, new Headers(error.extra.headers), error.status);
     }
     deps.logger.error({ err: error }, 'unhandled error');
-    return problemResponse(new RuncapError('internal_error', 'runcap hit an internal error; the call was not completed (see its log).'));
+    return problemResponse(
+      new RuncapError('internal_error', 'runcap hit an internal error; the call was not completed (see its log).'),
+    );
   });
   return app;
 }

@@ -39,7 +39,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const problems = checkTenantsAgainstPrices(config, catalog);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const clock = options.clock ?? Date.now;
-  const store = options.store ?? (await openStore(config, { clock, onBackgroundError: (error) => logger.error({ err: error }, 'background ledger write failed') }));
+  const store =
+    options.store ??
+    (await openStore(config, {
+      clock,
+      onBackgroundError: (error) => logger.error({ err: error }, 'background ledger write failed'),
+    }));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
   // Large never-seen texts are counted on worker threads, off the event loop (null when running from sources).
@@ -67,7 +72,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const server = await listen(app.fetch, config.server.host, config.server.port);
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  logger.info({ url: `http://${host}:${port}`, ledger: store.ledger.backend, prices: catalog.latest.version }, 'runcap listening');
+  logger.info(
+    { url: `http://${host}:${port}`, ledger: store.ledger.backend, prices: catalog.latest.version },
+    'runcap listening',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -80,11 +88,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // close() drops only the connections idle right now; keep dropping those that go idle
         // as their last response ends, so a client's keep-alive pool cannot hold the drain open.
-        const reaper = setInterval(() => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.(), 100);
-        const drained = await Promise.race([closed.then(() => true), delay(config.server.drainTimeoutMs).then(() => false)]);
+        const reaper = setInterval(
+          () => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.(),
+          100,
+        );
+        const drained = await Promise.race([
+          closed.then(() => true),
+          delay(config.server.drainTimeoutMs).then(() => false),
+        ]);
         clearInterval(reaper);
         if (!drained) {
-          logger.warn({ drain_timeout_ms: config.server.drainTimeoutMs }, 'drain timeout: closing remaining connections');
+          logger.warn(
+            { drain_timeout_ms: config.server.drainTimeoutMs },
+            'drain timeout: closing remaining connections',
+          );
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
         await tasks.drain(config.server.drainTimeoutMs);
@@ -97,7 +114,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType & { address(): AddressInfo | string | null }> {
+function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  hostname: string,
+  port: number,
+): Promise<ServerType & { address(): AddressInfo | string | null }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server as ServerType & { address(): AddressInfo }));
     server.once('error', reject);

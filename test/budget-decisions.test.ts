@@ -21,14 +21,20 @@ afterAll(async () => {
 describe('decision records', () => {
   let runcap: TestRuncap;
   beforeAll(async () => {
-    runcap = await startRuncap({ upstreamUrl: fake.url, config: { admin_token: ADMIN, tenants: { default: { run: { default_limit_usd: '1.00' } } } } });
+    runcap = await startRuncap({
+      upstreamUrl: fake.url,
+      config: { admin_token: ADMIN, tenants: { default: { run: { default_limit_usd: '1.00' } } } },
+    });
   });
   afterAll(async () => {
     await runcap.stop();
   });
 
   it('records the inputs, outcome and settled actual of an allowed call', async () => {
-    const call = await chat(runcap.url, 'sk-dec-alice', 'dec-run', { maxTokens: 100, headers: { 'x-budget-feature': 'triage' } });
+    const call = await chat(runcap.url, 'sk-dec-alice', 'dec-run', {
+      maxTokens: 100,
+      headers: { 'x-budget-feature': 'triage' },
+    });
     expect(call.status).toBe(200);
     const id = call.headers.get('x-budget-decision-id') ?? '';
     await decisionOf(runcap, id);
@@ -52,7 +58,13 @@ describe('decision records', () => {
       actual_usd: '0.000014',
       usage_source: 'provider',
       overrun_usd: '0.00',
-      usage: { input_tokens: 10, output_tokens: 20, cached_input_tokens: 0, reasoning_tokens: 0, cache_write_tokens: 0 },
+      usage: {
+        input_tokens: 10,
+        output_tokens: 20,
+        cached_input_tokens: 0,
+        reasoning_tokens: 0,
+        cache_write_tokens: 0,
+      },
     });
     const body = record.body;
     expect(typeof body.input_tokens).toBe('number');
@@ -63,10 +75,21 @@ describe('decision records', () => {
   });
 
   it('records the blocking scope and alternatives of a block', async () => {
-    const blocked = await chat(runcap.url, 'sk-dec-alice', 'dec-block', { model: 'gpt-4o', maxTokens: 1000, headers: { 'x-run-budget-usd': '0.001' } });
+    const blocked = await chat(runcap.url, 'sk-dec-alice', 'dec-block', {
+      model: 'gpt-4o',
+      maxTokens: 1000,
+      headers: { 'x-run-budget-usd': '0.001' },
+    });
     expect(blocked.status).toBe(402);
     const record = await decisionOf(runcap, blocked.headers.get('x-budget-decision-id') ?? '');
-    expect(record).toMatchObject({ decision: 'block', code: 'run_ceiling_reached', state: 'refused', reservation_id: null, selected_model: null, blocking_scope: { type: 'run', limit_usd: '0.001' } });
+    expect(record).toMatchObject({
+      decision: 'block',
+      code: 'run_ceiling_reached',
+      state: 'refused',
+      reservation_id: null,
+      selected_model: null,
+      blocking_scope: { type: 'run', limit_usd: '0.001' },
+    });
     expect(record.alternatives).toEqual([expect.objectContaining({ model: 'gpt-4o-mini', fits_budget: true })]);
   });
 
@@ -103,7 +126,10 @@ describe('retention', () => {
       const fresh = await chat(runcap.url, 'sk-ret', 'ret-fresh', { headers: { 'x-run-budget-usd': '0.000001' } });
       const freshId = fresh.headers.get('x-budget-decision-id') ?? '';
       expect(fresh.status).toBe(402);
-      await waitFor(() => api(runcap.url, 'GET', `/budget/decisions/${oldId}`, { key: 'sk-ret' }).then((r) => r.status), (status) => status === 404);
+      await waitFor(
+        () => api(runcap.url, 'GET', `/budget/decisions/${oldId}`, { key: 'sk-ret' }).then((r) => r.status),
+        (status) => status === 404,
+      );
       expect(await runcap.store.decisions.get(oldId)).toBeNull();
       expect((await api(runcap.url, 'GET', `/budget/decisions/${freshId}`, { key: 'sk-ret' })).status).toBe(200);
       // Pruning records does not touch the money: the run keeps its committed spend.

@@ -39,7 +39,11 @@ describe('health', () => {
 
   it('/readyz is 503 once the ledger is closed, /healthz stays 200, and calls fail closed with 503 ledger_unavailable', async () => {
     const store = openSqliteStore({ path: join(dir, 'closed.sqlite') });
-    const runcap = await startRuncap({ upstreamUrl: fake.url, store, config: { admin_token: 'admin-token-for-tests-0123456789' } });
+    const runcap = await startRuncap({
+      upstreamUrl: fake.url,
+      store,
+      config: { admin_token: 'admin-token-for-tests-0123456789' },
+    });
     try {
       expect((await api(runcap.url, 'GET', '/readyz')).status).toBe(200);
       await store.close();

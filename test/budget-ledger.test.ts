@@ -14,7 +14,14 @@ import { startRuncap } from './support/runcap.js';
 
 const HOUR_MS = 3_600_000;
 
-async function charge(store: Store, tenant: string, runId: string, keyId: string, model: string, micros: number): Promise<void> {
+async function charge(
+  store: Store,
+  tenant: string,
+  runId: string,
+  keyId: string,
+  model: string,
+  micros: number,
+): Promise<void> {
   const outcome = await store.ledger.reserve({
     reservationId: newReservationId(),
     decisionId: newDecisionId(),
@@ -27,7 +34,11 @@ async function charge(store: Store, tenant: string, runId: string, keyId: string
     attribution: { runId, keyId, userId: null, teamId: null, feature: null, endpoint: 'chat' },
   });
   if (outcome.kind !== 'reserved') throw new Error('blocked');
-  await store.ledger.commit(outcome.reservation.id, { actualMicros: micros, usageSource: 'provider', tokens: { inputTokens: 1, outputTokens: 2, cachedInputTokens: 0, reasoningTokens: 0 } });
+  await store.ledger.commit(outcome.reservation.id, {
+    actualMicros: micros,
+    usageSource: 'provider',
+    tokens: { inputTokens: 1, outputTokens: 2, cachedInputTokens: 0, reasoningTokens: 0 },
+  });
 }
 
 async function checkRunFilter(store: Store): Promise<void> {
@@ -41,10 +52,14 @@ async function checkRunFilter(store: Store): Promise<void> {
     ['m1', 100, 1, 1, 2],
     ['m2', 20, 1, 1, 2],
   ]);
-  expect((await store.spend.spend({ ...query, runId: 'run-b' })).map((r) => [r.group, r.costMicros])).toEqual([['m1', 5]]);
+  expect((await store.spend.spend({ ...query, runId: 'run-b' })).map((r) => [r.group, r.costMicros])).toEqual([
+    ['m1', 5],
+  ]);
   expect(await store.spend.spend({ ...query, runId: 'run-a', keyId: 'k-other' })).toEqual([]);
   expect((await store.spend.spend({ ...query, runId: null })).reduce((sum, r) => sum + r.costMicros, 0)).toBe(125);
-  expect((await store.spend.spend({ ...query, tenant: 't2', runId: 'run-a' })).map((r) => r.costMicros)).toEqual([7_000]);
+  expect((await store.spend.spend({ ...query, tenant: 't2', runId: 'run-a' })).map((r) => r.costMicros)).toEqual([
+    7_000,
+  ]);
 }
 
 describe('SQLite', () => {
@@ -116,11 +131,19 @@ describe.skipIf(!redisAvailable)('Redis (private redis-server)', () => {
     const runcap = await startRuncap({ upstreamUrl: fake.url, config: { ledger: { redis: redis.url } } });
     try {
       const key = 'sk-redis-plane';
-      expect((await api(runcap.url, 'POST', '/budget/runs', { key, body: { id: 'redis-run', limit_usd: '1.00' } })).status).toBe(201);
+      expect(
+        (await api(runcap.url, 'POST', '/budget/runs', { key, body: { id: 'redis-run', limit_usd: '1.00' } })).status,
+      ).toBe(201);
       expect((await chat(runcap.url, key, 'redis-run')).status).toBe(200);
-      const held = await api(runcap.url, 'POST', '/budget/reservations', { key, body: { run_id: 'redis-run', amount_usd: '0.10' } });
+      const held = await api(runcap.url, 'POST', '/budget/reservations', {
+        key,
+        body: { run_id: 'redis-run', amount_usd: '0.10' },
+      });
       expect(held.status).toBe(201);
-      await api(runcap.url, 'POST', `/budget/reservations/${String(held.body.reservation_id)}/commit`, { key, body: { amount_usd: '0.05' } });
+      await api(runcap.url, 'POST', `/budget/reservations/${String(held.body.reservation_id)}/commit`, {
+        key,
+        body: { amount_usd: '0.05' },
+      });
       await runcap.server.deps.tasks.drain(5_000);
       const report = await api(runcap.url, 'GET', '/budget/runs/redis-run', { key });
       expect(report.body).toMatchObject({ committed_usd: '0.050014', reserved_usd: '0.00', calls: 2 });

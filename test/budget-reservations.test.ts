@@ -17,7 +17,11 @@ beforeAll(async () => {
   runcap = await startRuncap({
     upstreamUrl: fake.url,
     clock: () => Date.now() + offsetMs,
-    config: { admin_token: ADMIN, ledger: { sweep_interval: '1s' }, tenants: { default: { run: { default_limit_usd: '1.00' } } } },
+    config: {
+      admin_token: ADMIN,
+      ledger: { sweep_interval: '1s' },
+      tenants: { default: { run: { default_limit_usd: '1.00' } } },
+    },
   });
 });
 afterAll(async () => {
@@ -28,7 +32,11 @@ afterAll(async () => {
 type Body = Record<string, unknown>;
 
 function reserve(body: Body, options: { key?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
-  return api(runcap.url, 'POST', '/budget/reservations', { key: options.key ?? KEY, body, ...(options.headers ? { headers: options.headers } : {}) });
+  return api(runcap.url, 'POST', '/budget/reservations', {
+    key: options.key ?? KEY,
+    body,
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
 }
 
 function settle(id: string, action: 'commit' | 'release', body?: Body, key: string = KEY): Promise<ApiResponse> {
@@ -39,7 +47,15 @@ describe('reservations for an amount', () => {
   it('holds the amount on the run, answers the X-Budget-* headers, and commits the caller-reported actual', async () => {
     const held = await reserve({ run_id: 'plane-run', amount_usd: '0.30', feature: 'web-search' });
     expect(held.status).toBe(201);
-    expect(held.body).toMatchObject({ decision: 'allow', run_id: 'plane-run', amount_usd: '0.30', remaining_usd: '0.70', state: 'forwarded', model: null, reused: false });
+    expect(held.body).toMatchObject({
+      decision: 'allow',
+      run_id: 'plane-run',
+      amount_usd: '0.30',
+      remaining_usd: '0.70',
+      state: 'forwarded',
+      model: null,
+      reused: false,
+    });
     const id = String(held.body.reservation_id);
     expect(id).toMatch(/^rsv_/);
     expect(held.headers.get('x-budget-decision')).toBe('allow');
@@ -54,7 +70,14 @@ describe('reservations for an amount', () => {
 
     const committed = await settle(id, 'commit', { amount_usd: '0.25' });
     expect(committed.status).toBe(200);
-    expect(committed.body).toMatchObject({ reservation_id: id, state: 'committed', actual_usd: '0.25', usage_source: 'caller', overrun_usd: '0.00', feature: 'web-search' });
+    expect(committed.body).toMatchObject({
+      reservation_id: id,
+      state: 'committed',
+      actual_usd: '0.25',
+      usage_source: 'caller',
+      overrun_usd: '0.00',
+      feature: 'web-search',
+    });
     expect(await runView(runcap, 'plane-run')).toMatchObject({ reservedMicros: 0, committedMicros: 250_000 });
 
     // Idempotent: a repeat (even with another amount) answers the settled reservation.
@@ -69,8 +92,16 @@ describe('reservations for an amount', () => {
 
     const record = await decisionOf(runcap, String(held.body.decision_id));
     expect(record).toMatchObject({
-      decision: 'allow', endpoint: 'reservations', run_id: 'plane-run', feature: 'web-search', estimate_usd: '0.30',
-      reservation_id: id, state: 'settled', actual_usd: '0.25', usage_source: 'caller', pricing: 'amount',
+      decision: 'allow',
+      endpoint: 'reservations',
+      run_id: 'plane-run',
+      feature: 'web-search',
+      estimate_usd: '0.30',
+      reservation_id: id,
+      state: 'settled',
+      actual_usd: '0.25',
+      usage_source: 'caller',
+      pricing: 'amount',
     });
   });
 
@@ -86,7 +117,11 @@ describe('reservations for an amount', () => {
     expect(late.body).toMatchObject({ code: 'conflict' });
     expect(String(late.body.detail)).toMatch(/released/);
     expect(await runView(runcap, 'plane-release')).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
-    expect(await decisionOf(runcap, String(held.body.decision_id))).toMatchObject({ state: 'released', actual_usd: '0.00', release_reason: 'caller' });
+    expect(await decisionOf(runcap, String(held.body.decision_id))).toMatchObject({
+      state: 'released',
+      actual_usd: '0.00',
+      release_reason: 'caller',
+    });
   });
 
   it('records an overrun in full instead of capping it', async () => {
@@ -108,12 +143,25 @@ describe('reservations for an amount', () => {
     expect(blocked.body).toMatchObject({
       code: 'run_ceiling_reached',
       status: 402,
-      budget: { scope: 'run', run_id: 'plane-block', limit_usd: '1.00', reserved_usd: '0.90', remaining_usd: '0.10', estimate_usd: '0.20', effective_max_output_tokens: null },
+      budget: {
+        scope: 'run',
+        run_id: 'plane-block',
+        limit_usd: '1.00',
+        reserved_usd: '0.90',
+        remaining_usd: '0.10',
+        estimate_usd: '0.20',
+        effective_max_output_tokens: null,
+      },
       error: { code: 'run_ceiling_reached', type: 'insufficient_budget' },
     });
     expect(String(blocked.body.detail)).toContain('$0.20');
     const record = await decisionOf(runcap, blocked.headers.get('x-budget-decision-id') ?? '');
-    expect(record).toMatchObject({ decision: 'block', state: 'refused', code: 'run_ceiling_reached', reservation_id: null });
+    expect(record).toMatchObject({
+      decision: 'block',
+      state: 'refused',
+      code: 'run_ceiling_reached',
+      reservation_id: null,
+    });
   });
 });
 
@@ -125,21 +173,35 @@ describe('reservations priced by model', () => {
     expect(held.body).toMatchObject({ amount_usd: '0.0075', model: 'gpt-4o', price_table_version: '2026-11-01' });
     expect(held.headers.get('x-budget-price-table-version')).toBe('2026-11-01');
     // 800 in ($0.002) + 100 out ($0.001), 200 of the input cached at $1.25/1M: 600 x 2.5 + 200 x 1.25 + 100 x 10 = 2750 micro-USD.
-    const committed = await settle(String(held.body.reservation_id), 'commit', { usage: { input_tokens: 800, cached_input_tokens: 200, output_tokens: 100 } });
+    const committed = await settle(String(held.body.reservation_id), 'commit', {
+      usage: { input_tokens: 800, cached_input_tokens: 200, output_tokens: 100 },
+    });
     expect(committed.status).toBe(200);
     expect(committed.body).toMatchObject({
-      actual_usd: '0.00275', usage_source: 'caller',
+      actual_usd: '0.00275',
+      usage_source: 'caller',
       usage: { input_tokens: 800, output_tokens: 100, cached_input_tokens: 200, reasoning_tokens: 0 },
     });
     expect(await runView(runcap, 'plane-model')).toMatchObject({ committedMicros: 2_750, reservedMicros: 0 });
     const record = await decisionOf(runcap, String(held.body.decision_id));
-    expect(record).toMatchObject({ pricing: 'model', requested_model: 'gpt-4o', input_tokens: 1000, effective_max_output_tokens: 500, actual_usd: '0.00275' });
+    expect(record).toMatchObject({
+      pricing: 'model',
+      requested_model: 'gpt-4o',
+      input_tokens: 1000,
+      effective_max_output_tokens: 500,
+      actual_usd: '0.00275',
+    });
   });
 
   it('lists cheaper models that fit when the requested one is blocked', async () => {
     await api(runcap.url, 'POST', '/budget/runs', { key: KEY, body: { id: 'plane-alt', limit_usd: '0.01' } });
     // gpt-4o: 1000 x 2.5 + 1000 x 10 = $0.0125 > $0.01; gpt-4o-mini: $0.00075 fits.
-    const blocked = await reserve({ run_id: 'plane-alt', model: 'gpt-4o', input_tokens: 1000, max_output_tokens: 1000 });
+    const blocked = await reserve({
+      run_id: 'plane-alt',
+      model: 'gpt-4o',
+      input_tokens: 1000,
+      max_output_tokens: 1000,
+    });
     expect(blocked.status).toBe(402);
     expect(blocked.body).toMatchObject({
       code: 'run_ceiling_reached',
@@ -156,7 +218,9 @@ describe('reservations priced by model', () => {
     expect(huge.status).toBe(400);
     expect(huge.body).toMatchObject({ error: { param: 'input_tokens' } });
     const amount = await reserve({ amount_usd: '0.01' });
-    const usage = await settle(String(amount.body.reservation_id), 'commit', { usage: { input_tokens: 1, output_tokens: 1 } });
+    const usage = await settle(String(amount.body.reservation_id), 'commit', {
+      usage: { input_tokens: 1, output_tokens: 1 },
+    });
     expect(usage.status).toBe(400);
     expect(usage.body).toMatchObject({ error: { param: 'usage' } });
   });
@@ -183,7 +247,11 @@ describe('idempotency and ownership', () => {
     const second = await reserve({ run_id: 'plane-idem', amount_usd: '0.20' }, { headers });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ reservation_id: first.body.reservation_id, decision_id: first.body.decision_id, reused: true });
+    expect(second.body).toMatchObject({
+      reservation_id: first.body.reservation_id,
+      decision_id: first.body.decision_id,
+      reused: true,
+    });
     expect(second.headers.get('x-budget-reservation-id')).toBe(first.body.reservation_id);
     expect(await runView(runcap, 'plane-idem')).toMatchObject({ reservedMicros: 200_000 });
     // Another key's identical Idempotency-Key is its own reservation.
@@ -223,12 +291,18 @@ describe('idempotency and ownership', () => {
     const id = String(held.body.reservation_id);
     offsetMs = 60_000; // past ttl + skew tolerance for the sweeper (it runs every second)
     try {
-      await waitFor(() => api(runcap.url, 'GET', `/budget/reservations/${id}`, { key: KEY }), (r) => r.body.state === 'expired');
+      await waitFor(
+        () => api(runcap.url, 'GET', `/budget/reservations/${id}`, { key: KEY }),
+        (r) => r.body.state === 'expired',
+      );
     } finally {
       offsetMs = 0;
     }
     expect(await runView(runcap, 'plane-expire')).toMatchObject({ reservedMicros: 0, committedMicros: 400_000 });
-    const record = await waitFor(() => decisionOf(runcap, String(held.body.decision_id)), (r) => r.state === 'expired');
+    const record = await waitFor(
+      () => decisionOf(runcap, String(held.body.decision_id)),
+      (r) => r.state === 'expired',
+    );
     expect(record).toMatchObject({ actual_usd: '0.40', usage_source: 'expired' });
     const late = await settle(id, 'commit', { amount_usd: '0.10' });
     expect(late.body).toMatchObject({ state: 'reconciled', actual_usd: '0.10', usage_source: 'caller' });

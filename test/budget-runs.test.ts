@@ -15,7 +15,12 @@ beforeAll(async () => {
     upstreamUrl: fake.url,
     config: {
       admin_token: ADMIN,
-      tenants: { default: { run: { default_limit_usd: '1.00', max_limit_usd: '5.00' }, limits: { key: { limit_usd: '10.00', window: '1d' } } } },
+      tenants: {
+        default: {
+          run: { default_limit_usd: '1.00', max_limit_usd: '5.00' },
+          limits: { key: { limit_usd: '10.00', window: '1d' } },
+        },
+      },
     },
   });
 });
@@ -24,7 +29,14 @@ afterAll(async () => {
   await fake.close();
 });
 
-type Scope = { type: string; id: string; limit_usd: string | null; committed_usd: string; reserved_usd: string; remaining_usd: string | null };
+type Scope = {
+  type: string;
+  id: string;
+  limit_usd: string | null;
+  committed_usd: string;
+  reserved_usd: string;
+  remaining_usd: string | null;
+};
 type Run = Record<string, unknown> & { id: string; scopes: Scope[]; models_used: unknown[] };
 
 describe('POST /budget/runs', () => {
@@ -100,20 +112,29 @@ describe('POST /budget/runs', () => {
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ error: { param: 'key_id' } });
     const keyId = passthroughKeyId('sk-runs-carol');
-    const created = await api<Run>(runcap.url, 'POST', '/budget/runs', { key: ADMIN, body: { id: 'run-by-admin', key_id: keyId, limit_usd: '0.50' } });
+    const created = await api<Run>(runcap.url, 'POST', '/budget/runs', {
+      key: ADMIN,
+      body: { id: 'run-by-admin', key_id: keyId, limit_usd: '0.50' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ tenant: 'default', key_id: keyId, limit_usd: '0.50' });
     const call = await chat(runcap.url, 'sk-runs-carol', 'run-by-admin');
     expect(call.status).toBe(200);
     const intruder = await chat(runcap.url, 'sk-runs-dave', 'run-by-admin');
     expect(intruder.status).toBe(403);
-    const unknownTenant = await api(runcap.url, 'POST', '/budget/runs', { key: ADMIN, body: { tenant: 'nope', key_id: keyId } });
+    const unknownTenant = await api(runcap.url, 'POST', '/budget/runs', {
+      key: ADMIN,
+      body: { tenant: 'nope', key_id: keyId },
+    });
     expect(unknownTenant.status).toBe(400);
     expect(unknownTenant.body).toMatchObject({ error: { param: 'tenant' } });
   });
 
   it('refuses a principal that names another key', async () => {
-    const refused = await api(runcap.url, 'POST', '/budget/runs', { key: 'sk-runs-alice', body: { key_id: 'k_other' } });
+    const refused = await api(runcap.url, 'POST', '/budget/runs', {
+      key: 'sk-runs-alice',
+      body: { key_id: 'k_other' },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'forbidden', error: { param: 'key_id' } });
   });
@@ -121,9 +142,14 @@ describe('POST /budget/runs', () => {
 
 describe('GET /budget/runs/{id}', () => {
   it('reports committed spend, calls and models used after proxied calls; the POST ceiling wins over the header', async () => {
-    await api(runcap.url, 'POST', '/budget/runs', { key: 'sk-runs-alice', body: { id: 'run-spend', limit_usd: '2.00' } });
+    await api(runcap.url, 'POST', '/budget/runs', {
+      key: 'sk-runs-alice',
+      body: { id: 'run-spend', limit_usd: '2.00' },
+    });
     // gpt-4o-mini: 10 in x $0.15/1M + 20 out x $0.60/1M = 13.5 -> 14 micro-USD per call.
-    expect((await chat(runcap.url, 'sk-runs-alice', 'run-spend', { headers: { 'x-run-budget-usd': '4.00' } })).status).toBe(200);
+    expect(
+      (await chat(runcap.url, 'sk-runs-alice', 'run-spend', { headers: { 'x-run-budget-usd': '4.00' } })).status,
+    ).toBe(200);
     expect((await chat(runcap.url, 'sk-runs-alice', 'run-spend')).status).toBe(200);
     // gpt-4o: 10 x $2.50/1M + 20 x $10/1M = 225 micro-USD.
     expect((await chat(runcap.url, 'sk-runs-alice', 'run-spend', { model: 'gpt-4o' })).status).toBe(200);
@@ -147,7 +173,9 @@ describe('GET /budget/runs/{id}', () => {
     expect(run).toMatchObject({ committed_usd: '0.000253', limit_usd: '2.00' });
     const key = report.body.scopes.find((s) => s.type === 'key');
     expect(key?.id).toBe(passthroughKeyId('sk-runs-alice'));
-    expect(Date.parse(String(report.body.last_activity_at))).toBeGreaterThanOrEqual(Date.parse(String(report.body.first_activity_at)));
+    expect(Date.parse(String(report.body.last_activity_at))).toBeGreaterThanOrEqual(
+      Date.parse(String(report.body.first_activity_at)),
+    );
   });
 
   it('answers 404 to another principal (existence does not leak) and 200 to the admin', async () => {
@@ -165,7 +193,9 @@ describe('GET /budget/runs/{id}', () => {
   });
 
   it('lists the caller its own runs only, newest first', async () => {
-    const mine = await api<{ runs: { id: string }[] }>(runcap.url, 'GET', '/budget/runs?limit=50', { key: 'sk-runs-alice' });
+    const mine = await api<{ runs: { id: string }[] }>(runcap.url, 'GET', '/budget/runs?limit=50', {
+      key: 'sk-runs-alice',
+    });
     expect(mine.status).toBe(200);
     const ids = mine.body.runs.map((r) => r.id);
     expect(ids).toContain('run-spend');
@@ -178,11 +208,24 @@ describe('GET /budget/runs/{id}', () => {
 
 describe('POST /budget/runs/{id}/close', () => {
   it('refuses later calls with 403 run_closed while a live stream on the run still settles normally', async () => {
-    await api(runcap.url, 'POST', '/budget/runs', { key: 'sk-runs-alice', body: { id: 'run-close', limit_usd: '1.00' } });
+    await api(runcap.url, 'POST', '/budget/runs', {
+      key: 'sk-runs-alice',
+      body: { id: 'run-close', limit_usd: '1.00' },
+    });
     const stream = await fetch(`${runcap.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: 'Bearer sk-runs-alice', 'x-run-id': 'run-close', 'content-type': 'application/json', 'x-fake-mode': 'slow' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50, stream: true }),
+      headers: {
+        authorization: 'Bearer sk-runs-alice',
+        'x-run-id': 'run-close',
+        'content-type': 'application/json',
+        'x-fake-mode': 'slow',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 50,
+        stream: true,
+      }),
     });
     expect(stream.status).toBe(200);
     const during = await api<Run>(runcap.url, 'GET', '/budget/runs/run-close', { key: 'sk-runs-alice' });

@@ -15,7 +15,15 @@ let fake: FakeUpstream;
 let runcap: TestRuncap;
 let startedMs = 0;
 
-type Row = { group: string | null; cost_usd: string; calls: number; input_tokens: number; output_tokens: number; cached_input_tokens: number; reasoning_tokens: number };
+type Row = {
+  group: string | null;
+  cost_usd: string;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+};
 type Report = { group_by: string; from: string; to: string; rows: Row[]; total_usd: string; total_calls: number };
 
 beforeAll(async () => {
@@ -39,11 +47,20 @@ beforeAll(async () => {
     [ALICE, 'sp-2', 'gpt-4o', null],
     [BOB, 'sp-3', 'gpt-4o-mini', 'a,"b"'],
   ] as const) {
-    const response = await chat(runcap.url, key, run, { model, ...(feature ? { headers: { 'x-budget-feature': feature } } : {}) });
+    const response = await chat(runcap.url, key, run, {
+      model,
+      ...(feature ? { headers: { 'x-budget-feature': feature } } : {}),
+    });
     expect(response.status).toBe(200);
   }
-  const held = await api(runcap.url, 'POST', '/budget/reservations', { key: ALICE, body: { run_id: 'sp-1', amount_usd: '0.50', feature: 'tools' } });
-  await api(runcap.url, 'POST', `/budget/reservations/${String(held.body.reservation_id)}/commit`, { key: ALICE, body: { amount_usd: '0.50' } });
+  const held = await api(runcap.url, 'POST', '/budget/reservations', {
+    key: ALICE,
+    body: { run_id: 'sp-1', amount_usd: '0.50', feature: 'tools' },
+  });
+  await api(runcap.url, 'POST', `/budget/reservations/${String(held.body.reservation_id)}/commit`, {
+    key: ALICE,
+    body: { amount_usd: '0.50' },
+  });
   await runcap.server.deps.tasks.drain(5_000);
 });
 afterAll(async () => {
@@ -66,17 +83,35 @@ describe('GET /budget/spend for a principal', () => {
       ['gpt-4o', '0.000225', 1],
       ['gpt-4o-mini', '0.000028', 2],
     ]);
-    expect(report.body.rows[2]).toMatchObject({ input_tokens: 20, output_tokens: 40, cached_input_tokens: 0, reasoning_tokens: 0 });
+    expect(report.body.rows[2]).toMatchObject({
+      input_tokens: 20,
+      output_tokens: 40,
+      cached_input_tokens: 0,
+      reasoning_tokens: 0,
+    });
     expect(report.body.total_usd).toBe('0.500253');
     expect(report.body.total_calls).toBe(4);
   });
 
   it.each([
-    ['run', [['sp-1', '0.500028', 3], ['sp-2', '0.000225', 1]]],
+    [
+      'run',
+      [
+        ['sp-1', '0.500028', 3],
+        ['sp-2', '0.000225', 1],
+      ],
+    ],
     ['key', [['k_alice', '0.500253', 4]]],
     ['user', [['alice', '0.500253', 4]]],
     ['team', [['research', '0.500253', 4]]],
-    ['feature', [['tools', '0.50', 1], [null, '0.000225', 1], ['summarize', '0.000028', 2]]],
+    [
+      'feature',
+      [
+        ['tools', '0.50', 1],
+        [null, '0.000225', 1],
+        ['summarize', '0.000028', 2],
+      ],
+    ],
   ])('groups by %s', async (groupBy, expected) => {
     const report = await spend(`group_by=${groupBy}`);
     expect(summary(report.body.rows)).toEqual(expected);
@@ -90,7 +125,9 @@ describe('GET /budget/spend for a principal', () => {
   it('honours from/to as ISO-8601 or epoch milliseconds, defaulting to the last 30 days', async () => {
     const all = await spend('group_by=key');
     expect(Date.parse(all.body.to) - Date.parse(all.body.from)).toBe(30 * 86_400_000);
-    const isoWindow = await spend(`group_by=key&from=${new Date(startedMs).toISOString()}&to=${new Date(Date.now() + 1000).toISOString()}`);
+    const isoWindow = await spend(
+      `group_by=key&from=${new Date(startedMs).toISOString()}&to=${new Date(Date.now() + 1000).toISOString()}`,
+    );
     expect(isoWindow.body.total_usd).toBe('0.500253');
     const before = await spend(`group_by=key&from=${startedMs - 86_400_000}&to=${startedMs}`);
     expect(before.body).toMatchObject({ rows: [], total_usd: '0.00', total_calls: 0 });
@@ -128,7 +165,10 @@ describe('GET /budget/spend for the admin', () => {
     const acme = await spend('group_by=user&tenant=acme', ADMIN);
     expect(summary(acme.body.rows)).toEqual([['bob', '0.000014', 1]]);
     const run = await spend('group_by=model&run_id=sp-1', ADMIN);
-    expect(summary(run.body.rows)).toEqual([['(amount)', '0.50', 1], ['gpt-4o-mini', '0.000028', 2]]);
+    expect(summary(run.body.rows)).toEqual([
+      ['(amount)', '0.50', 1],
+      ['gpt-4o-mini', '0.000028', 2],
+    ]);
   });
 });
 
@@ -141,8 +181,24 @@ describe('CSV', () => {
     expect(csv.text.endsWith('\r\n')).toBe(true);
     expect(csv.text).toContain('"a,""b"""');
     const records = parseCsv(csv.text);
-    expect(records[0]).toEqual(['group', 'cost_usd', 'calls', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens']);
-    const expected = json.body.rows.map((row) => [row.group ?? '', row.cost_usd, String(row.calls), String(row.input_tokens), String(row.output_tokens), String(row.cached_input_tokens), String(row.reasoning_tokens)]);
+    expect(records[0]).toEqual([
+      'group',
+      'cost_usd',
+      'calls',
+      'input_tokens',
+      'output_tokens',
+      'cached_input_tokens',
+      'reasoning_tokens',
+    ]);
+    const expected = json.body.rows.map((row) => [
+      row.group ?? '',
+      row.cost_usd,
+      String(row.calls),
+      String(row.input_tokens),
+      String(row.output_tokens),
+      String(row.cached_input_tokens),
+      String(row.reasoning_tokens),
+    ]);
     expect(records.slice(1)).toEqual(expected);
     expect(records.slice(1).map((r) => r[0])).toContain('a,"b"');
   });

@@ -40,8 +40,18 @@ describe('crash recovery', () => {
     const first = await spawnRuncap({ dir, config, name: 'first' });
     const response = await fetch(`${first.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'x-run-id': 'crash-run', 'content-type': 'application/json', 'x-fake-mode': 'slow' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a long answer please' }], max_tokens: 1000, stream: true }),
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        'x-run-id': 'crash-run',
+        'content-type': 'application/json',
+        'x-fake-mode': 'slow',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'a long answer please' }],
+        max_tokens: 1000,
+        stream: true,
+      }),
     });
     expect(response.status).toBe(200);
     const decisionId = response.headers.get('x-budget-decision-id') ?? '';
@@ -56,7 +66,11 @@ describe('crash recovery', () => {
 
     // The hold survived the crash, forwarded and live, with nobody left to settle it.
     const raw = new Database(dbPath, { readonly: true });
-    const orphan = raw.prepare<[string], { state: string; amount_micros: number }>('SELECT state, amount_micros FROM reservations WHERE id = ?').get(reservationId);
+    const orphan = raw
+      .prepare<[string], { state: string; amount_micros: number }>(
+        'SELECT state, amount_micros FROM reservations WHERE id = ?',
+      )
+      .get(reservationId);
     raw.close();
     expect(orphan?.state).toBe('forwarded');
     const holdMicros = orphan?.amount_micros ?? 0;

@@ -34,7 +34,10 @@ function yamlDocs(path: string): unknown[] {
   const docs = parseAllDocuments(readFileSync(path, 'utf8'));
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
-    expect(doc.errors.map((e) => e.message), `${relative(ROOT, path)} parses`).toEqual([]);
+    expect(
+      doc.errors.map((e) => e.message),
+      `${relative(ROOT, path)} parses`,
+    ).toEqual([]);
   }
   return list.map((doc) => doc.toJS()).filter((doc) => doc !== null && doc !== undefined);
 }
@@ -58,7 +61,9 @@ const METRICS_SOURCE = readFileSync(join(ROOT, 'src', 'metrics', 'metrics.ts'), 
 
 function exportedMetricNames(): { names: Set<string>; declared: string[]; histograms: string[] } {
   const declared = [...METRICS_SOURCE.matchAll(/name:\s*'(runcap_[a-z0-9_]+)'/g)].map((m) => m[1] as string);
-  const histograms = [...METRICS_SOURCE.matchAll(/new\s+Histogram\(\{\s*name:\s*'(runcap_[a-z0-9_]+)'/g)].map((m) => m[1] as string);
+  const histograms = [...METRICS_SOURCE.matchAll(/new\s+Histogram\(\{\s*name:\s*'(runcap_[a-z0-9_]+)'/g)].map(
+    (m) => m[1] as string,
+  );
   const names = new Set<string>(declared);
   for (const h of histograms) for (const suffix of ['_bucket', '_sum', '_count']) names.add(h + suffix);
 
@@ -164,7 +169,9 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps local state out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split(/\r?\n/).map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim());
     for (const entry of ['node_modules', 'dist', 'data', '.git']) expect(ignored).toContain(entry);
   });
 });
@@ -228,7 +235,9 @@ describe('alert rules', () => {
   });
 
   it('the 80% rule compares against a bucket the histogram really has', () => {
-    const buckets = /name:\s*'runcap_run_budget_utilization_ratio'[\s\S]*?buckets:\s*\[([^\]]*)\]/.exec(METRICS_SOURCE)?.[1];
+    const buckets = /name:\s*'runcap_run_budget_utilization_ratio'[\s\S]*?buckets:\s*\[([^\]]*)\]/.exec(
+      METRICS_SOURCE,
+    )?.[1];
     expect(buckets?.split(',').map((b) => Number(b.trim()))).toContain(0.8);
   });
 
@@ -248,7 +257,8 @@ describe('Grafana dashboard', () => {
     expect(ds?.query).toBe('prometheus');
     for (const panel of d.panels.filter((p) => p.type !== 'row')) {
       expect((panel.datasource as Obj).uid, String(panel.title)).toBe(`\${${String(ds?.name)}}`);
-      for (const target of panel.targets as Obj[]) expect((target.datasource as Obj).uid).toBe(`\${${String(ds?.name)}}`);
+      for (const target of panel.targets as Obj[])
+        expect((target.datasource as Obj).uid).toBe(`\${${String(ds?.name)}}`);
     }
   });
 
@@ -279,7 +289,7 @@ describe('Kubernetes sidecar example', () => {
   const docs = yamlDocs(SIDECAR) as Obj[];
   const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
   const deployment = byKind('Deployment')[0] as Obj;
-  const pod = ((deployment.spec as Obj).template as Obj) as { metadata: Obj; spec: Obj };
+  const pod = (deployment.spec as Obj).template as Obj as { metadata: Obj; spec: Obj };
   const allContainers = [...((pod.spec.initContainers as Obj[]) ?? []), ...((pod.spec.containers as Obj[]) ?? [])];
   const runcap = allContainers.find((c) => c.name === 'runcap') as Obj;
   const agent = allContainers.find((c) => c.name === 'agent') as Obj;
@@ -308,7 +318,14 @@ describe('Kubernetes sidecar example', () => {
     expect(security.readOnlyRootFilesystem).toBe(true);
     expect((runcap.resources as Obj).requests).toBeDefined();
     const env = envOf(runcap);
-    for (const name of ['RUNCAP_HOST', 'RUNCAP_UPSTREAM_URL', 'RUNCAP_RUN_LIMIT_USD', 'RUNCAP_CONFIG', 'RUNCAP_ADMIN_TOKEN']) expect(env[name], name).toBeDefined();
+    for (const name of [
+      'RUNCAP_HOST',
+      'RUNCAP_UPSTREAM_URL',
+      'RUNCAP_RUN_LIMIT_USD',
+      'RUNCAP_CONFIG',
+      'RUNCAP_ADMIN_TOKEN',
+    ])
+      expect(env[name], name).toBeDefined();
     expect(((env.RUNCAP_ADMIN_TOKEN as Obj).valueFrom as Obj).secretKeyRef).toBeDefined();
     const dataMount = (runcap.volumeMounts as Obj[]).find((m) => m.mountPath === '/data') as Obj;
     const dataVolume = (pod.spec.volumes as Obj[]).find((v) => v.name === dataMount.name) as Obj;
@@ -317,7 +334,9 @@ describe('Kubernetes sidecar example', () => {
 
   it('gives runcap longer than its drain timeout to stop', () => {
     const drainSeconds = 30; // server.drain_timeout default (src/config/schema.ts)
-    expect(readFileSync(join(ROOT, 'src', 'config', 'schema.ts'), 'utf8')).toMatch(/drain_timeout: duration\.default\('30s'\)/);
+    expect(readFileSync(join(ROOT, 'src', 'config', 'schema.ts'), 'utf8')).toMatch(
+      /drain_timeout: duration\.default\('30s'\)/,
+    );
     expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThan(drainSeconds);
   });
 
@@ -328,10 +347,14 @@ describe('Kubernetes sidecar example', () => {
   });
 
   it('mounts the ConfigMap where RUNCAP_CONFIG points, and that runcap.yaml passes the config schema', () => {
-    const configMap = byKind('ConfigMap').find((c) => typeof (c.data as Obj | undefined)?.['runcap.yaml'] === 'string') as Obj;
+    const configMap = byKind('ConfigMap').find(
+      (c) => typeof (c.data as Obj | undefined)?.['runcap.yaml'] === 'string',
+    ) as Obj;
     expect(configMap).toBeDefined();
     const configPath = String((envOf(runcap).RUNCAP_CONFIG as Obj).value);
-    const volume = (pod.spec.volumes as Obj[]).find((v) => (v.configMap as Obj | undefined)?.name === (configMap.metadata as Obj).name) as Obj;
+    const volume = (pod.spec.volumes as Obj[]).find(
+      (v) => (v.configMap as Obj | undefined)?.name === (configMap.metadata as Obj).name,
+    ) as Obj;
     const mount = (runcap.volumeMounts as Obj[]).find((m) => m.name === volume.name) as Obj;
     expect(configPath).toBe(`${String(mount.mountPath)}/runcap.yaml`);
 
@@ -351,7 +374,10 @@ describe('Kubernetes sidecar example', () => {
 // ---------------------------------------------------------------------------
 const HAS_PROMTOOL = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 const SKIP_NOTE = HAS_PROMTOOL ? '' : ' [SKIPPED: promtool not on PATH; apt-get install prometheus to run]';
-if (!HAS_PROMTOOL) console.warn('deploy-examples: promtool not on PATH; skipping promtool check/test of the alert rules and dashboard queries');
+if (!HAS_PROMTOOL)
+  console.warn(
+    'deploy-examples: promtool not on PATH; skipping promtool check/test of the alert rules and dashboard queries',
+  );
 
 function promtool(args: string[], cwd = PROM_DIR): { status: number | null; output: string } {
   const result = spawnSync('promtool', args, { cwd, encoding: 'utf8' });
@@ -374,14 +400,19 @@ describe('promtool', () => {
     expect(result.status, result.output).toBe(0);
   });
 
-  it.skipIf(!HAS_PROMTOOL)(`check config prometheus-kubernetes.yml (where promtool has Kubernetes SD)${SKIP_NOTE}`, (ctx) => {
-    const result = promtool(['check', 'config', 'prometheus-kubernetes.yml']);
-    if (result.status !== 0 && /field kubernetes_sd_configs not found/.test(result.output)) {
-      console.warn('deploy-examples: this promtool is built without Kubernetes service discovery (Debian); skipping prometheus-kubernetes.yml');
-      ctx.skip();
-    }
-    expect(result.status, result.output).toBe(0);
-  });
+  it.skipIf(!HAS_PROMTOOL)(
+    `check config prometheus-kubernetes.yml (where promtool has Kubernetes SD)${SKIP_NOTE}`,
+    (ctx) => {
+      const result = promtool(['check', 'config', 'prometheus-kubernetes.yml']);
+      if (result.status !== 0 && /field kubernetes_sd_configs not found/.test(result.output)) {
+        console.warn(
+          'deploy-examples: this promtool is built without Kubernetes service discovery (Debian); skipping prometheus-kubernetes.yml',
+        );
+        ctx.skip();
+      }
+      expect(result.status, result.output).toBe(0);
+    },
+  );
 
   it.skipIf(!HAS_PROMTOOL)(`dashboard queries are valid PromQL${SKIP_NOTE}`, () => {
     const exprs = dashboardExprs()
@@ -395,7 +426,9 @@ describe('promtool', () => {
       );
     const dir = mkdtempSync(join(tmpdir(), 'runcap-dashboard-'));
     try {
-      const rules = { groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:expr_${i}`, expr })) }] };
+      const rules = {
+        groups: [{ name: 'dashboard', rules: exprs.map((expr, i) => ({ record: `dashboard:expr_${i}`, expr })) }],
+      };
       writeFileSync(join(dir, 'dashboard-rules.json'), JSON.stringify(rules));
       const result = promtool(['check', 'rules', 'dashboard-rules.json'], dir);
       expect(result.status, result.output).toBe(0);

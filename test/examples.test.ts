@@ -55,7 +55,10 @@ describe('README examples through runcap', () => {
       const reply = await askThroughRuncap({ runId: 'ex-openai-env' });
       expect(reply.decision).toBe('allow');
     } finally {
-      for (const [name, value] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
+      for (const [name, value] of [
+        ['OPENAI_BASE_URL', saved.base],
+        ['OPENAI_API_KEY', saved.key],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -65,8 +68,17 @@ describe('README examples through runcap', () => {
 
   it('budget-aware-agent.ts: a 402 is retried once on the first alternative', async () => {
     // $0.005 cannot hold gpt-4o's worst case (1,000 output tokens at $10/M) but can hold gpt-4o-mini's.
-    const client = new OpenAI({ baseURL: runcap.baseURL, apiKey: API_KEY, maxRetries: 0, defaultHeaders: { 'X-Run-Id': 'ex-budget-retry', 'X-Run-Budget-USD': '0.005' } });
-    const reply = await callWithBudget(client, { model: 'gpt-4o', messages: [{ role: 'user', content: 'Plan the next step.' }], max_completion_tokens: 1000 });
+    const client = new OpenAI({
+      baseURL: runcap.baseURL,
+      apiKey: API_KEY,
+      maxRetries: 0,
+      defaultHeaders: { 'X-Run-Id': 'ex-budget-retry', 'X-Run-Budget-USD': '0.005' },
+    });
+    const reply = await callWithBudget(client, {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Plan the next step.' }],
+      max_completion_tokens: 1000,
+    });
     expect(reply.ok).toBe(true);
     if (!reply.ok) return;
     expect(reply.model).toBe('gpt-4o-mini');
@@ -77,8 +89,17 @@ describe('README examples through runcap', () => {
   });
 
   it('budget-aware-agent.ts: with nothing cheaper that fits, it stops cleanly with the refusal', async () => {
-    const client = new OpenAI({ baseURL: runcap.baseURL, apiKey: API_KEY, maxRetries: 0, defaultHeaders: { 'X-Run-Id': 'ex-budget-stop', 'X-Run-Budget-USD': '0.0001' } });
-    const reply = await callWithBudget(client, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Plan the next step.' }], max_completion_tokens: 1000 });
+    const client = new OpenAI({
+      baseURL: runcap.baseURL,
+      apiKey: API_KEY,
+      maxRetries: 0,
+      defaultHeaders: { 'X-Run-Id': 'ex-budget-stop', 'X-Run-Budget-USD': '0.0001' },
+    });
+    const reply = await callWithBudget(client, {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Plan the next step.' }],
+      max_completion_tokens: 1000,
+    });
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.refusal.code).toBe('run_ceiling_reached');

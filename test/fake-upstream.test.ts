@@ -43,12 +43,20 @@ describe('fake upstream through the openai SDK', () => {
       completion_tokens_details: { reasoning_tokens: 4 },
     });
     expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages } });
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: { model: 'gpt-4o-mini', messages },
+    });
     expect(fake.requests[0]?.headers['authorization']).toBe('Bearer sk-test');
   });
 
   it('caps the output at max_completion_tokens and reports finish_reason length', async () => {
-    const completion = await client.chat.completions.create({ model: 'gpt-5-mini', messages, max_completion_tokens: 3 });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-5-mini',
+      messages,
+      max_completion_tokens: 3,
+    });
     expect(completion.usage?.completion_tokens).toBe(3);
     expect(completion.choices[0]?.finish_reason).toBe('length');
   });
@@ -148,7 +156,13 @@ describe('fake upstream wire details', () => {
   it('takes per-request output tokens, prompt tokens and chunk counts from headers', async () => {
     const res = await rawPost(
       '/completions',
-      { model: 'gpt-3.5-turbo-instruct', prompt: 'x', max_tokens: 100, stream: true, stream_options: { include_usage: true } },
+      {
+        model: 'gpt-3.5-turbo-instruct',
+        prompt: 'x',
+        max_tokens: 100,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
       { 'x-fake-output-tokens': '7', 'x-fake-prompt-tokens': '3', 'x-fake-chunks': '2' },
     );
     const text = await res.text();
@@ -211,7 +225,11 @@ describe('fake upstream wire details', () => {
   it('delays each chunk in mode slow', async () => {
     fake.configure({ slowChunkDelayMs: 30, chunks: 2, outputTokens: 2 });
     const started = Date.now();
-    const res = await rawPost('/chat/completions', { model: 'gpt-4o-mini', messages, stream: true }, { 'x-fake-mode': 'slow' });
+    const res = await rawPost(
+      '/chat/completions',
+      { model: 'gpt-4o-mini', messages, stream: true },
+      { 'x-fake-mode': 'slow' },
+    );
     await res.text();
     expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 30 - 5); // role, 2 content, finish, DONE
   });
@@ -219,7 +237,9 @@ describe('fake upstream wire details', () => {
   it('counts connections and in-flight requests, and answers 404 on unknown paths', async () => {
     const res = await rawPost('/audio/speech', { model: 'tts-1' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { message: 'Invalid URL (POST /v1/audio/speech)', type: 'invalid_request_error', param: null, code: null } });
+    expect(await res.json()).toEqual({
+      error: { message: 'Invalid URL (POST /v1/audio/speech)', type: 'invalid_request_error', param: null, code: null },
+    });
     expect(fake.openConnections()).toBeGreaterThanOrEqual(1);
     expect(fake.inFlight()).toBe(0);
     expect(fake.requests.map((r) => [r.path, r.outcome])).toEqual([['/v1/audio/speech', 'completed']]);

@@ -44,8 +44,13 @@ if (!available) console.warn('ledger outage tests skipped: redis-server is not i
   });
 
   const ask = (key: string) =>
-    new OpenAI({ baseURL: runcap.baseURL, apiKey: key, maxRetries: 0, defaultHeaders: { 'X-Run-Id': `run-outage-${key}` } })
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 })
+    new OpenAI({
+      baseURL: runcap.baseURL,
+      apiKey: key,
+      maxRetries: 0,
+      defaultHeaders: { 'X-Run-Id': `run-outage-${key}` },
+    }).chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 })
       .withResponse()
       .then(({ response }) => ({ status: response.status, headers: response.headers, code: null as string | null }))
       .catch((error: unknown) => {

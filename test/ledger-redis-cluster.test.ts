@@ -50,9 +50,13 @@ if (!hasRedisServer()) {
             attribution: { runId: 'run_spread', keyId: 'k', userId: null, teamId: null, feature: null, endpoint: 'e' },
           });
           expect(outcome.kind).toBe('reserved');
-          expect((await store.ledger.commit(`rsv_spread_${index}`, { actualMicros: 90, usageSource: 'provider' })).changed).toBe(true);
+          expect(
+            (await store.ledger.commit(`rsv_spread_${index}`, { actualMicros: 90, usageSource: 'provider' })).changed,
+          ).toBe(true);
         }
-        const sizes = await Promise.all(nodes.map(async (node) => Number((await rawCommand(node.port, 'DBSIZE'))?.slice(1))));
+        const sizes = await Promise.all(
+          nodes.map(async (node) => Number((await rawCommand(node.port, 'DBSIZE'))?.slice(1))),
+        );
         for (const size of sizes) expect(size).toBeGreaterThan(0);
       } finally {
         await cleanup();

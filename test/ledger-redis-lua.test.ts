@@ -80,9 +80,19 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
       { numRuns: 200 },
     );
     // Month edges: leap days, year ends, the first instant of a month.
-    const edges = [Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 2, 1), Date.UTC(2025, 11, 31, 23, 59, 59, 999), Date.UTC(2100, 1, 28, 12)];
+    const edges = [
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2024, 2, 1),
+      Date.UTC(2025, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2100, 1, 28, 12),
+    ];
     const reply = (await client.eval(WINDOWS_PROBE, 0, ...edges.map(String))) as unknown[];
-    expect(reply.filter((_, index) => index % 4 === 2 && Math.floor(index / 4) % 6 === 5)).toEqual(['2024-02', '2024-03', '2025-12', '2100-02']);
+    expect(reply.filter((_, index) => index % 4 === 2 && Math.floor(index / 4) % 6 === 5)).toEqual([
+      '2024-02',
+      '2024-03',
+      '2025-12',
+      '2100-02',
+    ]);
   });
 
   it('every script has a unique versioned name that is part of its SHA1', () => {
@@ -127,21 +137,47 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
   });
 
   it('spend of one run reads only that run and needs a tenant', async () => {
-    for (const [id, runId, actual] of [['rsv_a1', 'run_a', 300], ['rsv_a2', 'run_a', 200], ['rsv_b1', 'run_b', 1_000]] as const) {
+    for (const [id, runId, actual] of [
+      ['rsv_a1', 'run_a', 300],
+      ['rsv_a2', 'run_a', 200],
+      ['rsv_b1', 'run_b', 1_000],
+    ] as const) {
       await store.ledger.reserve(request(id, 5_000, runId));
       await store.ledger.commit(id, { actualMicros: actual, usageSource: 'provider' });
     }
-    const query = { tenant: 'tenant_lua', keyId: null, groupBy: 'run', fromMs: 0, toMs: Number.MAX_SAFE_INTEGER } as const;
+    const query = {
+      tenant: 'tenant_lua',
+      keyId: null,
+      groupBy: 'run',
+      fromMs: 0,
+      toMs: Number.MAX_SAFE_INTEGER,
+    } as const;
     expect(await store.spend.spend({ ...query, runId: 'run_a' })).toEqual([
-      { group: 'run_a', costMicros: 500, calls: 2, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 },
+      {
+        group: 'run_a',
+        costMicros: 500,
+        calls: 2,
+        inputTokens: 0,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        reasoningTokens: 0,
+      },
     ]);
     expect(await client.zcard(`${prefix}{tenant_lua}:settled:run:run_a`)).toBe(2);
-    await expect(store.spend.spend({ ...query, tenant: null, runId: 'run_a' })).rejects.toMatchObject({ code: 'invalid_scope' });
+    await expect(store.spend.spend({ ...query, tenant: null, runId: 'run_a' })).rejects.toMatchObject({
+      code: 'invalid_scope',
+    });
   });
 
   it('decision records keep large numbers exact and drop keys patched to undefined', async () => {
     const id = 'bdgdec_lua';
-    await store.decisions.put({ id, tenant: 'tenant_lua', keyId: 'k', createdAtMs: 1, record: { big: 1234567890123456, gone: 'x', nested: { a: [] } } });
+    await store.decisions.put({
+      id,
+      tenant: 'tenant_lua',
+      keyId: 'k',
+      createdAtMs: 1,
+      record: { big: 1234567890123456, gone: 'x', nested: { a: [] } },
+    });
     await store.decisions.patch(id, { gone: undefined, added: null });
     expect(await store.decisions.get(id)).toEqual({
       id,

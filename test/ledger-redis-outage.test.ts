@@ -53,7 +53,8 @@ async function eventually(call: () => Promise<unknown>, withinMs: number): Promi
   }
 }
 
-const open = (url: string): Promise<Store> => openRedisStore({ url, keyPrefix: 'outage:', commandTimeoutMs: COMMAND_TIMEOUT_MS });
+const open = (url: string): Promise<Store> =>
+  openRedisStore({ url, keyPrefix: 'outage:', commandTimeoutMs: COMMAND_TIMEOUT_MS });
 
 describe('redis ledger: nothing listening', () => {
   it('opens anyway and every operation rejects quickly with ledger_unavailable', async () => {
@@ -70,7 +71,18 @@ describe('redis ledger: nothing listening', () => {
       ['getReservation', () => store.ledger.getReservation('rsv_down')],
       ['view', () => store.ledger.view('tenant_outage', [RUN])],
       ['ping', () => store.ledger.ping()],
-      ['runs.open', () => store.runs.open({ tenant: 't', runId: 'r', keyId: 'k', limitMicros: 1, idleTtlMs: 1_000, maxActivePerKey: 1 })],
+      [
+        'runs.open',
+        () =>
+          store.runs.open({
+            tenant: 't',
+            runId: 'r',
+            keyId: 'k',
+            limitMicros: 1,
+            idleTtlMs: 1_000,
+            maxActivePerKey: 1,
+          }),
+      ],
       ['runs.get', () => store.runs.get('t', 'r')],
       ['runs.list', () => store.runs.list('t', null, 10)],
       ['runs.countActive', () => store.runs.countActive('t', 'k')],
@@ -101,7 +113,9 @@ describe.skipIf(!hasRedisServer())('redis ledger: a private redis-server stalls,
     const sleeping = rawCommand(server.port, 'DEBUG SLEEP 2', 3_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await unavailable(() => store.ledger.ping())).toBeLessThan(FAST_MS);
-    expect(await unavailable(() => store.ledger.commit('rsv_before_sleep', { actualMicros: 900, usageSource: 'provider' }))).toBeLessThan(FAST_MS);
+    expect(
+      await unavailable(() => store.ledger.commit('rsv_before_sleep', { actualMicros: 900, usageSource: 'provider' })),
+    ).toBeLessThan(FAST_MS);
     expect(await sleeping).toContain('+OK');
 
     await eventually(() => store.ledger.ping(), 5_000);

@@ -25,7 +25,10 @@ function migrationsDir(files: Readonly<Record<string, string>>): URL {
 }
 
 const versions = (db: Database.Database): string[] =>
-  db.prepare<[], { version: string }>('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version);
+  db
+    .prepare<[], { version: string }>('SELECT version FROM schema_migrations ORDER BY version')
+    .all()
+    .map((row) => row.version);
 
 describe('migrations', () => {
   it('applies files in numeric order, once, and records them', () => {

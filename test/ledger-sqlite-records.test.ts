@@ -9,7 +9,13 @@ import { LedgerError } from '../src/ledger/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runcap-records-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const decision = (id: string, record: Record<string, unknown>) => ({ id, tenant: 't', keyId: 'k', createdAtMs: Date.now(), record });
+const decision = (id: string, record: Record<string, unknown>) => ({
+  id,
+  tenant: 't',
+  keyId: 'k',
+  createdAtMs: Date.now(),
+  record,
+});
 
 describe('sqlite decision records, written behind', () => {
   it('refuses an unserialisable record on its own call and keeps its neighbours', async () => {

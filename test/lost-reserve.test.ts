@@ -53,7 +53,10 @@ describe('a reserve whose answer was lost', () => {
     expect(fake.requests).toHaveLength(0);
     expect(lost).toHaveLength(1);
     const id = lost[0] ?? '';
-    const released = await waitFor(() => real.ledger.getReservation(id), (reservation) => reservation?.state === 'released');
+    const released = await waitFor(
+      () => real.ledger.getReservation(id),
+      (reservation) => reservation?.state === 'released',
+    );
     expect(released?.actualMicros).toBeNull();
     const view = await runView(runcap, 'run-lost');
     expect(view).toMatchObject({ committedMicros: 0, reservedMicros: 0 });

@@ -41,7 +41,12 @@ beforeAll(async () => {
   const stream = await fetch(`${runcap.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'x-run-id': 'm-1', 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 50, stream: true }),
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 50,
+      stream: true,
+    }),
   });
   await stream.text();
   heldDecisions.push(stream.headers.get('x-budget-decision-id') ?? '');
@@ -51,14 +56,31 @@ beforeAll(async () => {
   heldDecisions.push(failed.headers.get('x-budget-decision-id') ?? '');
   releasedDecisions.push(failed.headers.get('x-budget-decision-id') ?? '');
   // 2 blocks, 1 unknown price.
-  for (let i = 0; i < 2; i += 1) expect((await chat(runcap.url, KEY, 'm-block', { headers: { 'x-run-budget-usd': '0.000001' } })).status).toBe(402);
+  for (let i = 0; i < 2; i += 1)
+    expect((await chat(runcap.url, KEY, 'm-block', { headers: { 'x-run-budget-usd': '0.000001' } })).status).toBe(402);
   expect((await chat(runcap.url, KEY, 'm-1', { model: 'gpt-9-ultra' })).status).toBe(403);
   // Decision plane: one committed (0.25 held, 0.20 charged), one released, one blocked.
-  const committed = await api(runcap.url, 'POST', '/budget/reservations', { key: KEY, body: { run_id: 'm-plane', amount_usd: '0.25' } });
-  await api(runcap.url, 'POST', `/budget/reservations/${String(committed.body.reservation_id)}/commit`, { key: KEY, body: { amount_usd: '0.20' } });
-  const released = await api(runcap.url, 'POST', '/budget/reservations', { key: KEY, body: { run_id: 'm-plane', amount_usd: '0.05' } });
+  const committed = await api(runcap.url, 'POST', '/budget/reservations', {
+    key: KEY,
+    body: { run_id: 'm-plane', amount_usd: '0.25' },
+  });
+  await api(runcap.url, 'POST', `/budget/reservations/${String(committed.body.reservation_id)}/commit`, {
+    key: KEY,
+    body: { amount_usd: '0.20' },
+  });
+  const released = await api(runcap.url, 'POST', '/budget/reservations', {
+    key: KEY,
+    body: { run_id: 'm-plane', amount_usd: '0.05' },
+  });
   await api(runcap.url, 'POST', `/budget/reservations/${String(released.body.reservation_id)}/release`, { key: KEY });
-  expect((await api(runcap.url, 'POST', '/budget/reservations', { key: KEY, body: { run_id: 'm-plane', amount_usd: '5.00' } })).status).toBe(402);
+  expect(
+    (
+      await api(runcap.url, 'POST', '/budget/reservations', {
+        key: KEY,
+        body: { run_id: 'm-plane', amount_usd: '5.00' },
+      })
+    ).status,
+  ).toBe(402);
   heldDecisions.push(String(committed.body.decision_id), String(released.body.decision_id));
   releasedDecisions.push(String(released.body.decision_id));
   await runcap.server.deps.tasks.drain(5_000);
@@ -72,25 +94,41 @@ describe('/metrics', () => {
   it('counts decisions by outcome, endpoint and blocking scope', async () => {
     const m = await scrape();
     expect(sumOf(m, 'runcap_decisions_total', { decision: 'allow', endpoint: 'chat' })).toBe(5);
-    expect(sumOf(m, 'runcap_decisions_total', { decision: 'block', endpoint: 'chat', blocking_scope: 'run', mode: 'hard_gate' })).toBe(2);
+    expect(
+      sumOf(m, 'runcap_decisions_total', {
+        decision: 'block',
+        endpoint: 'chat',
+        blocking_scope: 'run',
+        mode: 'hard_gate',
+      }),
+    ).toBe(2);
     expect(sumOf(m, 'runcap_decisions_total', { decision: 'allow', endpoint: 'reservations' })).toBe(2);
     expect(sumOf(m, 'runcap_decisions_total', { decision: 'block', endpoint: 'reservations' })).toBe(1);
     expect(sumOf(m, 'runcap_decisions_total')).toBe(10);
     expect(sumOf(m, 'runcap_price_unknown_total')).toBe(1);
-    expect(sumOf(m, 'runcap_ledger_operation_duration_seconds_count', { backend: 'sqlite', operation: 'reserve' })).toBe(10);
+    expect(
+      sumOf(m, 'runcap_ledger_operation_duration_seconds_count', { backend: 'sqlite', operation: 'reserve' }),
+    ).toBe(10);
     expect(sumOf(m, 'runcap_ledger_errors_total')).toBe(0);
   });
 
   it('moves the money counters by exactly what the ledger holds, commits and releases', async () => {
     const m = await scrape();
-    const spend = await runcap.store.spend.spend({ tenant: 'default', keyId: passthroughKeyId(KEY), groupBy: 'run', fromMs: 0, toMs: Date.now() + 1000 });
+    const spend = await runcap.store.spend.spend({
+      tenant: 'default',
+      keyId: passthroughKeyId(KEY),
+      groupBy: 'run',
+      fromMs: 0,
+      toMs: Date.now() + 1000,
+    });
     const committedMicros = spend.reduce((sum, row) => sum + row.costMicros, 0);
     expect(committedMicros).toBe(4 * 14 + 200_000);
     expect(micros(sumOf(m, 'runcap_committed_usd_total'))).toBe(committedMicros);
     expect(micros(sumOf(m, 'runcap_committed_usd_total', { usage_source: 'provider' }))).toBe(4 * 14);
     expect(micros(sumOf(m, 'runcap_committed_usd_total', { usage_source: 'caller' }))).toBe(200_000);
 
-    const estimate = async (id: string): Promise<number> => parseUsd(String((await decisionOf(runcap, id)).estimate_usd));
+    const estimate = async (id: string): Promise<number> =>
+      parseUsd(String((await decisionOf(runcap, id)).estimate_usd));
     const held = (await Promise.all(heldDecisions.map(estimate))).reduce((a, b) => a + b, 0);
     const released = (await Promise.all(releasedDecisions.map(estimate))).reduce((a, b) => a + b, 0);
     expect(micros(sumOf(m, 'runcap_reserved_usd_total'))).toBe(held);
@@ -106,13 +144,36 @@ describe('/metrics', () => {
     expect(sum).toBeGreaterThan(0);
     expect(sum).toBeLessThan(7);
     // m-1, m-block and m-plane were used within their idle TTL; the sweeper samples every second.
-    const active = await waitFor(async () => sumOf(await scrape(), 'runcap_active_runs'), (value) => value === 3);
+    const active = await waitFor(
+      async () => sumOf(await scrape(), 'runcap_active_runs'),
+      (value) => value === 3,
+    );
     expect(active).toBe(3);
   });
 
   it('keeps label cardinality bounded: no run, key, reservation or decision id in any label', async () => {
     const m = await scrape();
-    const allowedLabels = new Set(['decision', 'mode', 'blocking_scope', 'endpoint', 'usage_source', 'charged', 'backend', 'operation', 'status', 'reason', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'space', 'type', 'kind']);
+    const allowedLabels = new Set([
+      'decision',
+      'mode',
+      'blocking_scope',
+      'endpoint',
+      'usage_source',
+      'charged',
+      'backend',
+      'operation',
+      'status',
+      'reason',
+      'le',
+      'quantile',
+      'version',
+      'major',
+      'minor',
+      'patch',
+      'space',
+      'type',
+      'kind',
+    ]);
     const forbidden = ['m-1', 'm-block', 'm-plane', passthroughKeyId(KEY), KEY];
     let runcapFamilies = 0;
     for (const family of m.values()) {
@@ -123,7 +184,10 @@ describe('/metrics', () => {
       for (const sample of family.samples) {
         for (const [name, value] of Object.entries(sample.labels)) {
           expect(allowedLabels.has(name), `${sample.name} label ${name}`).toBe(true);
-          expect(forbidden.includes(value) || /^(run_|rsv_|bdgdec_|key_)/.test(value), `${sample.name}{${name}="${value}"}`).toBe(false);
+          expect(
+            forbidden.includes(value) || /^(run_|rsv_|bdgdec_|key_)/.test(value),
+            `${sample.name}{${name}="${value}"}`,
+          ).toBe(false);
         }
       }
     }
@@ -137,8 +201,12 @@ describe('the strict exposition parser', () => {
     expect(() => parsePrometheusText('# TYPE x counter\nx{a="1} 1\n')).toThrow();
     expect(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n')).toThrow(/duplicate/);
     expect(() => parsePrometheusText('# TYPE x counter\nx one\n')).toThrow(/bad value/);
-    expect(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 1\n')).toThrow(/cumulative/);
-    expect(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_count 1\nh_sum 1\n')).toThrow(/_count/);
+    expect(() =>
+      parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 1\n'),
+    ).toThrow(/cumulative/);
+    expect(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_count 1\nh_sum 1\n')).toThrow(
+      /_count/,
+    );
     const ok = parsePrometheusText('# HELP x a \\\\ b\n# TYPE x counter\nx{a="q\\"\\n"} 1.5e3\n');
     expect(ok.get('x')).toMatchObject({ help: 'a \\ b', samples: [{ labels: { a: 'q"\n' }, value: 1500 }] });
   });

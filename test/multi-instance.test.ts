@@ -29,10 +29,12 @@ suite('three runcap instances on one Redis', () => {
     store = await openRedisStore({ url: REDIS_URL ?? '' });
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(instances.map(async (instance) => {
-      instance.child.kill('SIGTERM');
-      await instance.exited;
-    }));
+    await Promise.all(
+      instances.map(async (instance) => {
+        instance.child.kill('SIGTERM');
+        await instance.exited;
+      }),
+    );
     await store.close();
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
@@ -40,11 +42,20 @@ suite('three runcap instances on one Redis', () => {
 
   it('admits exactly floor(ceiling / worst case) of 300 calls spread over three processes', async () => {
     const runId = `run-multi-${Date.now()}`;
-    const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Next step, please.' }], max_tokens: 2000 });
+    const body = JSON.stringify({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Next step, please.' }],
+      max_tokens: 2000,
+    });
     const call = (instance: SpawnedRuncap, headers: Record<string, string> = {}) =>
       fetch(`${instance.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, ...headers },
+        headers: {
+          authorization: 'Bearer sk-multi',
+          'content-type': 'application/json',
+          'x-run-id': runId,
+          ...headers,
+        },
         body,
       });
 
@@ -52,24 +63,36 @@ suite('three runcap instances on one Redis', () => {
     const first = instances[0] as SpawnedRuncap;
     const probe = await call(first, { 'x-fake-latency-ms': '0', 'x-run-budget-usd': '1.00' });
     expect(probe.status).toBe(200);
-    const decision = (await (await fetch(`${first.url}/budget/decisions/${probe.headers.get('x-budget-decision-id')}`, { headers: { authorization: 'Bearer sk-multi' } })).json()) as { estimate_usd: string; actual_usd: string | null };
+    const decision = (await (
+      await fetch(`${first.url}/budget/decisions/${probe.headers.get('x-budget-decision-id')}`, {
+        headers: { authorization: 'Bearer sk-multi' },
+      })
+    ).json()) as { estimate_usd: string; actual_usd: string | null };
     const holdMicros = parseUsd(decision.estimate_usd);
     const run = await store.runs.get('default', runId);
-    const [before] = await store.ledger.view('default', [{ type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' }]);
+    const [before] = await store.ledger.view('default', [
+      { type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' },
+    ]);
     const available = before?.availableMicros ?? 0;
     const expected = Math.floor(available / holdMicros);
     expect(expected).toBeGreaterThan(10);
     expect(expected).toBeLessThan(300);
 
-    const statuses = await Promise.all(Array.from({ length: 300 }, (_, i) => call(instances[i % 3] as SpawnedRuncap).then(async (r) => {
-      await r.arrayBuffer();
-      return r.status;
-    })));
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        call(instances[i % 3] as SpawnedRuncap).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      ),
+    );
     const served = statuses.filter((s) => s === 200).length;
     const blocked = statuses.filter((s) => s === 402).length;
     expect({ served, blocked }).toEqual({ served: expected, blocked: 300 - expected });
 
-    const [after] = await store.ledger.view('default', [{ type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' }]);
+    const [after] = await store.ledger.view('default', [
+      { type: 'run', id: runId, window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' },
+    ]);
     expect(after?.reservedMicros).toBe(0);
     expect(after?.committedMicros ?? Infinity).toBeLessThanOrEqual(parseUsd('1.00'));
     expect(formatUsd(after?.committedMicros ?? 0)).not.toBe('0.00');
@@ -81,7 +104,13 @@ suite('three runcap instances on one Redis', () => {
       Array.from({ length: 9 }, (_, i) =>
         fetch(`${(instances[i % 3] as SpawnedRuncap).url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, 'idempotency-key': 'step-1', 'x-fake-latency-ms': '500' },
+          headers: {
+            authorization: 'Bearer sk-multi',
+            'content-type': 'application/json',
+            'x-run-id': runId,
+            'idempotency-key': 'step-1',
+            'x-fake-latency-ms': '500',
+          },
           body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'once' }], max_tokens: 10 }),
         }).then(async (r) => {
           await r.arrayBuffer();
@@ -98,7 +127,12 @@ suite('three runcap instances on one Redis', () => {
     const turn = (instance: SpawnedRuncap, body: Record<string, unknown>) =>
       fetch(`${instance.url}/v1/responses`, {
         method: 'POST',
-        headers: { authorization: 'Bearer sk-multi', 'content-type': 'application/json', 'x-run-id': runId, 'x-fake-latency-ms': '0' },
+        headers: {
+          authorization: 'Bearer sk-multi',
+          'content-type': 'application/json',
+          'x-run-id': runId,
+          'x-fake-latency-ms': '0',
+        },
         body: JSON.stringify({ model: 'gpt-4o-mini', max_output_tokens: 64, ...body }),
       });
     const first = await turn(instances[0] as SpawnedRuncap, { input: 'Turn one' });
@@ -106,7 +140,12 @@ suite('three runcap instances on one Redis', () => {
     const second = await turn(instances[1] as SpawnedRuncap, { input: 'Turn two', previous_response_id: id });
     expect(second.status).toBe(200);
     await second.arrayBuffer();
-    const record = (await (await fetch(`${(instances[2] as SpawnedRuncap).url}/budget/decisions/${second.headers.get('x-budget-decision-id')}`, { headers: { authorization: 'Bearer sk-multi' } })).json()) as { chain_input_tokens: unknown };
+    const record = (await (
+      await fetch(
+        `${(instances[2] as SpawnedRuncap).url}/budget/decisions/${second.headers.get('x-budget-decision-id')}`,
+        { headers: { authorization: 'Bearer sk-multi' } },
+      )
+    ).json()) as { chain_input_tokens: unknown };
     // The fake bills 10 input + 20 output tokens for the first turn.
     expect(record.chain_input_tokens).toBe(30);
   }, 30_000);

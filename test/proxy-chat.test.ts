@@ -10,7 +10,10 @@ let runcap: TestRuncap;
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  runcap = await startRuncap({ upstreamUrl: fake.url, config: { tenants: { default: { run: { default_limit_usd: '1.00' } } } } });
+  runcap = await startRuncap({
+    upstreamUrl: fake.url,
+    config: { tenants: { default: { run: { default_limit_usd: '1.00' } } } },
+  });
 });
 afterAll(async () => {
   await runcap.stop();
@@ -22,14 +25,21 @@ afterEach(() => {
 });
 
 function client(runId: string, key = 'sk-test-alice', extra: Record<string, string> = {}): OpenAI {
-  return new OpenAI({ baseURL: runcap.baseURL, apiKey: key, maxRetries: 0, defaultHeaders: { 'X-Run-Id': runId, ...extra } });
+  return new OpenAI({
+    baseURL: runcap.baseURL,
+    apiKey: key,
+    maxRetries: 0,
+    defaultHeaders: { 'X-Run-Id': runId, ...extra },
+  });
 }
 
 const hello = [{ role: 'user' as const, content: 'Hello' }];
 
 describe('chat completions through runcap', () => {
   it('forwards a non-streaming call, commits the exact cost, and reports the budget in headers', async () => {
-    const { data, response } = await client('run-basic').chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 100 }).withResponse();
+    const { data, response } = await client('run-basic')
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 100 })
+      .withResponse();
     expect(data.choices[0]?.message.content).toContain('Hello');
     expect(response.headers.get('x-budget-decision')).toBe('allow');
     expect(response.headers.get('x-run-id')).toBe('run-basic');
@@ -51,13 +61,25 @@ describe('chat completions through runcap', () => {
     expect(view.reservedMicros).toBe(0);
     const remaining = response.headers.get('x-budget-remaining-usd');
     const record = await decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? '');
-    expect(record).toMatchObject({ decision: 'allow', actual_usd: '0.000014', usage_source: 'provider', requested_model: 'gpt-4o-mini', effective_max_output_tokens: 100, state: 'settled' });
+    expect(record).toMatchObject({
+      decision: 'allow',
+      actual_usd: '0.000014',
+      usage_source: 'provider',
+      requested_model: 'gpt-4o-mini',
+      effective_max_output_tokens: 100,
+      state: 'settled',
+    });
     // Remaining after the hold = 1.00 - estimate.
     expect(Number(remaining)).toBeCloseTo(1 - Number(record.estimate_usd), 6);
   });
 
   it('streams chunks through, hides the usage chunk the client did not ask for, and commits provider usage', async () => {
-    const stream = await client('run-stream').chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 50, stream: true });
+    const stream = await client('run-stream').chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: hello,
+      max_tokens: 50,
+      stream: true,
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.length).toBeGreaterThan(2);
@@ -72,7 +94,11 @@ describe('chat completions through runcap', () => {
 
   it('keeps the usage chunk for a client that asked for it', async () => {
     const stream = await client('run-stream-usage').chat.completions.create({
-      model: 'gpt-4o-mini', messages: hello, max_tokens: 50, stream: true, stream_options: { include_usage: true },
+      model: 'gpt-4o-mini',
+      messages: hello,
+      max_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     const usages = [];
     for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
@@ -85,7 +111,9 @@ describe('chat completions through runcap', () => {
   });
 
   it('refuses a model it cannot price before anything is forwarded', async () => {
-    const error = await client('run-unknown').chat.completions.create({ model: 'gpt-9-ultra', messages: hello }).catch((e: unknown) => e);
+    const error = await client('run-unknown')
+      .chat.completions.create({ model: 'gpt-9-ultra', messages: hello })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
     expect(apiError.status).toBe(403);
@@ -98,7 +126,10 @@ describe('chat completions through runcap', () => {
 
   it('passes a provider error through unchanged and releases the hold', async () => {
     const error = await client('run-500')
-      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 10 }, { headers: { 'x-fake-mode': 'error500' } })
+      .chat.completions.create(
+        { model: 'gpt-4o-mini', messages: hello, max_tokens: 10 },
+        { headers: { 'x-fake-mode': 'error500' } },
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     const apiError = error as InstanceType<typeof OpenAI.APIError>;
@@ -112,8 +143,14 @@ describe('chat completions through runcap', () => {
   });
 
   it('refuses another principal the use of a run', async () => {
-    await client('run-owned', 'sk-owner').chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 });
-    const error = await client('run-owned', 'sk-intruder').chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 }).catch((e: unknown) => e);
+    await client('run-owned', 'sk-owner').chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: hello,
+      max_tokens: 5,
+    });
+    const error = await client('run-owned', 'sk-intruder')
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 })
+      .catch((e: unknown) => e);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe('run_principal_mismatch');
     expect(fake.requests).toHaveLength(1);
@@ -121,7 +158,9 @@ describe('chat completions through runcap', () => {
 
   it('issues a run id when the client sends none', async () => {
     const bare = new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-anon', maxRetries: 0 });
-    const { response } = await bare.chat.completions.create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 }).withResponse();
+    const { response } = await bare.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: hello, max_tokens: 5 })
+      .withResponse();
     expect(response.headers.get('x-run-id')).toMatch(/^run_[0-9A-Z]{26}$/);
   });
 

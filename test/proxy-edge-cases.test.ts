@@ -32,7 +32,14 @@ describe('one runcap with a small active-run cap and user limits', () => {
     runcap = await startRuncap({
       upstreamUrl: fake.url,
       config: {
-        tenants: { default: { block_status: 409, allow_user_header: true, run: { max_active_per_key: 2 }, limits: { user: { limit_usd: '0.001', window: '1d' } } } },
+        tenants: {
+          default: {
+            block_status: 409,
+            allow_user_header: true,
+            run: { max_active_per_key: 2 },
+            limits: { user: { limit_usd: '0.001', window: '1d' } },
+          },
+        },
         keys: [{ id: 'k_bob', sha256: sha('vk-bob'), user: 'bob' }],
         passthrough: true,
       },
@@ -43,7 +50,13 @@ describe('one runcap with a small active-run cap and user limits', () => {
   it('lets only one of several concurrent requests with one Idempotency-Key spend the hold', async () => {
     fake.clearRequests();
     const statuses = await Promise.all(
-      Array.from({ length: 8 }, () => post(runcap, { 'x-run-id': 'run-idem', 'idempotency-key': 'step-7', 'x-fake-latency-ms': '300' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 10 }).then((r) => r.status)),
+      Array.from({ length: 8 }, () =>
+        post(
+          runcap,
+          { 'x-run-id': 'run-idem', 'idempotency-key': 'step-7', 'x-fake-latency-ms': '300' },
+          { model: 'gpt-4o-mini', messages: hi, max_tokens: 10 },
+        ).then((r) => r.status),
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(7);
@@ -54,24 +67,35 @@ describe('one runcap with a small active-run cap and user limits', () => {
 
   it('never locks out a client that does not name its runs', async () => {
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post(runcap, {}, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await post(runcap, {}, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
     // Named runs are still capped.
-    expect((await post(runcap, { 'x-run-id': 'named-1' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 })).status).toBe(200);
+    expect(
+      (await post(runcap, { 'x-run-id': 'named-1' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 })).status,
+    ).toBe(200);
     const third = await post(runcap, { 'x-run-id': 'named-2' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { code: string }).code).toBe('too_many_active_runs');
   });
 
   it('holds a chat call that sends both caps for the larger one', async () => {
-    const response = await post(runcap, { 'x-run-id': 'run-idem' }, { model: 'gpt-4o-mini', messages: hi, max_completion_tokens: 50, max_tokens: 100_000 });
+    const response = await post(
+      runcap,
+      { 'x-run-id': 'run-idem' },
+      { model: 'gpt-4o-mini', messages: hi, max_completion_tokens: 50, max_tokens: 100_000 },
+    );
     const record = await decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? '');
     expect(record).toMatchObject({ client_requested_max_output_tokens: 100_000, effective_max_output_tokens: 16_384 });
     expect(fake.requests.at(-1)?.body).toMatchObject({ max_completion_tokens: 16_384, max_tokens: 16_384 });
   });
 
   it('marks a block with a custom status as not retryable too', async () => {
-    const response = await post(runcap, { 'x-run-id': 'run-idem', 'x-budget-user': 'carol' }, { model: 'gpt-4o', messages: hi, max_tokens: 4000 });
+    const response = await post(
+      runcap,
+      { 'x-run-id': 'run-idem', 'x-budget-user': 'carol' },
+      { model: 'gpt-4o', messages: hi, max_tokens: 4000 },
+    );
     expect(response.status).toBe(409);
     expect(response.headers.get('x-should-retry')).toBe('false');
     expect(((await response.json()) as { code: string }).code).toBe('user_ceiling_reached');
@@ -80,12 +104,21 @@ describe('one runcap with a small active-run cap and user limits', () => {
   it('files a header-named end user under the calling key, and never over a key’s configured user', async () => {
     const asBob = await fetch(`${runcap.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: 'Bearer vk-bob', 'content-type': 'application/json', 'x-run-id': 'run-bob', 'x-budget-user': 'eve' },
+      headers: {
+        authorization: 'Bearer vk-bob',
+        'content-type': 'application/json',
+        'x-run-id': 'run-bob',
+        'x-budget-user': 'eve',
+      },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: hi, max_tokens: 5 }),
     });
     expect(asBob.status, await asBob.clone().text()).toBe(200);
     expect((await decisionOf(runcap, asBob.headers.get('x-budget-decision-id') ?? '')).user_id).toBe('bob');
-    const named = await post(runcap, { authorization: 'Bearer sk-edge-other', 'x-run-id': 'run-eve', 'x-budget-user': 'eve' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 });
+    const named = await post(
+      runcap,
+      { authorization: 'Bearer sk-edge-other', 'x-run-id': 'run-eve', 'x-budget-user': 'eve' },
+      { model: 'gpt-4o-mini', messages: hi, max_tokens: 5 },
+    );
     expect(named.status).toBe(200);
     const record = await decisionOf(runcap, named.headers.get('x-budget-decision-id') ?? '');
     expect(record.user_id).toMatch(/^key_[0-9a-f]{16}\/eve$/);
@@ -96,9 +129,16 @@ describe('connections lost before and after the request was sent', () => {
   it('charges the full hold when the upstream drops the connection after receiving the call', async () => {
     const runcap = await startRuncap({ upstreamUrl: fake.url });
     try {
-      const response = await post(runcap, { 'x-run-id': 'run-reset', 'x-fake-mode': 'reset' }, { model: 'gpt-4o-mini', messages: hi, max_tokens: 100 });
+      const response = await post(
+        runcap,
+        { 'x-run-id': 'run-reset', 'x-fake-mode': 'reset' },
+        { model: 'gpt-4o-mini', messages: hi, max_tokens: 100 },
+      );
       expect(response.status).toBe(502);
-      const record = await waitFor(() => decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? ''), (r) => r.state !== 'pending');
+      const record = await waitFor(
+        () => decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? ''),
+        (r) => r.state !== 'pending',
+      );
       expect(record).toMatchObject({ state: 'settled', usage_source: 'estimated', actual_usd: record.estimate_usd });
     } finally {
       await runcap.stop();
@@ -115,9 +155,17 @@ describe('connections lost before and after the request was sent', () => {
     });
     const runcap = await startRuncap({ upstreamUrl: `http://127.0.0.1:${closed}` });
     try {
-      const error = await new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-edge', maxRetries: 0, defaultHeaders: { 'X-Run-Id': 'run-refused' } })
-        .chat.completions.create({ model: 'gpt-4o-mini', messages: hi, max_tokens: 100 })
-        .then(() => null, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      const error = await new OpenAI({
+        baseURL: runcap.baseURL,
+        apiKey: 'sk-edge',
+        maxRetries: 0,
+        defaultHeaders: { 'X-Run-Id': 'run-refused' },
+      }).chat.completions
+        .create({ model: 'gpt-4o-mini', messages: hi, max_tokens: 100 })
+        .then(
+          () => null,
+          (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+        );
       if (error === null) throw new Error('expected the call to fail');
       expect(error.status).toBe(502);
       expect(error.code).toBe('upstream_unavailable');

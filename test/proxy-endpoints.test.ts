@@ -23,13 +23,20 @@ afterEach(() => {
   fake.clearRequests();
 });
 
-const agent = (runId: string): OpenAI => new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-endpoints', maxRetries: 0, defaultHeaders: { 'X-Run-Id': runId } });
+const agent = (runId: string): OpenAI =>
+  new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-endpoints', maxRetries: 0, defaultHeaders: { 'X-Run-Id': runId } });
 const decisionIdOf = (response: Response): string => response.headers.get('x-budget-decision-id') ?? '';
-const settled = (id: string) => waitFor(() => decisionOf(runcap, id), (record) => record.state !== 'pending');
+const settled = (id: string) =>
+  waitFor(
+    () => decisionOf(runcap, id),
+    (record) => record.state !== 'pending',
+  );
 
 describe('Responses API', () => {
   it('meters a non-streaming response from its usage', async () => {
-    const { data, response } = await agent('run-resp').responses.create({ model: 'gpt-4o-mini', input: 'Say hi', max_output_tokens: 64 }).withResponse();
+    const { data, response } = await agent('run-resp')
+      .responses.create({ model: 'gpt-4o-mini', input: 'Say hi', max_output_tokens: 64 })
+      .withResponse();
     expect(data.output_text).toContain('Hello');
     const record = await settled(decisionIdOf(response));
     // 1000 input x $0.15/1M + 20 output x $0.60/1M = 150 + 12 micros.
@@ -39,7 +46,10 @@ describe('Responses API', () => {
   it('meters a stream from response.completed, and a response.incomplete stream too', async () => {
     for (const mode of ['ok', 'incomplete']) {
       const { data: stream, response } = await agent(`run-resp-stream-${mode}`)
-        .responses.create({ model: 'gpt-4o-mini', input: 'Stream please', max_output_tokens: 64, stream: true }, { headers: { 'x-fake-mode': mode } })
+        .responses.create(
+          { model: 'gpt-4o-mini', input: 'Stream please', max_output_tokens: 64, stream: true },
+          { headers: { 'x-fake-mode': mode } },
+        )
         .withResponse();
       const types: string[] = [];
       for await (const event of stream) types.push(event.type);
@@ -52,9 +62,20 @@ describe('Responses API', () => {
 
   it('estimates a previous_response_id chain with the earlier turns it carries', async () => {
     const client = agent('run-chain');
-    const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'Turn one', max_output_tokens: 64 }).withResponse();
-    const second = await client.responses.create({ model: 'gpt-4o-mini', previous_response_id: first.data.id, input: 'Turn two', max_output_tokens: 64 }).withResponse();
-    const third = await client.responses.create({ model: 'gpt-4o-mini', previous_response_id: second.data.id, input: 'Turn three', max_output_tokens: 64 }).withResponse();
+    const first = await client.responses
+      .create({ model: 'gpt-4o-mini', input: 'Turn one', max_output_tokens: 64 })
+      .withResponse();
+    const second = await client.responses
+      .create({ model: 'gpt-4o-mini', previous_response_id: first.data.id, input: 'Turn two', max_output_tokens: 64 })
+      .withResponse();
+    const third = await client.responses
+      .create({
+        model: 'gpt-4o-mini',
+        previous_response_id: second.data.id,
+        input: 'Turn three',
+        max_output_tokens: 64,
+      })
+      .withResponse();
     const [r1, r2, r3] = await Promise.all([first, second, third].map((turn) => settled(decisionIdOf(turn.response))));
     expect(r1?.chain_input_tokens).toBeNull();
     // Each turn's chain = what the provider billed for the previous response: 1000 input + 20 output.
@@ -65,7 +86,12 @@ describe('Responses API', () => {
 
   it('estimates an unknown previous_response_id conservatively: the chain may fill the context window', async () => {
     const { response } = await agent('run-chain-unknown')
-      .responses.create({ model: 'gpt-4o-mini', previous_response_id: 'resp_never_seen', input: 'Continue', max_output_tokens: 1000 })
+      .responses.create({
+        model: 'gpt-4o-mini',
+        previous_response_id: 'resp_never_seen',
+        input: 'Continue',
+        max_output_tokens: 1000,
+      })
       .withResponse();
     const record = await settled(decisionIdOf(response));
     expect(record.chain_input_tokens).toBe('unknown');
@@ -85,7 +111,13 @@ describe('legacy completions and embeddings', () => {
 
   it('counts token-id embedding input by length and bills no output', async () => {
     const { response } = await agent('run-embeddings')
-      .embeddings.create({ model: 'text-embedding-3-small', input: [[1, 2, 3], [4, 5]] })
+      .embeddings.create({
+        model: 'text-embedding-3-small',
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      })
       .withResponse();
     const record = await settled(decisionIdOf(response));
     expect(record).toMatchObject({ input_tokens: 5, effective_max_output_tokens: 0, usage_source: 'provider' });

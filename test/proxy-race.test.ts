@@ -21,7 +21,10 @@ afterAll(async () => {
 
 const body = {
   model: 'gpt-4o',
-  messages: [{ role: 'system' as const, content: 'You are a careful agent.' }, { role: 'user' as const, content: 'Plan the next step.' }],
+  messages: [
+    { role: 'system' as const, content: 'You are a careful agent.' },
+    { role: 'user' as const, content: 'Plan the next step.' },
+  ],
   max_tokens: 1000,
   stream: true as const,
 };
@@ -29,9 +32,18 @@ const body = {
 describe('parallel calls at one ceiling', () => {
   it('admits exactly floor(ceiling / worst case) of 50 parallel streams and never crosses the ceiling', async () => {
     // Learn the worst-case hold of this exact body from one probe call.
-    const probe = new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-race', maxRetries: 0, defaultHeaders: { 'X-Run-Id': 'run-probe' } });
-    const { response } = await probe.chat.completions.create({ ...body, stream: false }, { headers: { 'x-fake-latency-ms': '0' } }).withResponse();
-    const holdMicros = parseUsd((await decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? '')).estimate_usd);
+    const probe = new OpenAI({
+      baseURL: runcap.baseURL,
+      apiKey: 'sk-race',
+      maxRetries: 0,
+      defaultHeaders: { 'X-Run-Id': 'run-probe' },
+    });
+    const { response } = await probe.chat.completions
+      .create({ ...body, stream: false }, { headers: { 'x-fake-latency-ms': '0' } })
+      .withResponse();
+    const holdMicros = parseUsd(
+      (await decisionOf(runcap, response.headers.get('x-budget-decision-id') ?? '')).estimate_usd,
+    );
     const fit = 7;
     const ceilingMicros = holdMicros * fit + Math.floor(holdMicros / 2);
 
@@ -42,7 +54,10 @@ describe('parallel calls at one ceiling', () => {
       defaultHeaders: { 'X-Run-Id': 'run-race', 'X-Run-Budget-USD': formatUsd(ceilingMicros) },
     });
     // Create the run first so every racer sees the same ceiling.
-    await agent.chat.completions.create({ ...body, max_tokens: 1, stream: false }, { headers: { 'x-fake-latency-ms': '0' } });
+    await agent.chat.completions.create(
+      { ...body, max_tokens: 1, stream: false },
+      { headers: { 'x-fake-latency-ms': '0' } },
+    );
     const afterSetup = await runView(runcap, 'run-race');
 
     const outcomes = await Promise.all(

@@ -14,7 +14,11 @@ beforeAll(async () => {
   fake = await startFakeUpstream({ chunks: 20, outputTokens: 200, slowChunkDelayMs: 50 });
   runcap = await startRuncap({
     upstreamUrl: fake.url,
-    config: { upstreams: { openai: { base_url: `${fake.url}/v1`, api_key_env: 'RUNCAP_TEST_PROVIDER_KEY', body_timeout: '1s' } } },
+    config: {
+      upstreams: {
+        openai: { base_url: `${fake.url}/v1`, api_key_env: 'RUNCAP_TEST_PROVIDER_KEY', body_timeout: '1s' },
+      },
+    },
   });
 });
 afterAll(async () => {
@@ -22,12 +26,21 @@ afterAll(async () => {
   await fake.close();
 });
 
-const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Tell me a long story.' }], max_tokens: 500, stream: true as const };
+const body = {
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user' as const, content: 'Tell me a long story.' }],
+  max_tokens: 500,
+  stream: true as const,
+};
 // gpt-4o-mini input cost of the 10 prompt tokens the fake reports is 1.5 micros; our estimate counts the real prompt.
-const agent = (runId: string): OpenAI => new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-streams', maxRetries: 0, defaultHeaders: { 'X-Run-Id': runId } });
+const agent = (runId: string): OpenAI =>
+  new OpenAI({ baseURL: runcap.baseURL, apiKey: 'sk-streams', maxRetries: 0, defaultHeaders: { 'X-Run-Id': runId } });
 
 async function settledRecord(decisionId: string): Promise<Record<string, unknown>> {
-  return waitFor(() => decisionOf(runcap, decisionId), (record) => record.state !== 'pending');
+  return waitFor(
+    () => decisionOf(runcap, decisionId),
+    (record) => record.state !== 'pending',
+  );
 }
 
 describe('streams that end badly', () => {
@@ -54,11 +67,16 @@ describe('streams that end badly', () => {
     expect(view.reservedMicros).toBe(0);
     expect(view.committedMicros).toBeGreaterThan(0);
     // The upstream saw the client go away.
-    await waitFor(() => fake.requests.at(-1)?.outcome, (outcome) => outcome === 'client_closed');
+    await waitFor(
+      () => fake.requests.at(-1)?.outcome,
+      (outcome) => outcome === 'client_closed',
+    );
   });
 
   it('an upstream reset mid-stream surfaces as an error and is committed from an estimate', async () => {
-    const { data: stream, response } = await agent('run-reset').chat.completions.create(body, { headers: { 'x-fake-mode': 'reset' } }).withResponse();
+    const { data: stream, response } = await agent('run-reset')
+      .chat.completions.create(body, { headers: { 'x-fake-mode': 'reset' } })
+      .withResponse();
     let text = '';
     const error = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -71,7 +89,9 @@ describe('streams that end badly', () => {
   });
 
   it('a stream without usage is committed from an estimate, never below the input cost', async () => {
-    const { data: stream, response } = await agent('run-no-usage').chat.completions.create(body, { headers: { 'x-fake-mode': 'no_usage' } }).withResponse();
+    const { data: stream, response } = await agent('run-no-usage')
+      .chat.completions.create(body, { headers: { 'x-fake-mode': 'no_usage' } })
+      .withResponse();
     for await (const _chunk of stream) void _chunk;
     const record = await settledRecord(response.headers.get('x-budget-decision-id') ?? '');
     expect(record).toMatchObject({ usage_source: 'estimated', estimate_reason: 'stream_without_usage' });
@@ -81,7 +101,9 @@ describe('streams that end badly', () => {
   });
 
   it('a stalled upstream hits the body timeout and settles', async () => {
-    const { data: stream, response } = await agent('run-stall').chat.completions.create(body, { headers: { 'x-fake-mode': 'stall' } }).withResponse();
+    const { data: stream, response } = await agent('run-stall')
+      .chat.completions.create(body, { headers: { 'x-fake-mode': 'stall' } })
+      .withResponse();
     const error = await (async () => {
       for await (const _chunk of stream) void _chunk;
     })().catch((e: unknown) => e);
@@ -97,7 +119,12 @@ describe('streams that end badly', () => {
         const controller = new AbortController();
         const response = await fetch(`${runcap.baseURL}/chat/completions`, {
           method: 'POST',
-          headers: { authorization: 'Bearer sk-streams', 'content-type': 'application/json', 'x-run-id': runId, 'x-fake-mode': 'slow' },
+          headers: {
+            authorization: 'Bearer sk-streams',
+            'content-type': 'application/json',
+            'x-run-id': runId,
+            'x-fake-mode': 'slow',
+          },
           body: JSON.stringify({ ...body, max_tokens: 50 }),
           signal: controller.signal,
         });
@@ -108,8 +135,14 @@ describe('streams that end badly', () => {
       }),
     );
     expect(raced.every((status) => status === 200)).toBe(true);
-    await waitFor(() => runView(runcap, runId), (view) => view.reservedMicros === 0);
-    await waitFor(() => fake.inFlight(), (n) => n === 0);
+    await waitFor(
+      () => runView(runcap, runId),
+      (view) => view.reservedMicros === 0,
+    );
+    await waitFor(
+      () => fake.inFlight(),
+      (n) => n === 0,
+    );
     // Still serving.
     const after = await agent('run-after-aborts').chat.completions.create({ ...body, stream: false, max_tokens: 5 });
     expect(after.choices[0]?.message.content).toBeTruthy();

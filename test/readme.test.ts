@@ -5,9 +5,17 @@ import { describe, expect, it } from 'vitest';
 
 describe('README', () => {
   it('shows every example file verbatim', () => {
-    expect(() => execFileSync(process.execPath, ['scripts/sync-readme.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, ['scripts/sync-readme.mjs', '--check'], { stdio: 'pipe' }),
+    ).not.toThrow();
     const readme = readFileSync('README.md', 'utf8');
-    for (const file of ['openai-sdk.ts', 'budget-aware-agent.ts', 'agents-sdk.ts', 'langchain.ts', 'vercel-ai-sdk.ts']) {
+    for (const file of [
+      'openai-sdk.ts',
+      'budget-aware-agent.ts',
+      'agents-sdk.ts',
+      'langchain.ts',
+      'vercel-ai-sdk.ts',
+    ]) {
       expect(readme).toContain(readFileSync(`examples/${file}`, 'utf8').trimEnd());
     }
   });

@@ -48,14 +48,29 @@ describe('graceful shutdown', () => {
     const dbPath = join(dir, 'shutdown.sqlite');
     const runcap = await spawnRuncap({
       dir,
-      config: { upstreams: { openai: { base_url: `${fake.url}/v1` } }, ledger: { sqlite: dbPath }, server: { drain_timeout: '30s' } },
+      config: {
+        upstreams: { openai: { base_url: `${fake.url}/v1` } },
+        ledger: { sqlite: dbPath },
+        server: { drain_timeout: '30s' },
+      },
     });
     const responses = await Promise.all(
       Array.from({ length: STREAMS }, (_, i) =>
         fetch(`${runcap.url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${KEY}`, 'x-run-id': 'shutdown-run', 'content-type': 'application/json', 'x-fake-mode': 'slow' },
-          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `stream ${i}` }], max_tokens: 50, stream: true, stream_options: { include_usage: true } }),
+          headers: {
+            authorization: `Bearer ${KEY}`,
+            'x-run-id': 'shutdown-run',
+            'content-type': 'application/json',
+            'x-fake-mode': 'slow',
+          },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `stream ${i}` }],
+            max_tokens: 50,
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
         }),
       ),
     );
@@ -86,14 +101,25 @@ describe('graceful shutdown', () => {
     const table = loadPriceCatalog(join(process.cwd(), 'prices')).latest;
     const found = lookupModel(table, 'gpt-4o-mini');
     if (!found.found) throw new Error('gpt-4o-mini is not priced');
-    const expectedMicros = bodies
-      .map(usageOf)
-      .reduce((sum, u) => sum + costMicros(found.price, { inputTokens: u.prompt_tokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: u.completion_tokens, reasoningTokens: 0 }), 0);
+    const expectedMicros = bodies.map(usageOf).reduce(
+      (sum, u) =>
+        sum +
+        costMicros(found.price, {
+          inputTokens: u.prompt_tokens,
+          cachedInputTokens: 0,
+          cacheWriteTokens: 0,
+          outputTokens: u.completion_tokens,
+          reasoningTokens: 0,
+        }),
+      0,
+    );
     expect(expectedMicros).toBeGreaterThan(0);
 
     const raw = new Database(dbPath, { readonly: true });
     try {
-      const states = raw.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM reservations GROUP BY state').all();
+      const states = raw
+        .prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM reservations GROUP BY state')
+        .all();
       expect(states).toEqual([{ state: 'committed', n: STREAMS }]);
       const sources = raw.prepare<[], { usage_source: string }>('SELECT DISTINCT usage_source FROM reservations').all();
       expect(sources).toEqual([{ usage_source: 'provider' }]);
@@ -104,10 +130,20 @@ describe('graceful shutdown', () => {
     try {
       const run = await store.runs.get('default', 'shutdown-run');
       expect(run).not.toBeNull();
-      const [view] = await store.ledger.view('default', [{ type: 'run', id: 'shutdown-run', window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' }]);
+      const [view] = await store.ledger.view('default', [
+        { type: 'run', id: 'shutdown-run', window: 'none', limitMicros: run?.limitMicros ?? 0, mode: 'hard_gate' },
+      ]);
       expect(view).toMatchObject({ committedMicros: expectedMicros, reservedMicros: 0 });
-      const spend = await store.spend.spend({ tenant: 'default', keyId: null, groupBy: 'run', fromMs: 0, toMs: Date.now() + 1000 });
-      expect(spend).toEqual([expect.objectContaining({ group: 'shutdown-run', costMicros: expectedMicros, calls: STREAMS })]);
+      const spend = await store.spend.spend({
+        tenant: 'default',
+        keyId: null,
+        groupBy: 'run',
+        fromMs: 0,
+        toMs: Date.now() + 1000,
+      });
+      expect(spend).toEqual([
+        expect.objectContaining({ group: 'shutdown-run', costMicros: expectedMicros, calls: STREAMS }),
+      ]);
     } finally {
       await store.close();
     }

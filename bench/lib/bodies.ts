@@ -37,13 +37,25 @@ export function chatCompletionResponse(promptTokens: number): string {
     object: 'chat.completion',
     created: 1_764_000_000,
     model: 'gpt-4o-mini-2024-07-18',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: {
       prompt_tokens: promptTokens,
       completion_tokens: 142,
       total_tokens: promptTokens + 142,
       prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     },
     service_tier: 'default',
     system_fingerprint: 'fp_bench00000',
@@ -71,7 +83,9 @@ export function streamEvents(count: number, promptTokens: number, includeUsage: 
   for (let index = 0; index < count; index += 1) events.push(chunk({ content: ` ${proseText(rng, 4).trim()}` }, null));
   events.push(chunk({}, 'stop'));
   if (includeUsage) {
-    events.push(chunk({}, null, { prompt_tokens: promptTokens, completion_tokens: count, total_tokens: promptTokens + count }));
+    events.push(
+      chunk({}, null, { prompt_tokens: promptTokens, completion_tokens: count, total_tokens: promptTokens + count }),
+    );
   }
   events.push('data: [DONE]\n\n');
   return events;

@@ -27,7 +27,9 @@ export interface LoadClient {
 }
 
 export function startLoadWorker(): LoadClient {
-  const child: ChildProcess = fork(join(SERVICES_DIR, 'load-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(join(SERVICES_DIR, 'load-worker.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (result: LoadResult) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   child.on('message', (message: ReplyMessage) => {

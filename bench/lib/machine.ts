@@ -16,7 +16,9 @@ export function describeMachine(): Machine {
     cpuModel: list[0]?.model ?? 'unknown',
     node: process.version,
     memoryGb: Math.round(totalmem() / 1e9),
-    loadAverage: loadavg().map((value) => value.toFixed(2)).join(' '),
+    loadAverage: loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
   };
 }
 

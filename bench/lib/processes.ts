@@ -47,8 +47,15 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Spawns a compiled service that prints {"ready":true,"port":N} and resolves once it has. */
-export function startReadyLineService(name: string, script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<Service> {
-  const child = spawn(process.execPath, [...nodeFlags, join(SERVICES_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startReadyLineService(
+  name: string,
+  script: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<Service> {
+  const child = spawn(process.execPath, [...nodeFlags, join(SERVICES_DIR, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const errors: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => tail(errors, chunk));
@@ -129,11 +136,21 @@ export async function startRuncap(options: RuncapOptions): Promise<Service> {
   };
   const configPath = join(dir, 'runcap.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(options.root ?? REPO_ROOT, 'dist/cli/main.js'), 'serve', '--config', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    cwd: dir,
-    env: { ...process.env, ...options.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      join(options.root ?? REPO_ROOT, 'dist/cli/main.js'),
+      'serve',
+      '--config',
+      configPath,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: dir,
+      env: { ...process.env, ...options.env },
+    },
+  );
   running.add(child);
   const errors: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => tail(errors, chunk));
@@ -195,12 +212,20 @@ export async function startRedis(env: NodeJS.ProcessEnv): Promise<RedisChoice | 
   if (spawnSync('redis-server', ['--version']).status !== 0) return null;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'runcap-bench-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
   running.add(child);
   await waitUntil(() => pingRedis(port), 'private redis-server', 10_000);
-  const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim().split(' ').find((part) => part.startsWith('v=')) ?? '';
+  const version =
+    spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split(' ')
+      .find((part) => part.startsWith('v=')) ?? '';
   return {
     url: `redis://127.0.0.1:${port}`,
     note: `private redis-server ${version.slice(2)} on loopback (no persistence)`,

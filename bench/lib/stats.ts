@@ -14,7 +14,9 @@ export function median(values: readonly number[]): number {
   if (finite.length === 0) return Number.NaN;
   const sorted = [...finite].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 export function mean(values: readonly number[]): number {
@@ -47,7 +49,9 @@ export function renderTable(table: Table): string {
     Math.max(title.length, ...table.rows.map((row) => row[column]?.length ?? 0)),
   );
   const render = (cells: readonly string[]): string =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
   const rule = widths.map((width) => '-'.repeat(width)).join('  ');
   const lines = [`## ${table.title}`, '', render(table.header), rule, ...table.rows.map(render)];
   for (const note of table.notes ?? []) lines.push(`  ${note}`);

@@ -14,7 +14,10 @@ export async function runAgentLoop(task: AgentLoopTask): Promise<AgentLoopResult
   const started = process.hrtime.bigint();
   await Promise.all(
     runs.map(async (bodies, run) => {
-      const headers = { ...task.headers, 'x-run-id': `run_agent_${task.seed.replace(/[^A-Za-z0-9._:-]/g, '_')}_${run}` };
+      const headers = {
+        ...task.headers,
+        'x-run-id': `run_agent_${task.seed.replace(/[^A-Za-z0-9._:-]/g, '_')}_${run}`,
+      };
       for (const [step, body] of bodies.entries()) {
         const timing = await timedCall(task.url, body, headers);
         if (!timing.ok) failed += 1;

@@ -21,7 +21,11 @@ export function runClosedLoop(task: ClosedLoopTask): Promise<ClosedLoopResult> {
         duration: task.durationS,
         idReplacement: true,
         setupClient: (client) => {
-          client.setHeaders({ 'content-type': 'application/json', ...task.headers, 'x-run-id': `${task.runIdPrefix}-${nextClient++}` });
+          client.setHeaders({
+            'content-type': 'application/json',
+            ...task.headers,
+            'x-run-id': `${task.runIdPrefix}-${nextClient++}`,
+          });
           client.on('response', (statusCode: number, _bytes: number, responseTimeMs: number) => {
             if (statusCode >= 200 && statusCode < 300) {
               ok += 1;
@@ -37,7 +41,12 @@ export function runClosedLoop(task: ClosedLoopTask): Promise<ClosedLoopResult> {
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        resolve({ ok, failed: failed + result.errors, elapsedS: Number(process.hrtime.bigint() - started) / 1e9, latenciesMs });
+        resolve({
+          ok,
+          failed: failed + result.errors,
+          elapsedS: Number(process.hrtime.bigint() - started) / 1e9,
+          latenciesMs,
+        });
       },
     );
   });

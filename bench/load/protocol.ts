@@ -89,4 +89,5 @@ export interface TaskMessage {
   readonly task: LoadTask;
 }
 
-export type ReplyMessage = { readonly id: number; readonly result: LoadResult } | { readonly id: number; readonly error: string };
+export type ReplyMessage =
+  { readonly id: number; readonly result: LoadResult } | { readonly id: number; readonly error: string };

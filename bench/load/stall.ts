@@ -24,7 +24,10 @@ async function openLoop(task: StallTask): Promise<StreamsResult> {
   for (let index = 0; index < count; index += 1) {
     await sleep(started + (index * 1000) / task.smallRatePerS - performance.now());
     calls.push(
-      timedCall(task.url, bodyForCall(task.smallBody, fixed), { ...task.headers, 'x-run-id': `${prefix}-${index % 16}` }).then((timing) => {
+      timedCall(task.url, bodyForCall(task.smallBody, fixed), {
+        ...task.headers,
+        'x-run-id': `${prefix}-${index % 16}`,
+      }).then((timing) => {
         if (!timing.ok) {
           failed += 1;
           return;
@@ -42,20 +45,28 @@ async function openLoop(task: StallTask): Promise<StreamsResult> {
 
 export async function runStall(task: StallTask): Promise<StallResult> {
   const largeCount = task.largeEveryMs > 0 ? Math.floor((task.durationS * 1000) / task.largeEveryMs) : 0;
-  const largeBodies = Array.from({ length: largeCount }, (_, index) => Buffer.from(largeContextRequest(`${task.seed}:large${index}`, task.largeChars)));
+  const largeBodies = Array.from({ length: largeCount }, (_, index) =>
+    Buffer.from(largeContextRequest(`${task.seed}:large${index}`, task.largeChars)),
+  );
   const largeMs: number[] = [];
   let largeFailed = 0;
   const inFlight: Promise<void>[] = [];
   const timers = largeBodies.map((body, index) =>
-    setTimeout(() => {
-      const headers = { ...task.headers, 'x-run-id': `run_stall_large_${task.seed.replace(/[^A-Za-z0-9._:-]/g, '_')}_${index}` };
-      inFlight.push(
-        timedCall(task.url, body, headers).then((timing) => {
-          if (timing.ok) largeMs.push(timing.totalMs);
-          else largeFailed += 1;
-        }),
-      );
-    }, task.largeEveryMs / 2 + index * task.largeEveryMs),
+    setTimeout(
+      () => {
+        const headers = {
+          ...task.headers,
+          'x-run-id': `run_stall_large_${task.seed.replace(/[^A-Za-z0-9._:-]/g, '_')}_${index}`,
+        };
+        inFlight.push(
+          timedCall(task.url, body, headers).then((timing) => {
+            if (timing.ok) largeMs.push(timing.totalMs);
+            else largeFailed += 1;
+          }),
+        );
+      },
+      task.largeEveryMs / 2 + index * task.largeEveryMs,
+    ),
   );
   const small = await openLoop(task);
   for (const timer of timers) clearTimeout(timer);

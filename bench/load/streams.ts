@@ -14,11 +14,20 @@ export interface StreamTiming {
 }
 
 /** One call: POST body, read the whole answer, time first byte and end. */
-export async function timedCall(url: string, body: Buffer, headers: Readonly<Record<string, string>>): Promise<StreamTiming> {
+export async function timedCall(
+  url: string,
+  body: Buffer,
+  headers: Readonly<Record<string, string>>,
+): Promise<StreamTiming> {
   const started = process.hrtime.bigint();
   const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;
   try {
-    const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, dispatcher: loadAgent });
+    const response = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      dispatcher: loadAgent,
+    });
     let ttfbMs = Number.NaN;
     let bytes = 0;
     for await (const chunk of response.body) {
@@ -37,7 +46,9 @@ let callCounter = 0;
 export function bodyForCall(template: string, fixed: Buffer | null): Buffer {
   if (fixed !== null) return fixed;
   callCounter += 1;
-  return Buffer.from(template.replace(UNIQUE_MARKER, `${process.pid.toString(36)}${Date.now().toString(36)}${callCounter.toString(36)}`));
+  return Buffer.from(
+    template.replace(UNIQUE_MARKER, `${process.pid.toString(36)}${Date.now().toString(36)}${callCounter.toString(36)}`),
+  );
 }
 
 export async function runStreams(task: StreamsTask): Promise<StreamsResult> {

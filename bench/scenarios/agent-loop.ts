@@ -5,7 +5,16 @@
 // and without the per-message count cache.
 import { scrapeHistogram } from '../lib/metrics-scrape.js';
 import { fixed, mean, median, signed, type Table } from '../lib/stats.js';
-import { CHAT_PATH, CLIENT_HEADERS, roundOrder, unique, withCpu, type BenchContext, type ScenarioResult, type TargetName } from './context.js';
+import {
+  CHAT_PATH,
+  CLIENT_HEADERS,
+  roundOrder,
+  unique,
+  withCpu,
+  type BenchContext,
+  type ScenarioResult,
+  type TargetName,
+} from './context.js';
 import { measureEstimator } from './estimator.js';
 
 export const AGENT_RUNS = 20;
@@ -34,7 +43,9 @@ function stepsMean(perStep: readonly number[], steps: readonly number[]): number
 export async function runAgentLoopScenario(context: BenchContext): Promise<ScenarioResult> {
   const headers = { ...CLIENT_HEADERS, 'x-bench-latency-ms': String(AGENT_UPSTREAM_LATENCY_MS) };
   const runs = context.timeScale < 1 ? 10 : AGENT_RUNS;
-  context.log(`agent loop: ${runs} runs x ${AGENT_STEPS} steps, +${NEW_CHARS_PER_STEP} chars/step, upstream ${AGENT_UPSTREAM_LATENCY_MS} ms, ${context.rounds} rounds`);
+  context.log(
+    `agent loop: ${runs} runs x ${AGENT_STEPS} steps, +${NEW_CHARS_PER_STEP} chars/step, upstream ${AGENT_UPSTREAM_LATENCY_MS} ms, ${context.rounds} rounds`,
+  );
   const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
   let lastBodyChars = 0;
   for (let round = 0; round < context.rounds; round += 1) {
@@ -42,7 +53,14 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
       const isRuncap = target.name.startsWith('runcap');
       const before = isRuncap ? await scrapeHistogram(target.url, 'runcap_overhead_seconds', 'endpoint="chat"') : null;
       const { result, cpuMs } = await withCpu(target, () =>
-        context.load.agentLoop({ url: target.url + CHAT_PATH, headers, runs, steps: AGENT_STEPS, newCharsPerStep: NEW_CHARS_PER_STEP, seed: unique(`agent_${target.name}_${round}`) }),
+        context.load.agentLoop({
+          url: target.url + CHAT_PATH,
+          headers,
+          runs,
+          steps: AGENT_STEPS,
+          newCharsPerStep: NEW_CHARS_PER_STEP,
+          seed: unique(`agent_${target.name}_${round}`),
+        }),
       );
       const after = isRuncap ? await scrapeHistogram(target.url, 'runcap_overhead_seconds', 'endpoint="chat"') : null;
       lastBodyChars = result.lastBodyChars;
@@ -51,17 +69,22 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
         perStepMs,
         wallS: result.elapsedS,
         cpuMsPerStep: cpuMs / (runs * AGENT_STEPS),
-        serverOverheadMs: before && after ? ((after.sum - before.sum) * 1000) / Math.max(1, after.count - before.count) : Number.NaN,
+        serverOverheadMs:
+          before && after ? ((after.sum - before.sum) * 1000) / Math.max(1, after.count - before.count) : Number.NaN,
         failed: result.failed,
       });
-      context.log(`  round ${round + 1} ${target.name}: step 1 ${fixed(perStepMs[0] ?? Number.NaN, 1)} ms, step ${AGENT_STEPS} ${fixed(perStepMs.at(-1) ?? Number.NaN, 1)} ms, wall ${fixed(result.elapsedS, 1)} s`);
+      context.log(
+        `  round ${round + 1} ${target.name}: step 1 ${fixed(perStepMs[0] ?? Number.NaN, 1)} ms, step ${AGENT_STEPS} ${fixed(perStepMs.at(-1) ?? Number.NaN, 1)} ms, wall ${fixed(result.elapsedS, 1)} s`,
+      );
     }
   }
 
   const summary = new Map<TargetName, Round>();
   for (const [name, list] of rounds) {
     summary.set(name, {
-      perStepMs: Array.from({ length: AGENT_STEPS }, (_, step) => median(list.map((item) => item.perStepMs[step] ?? Number.NaN))),
+      perStepMs: Array.from({ length: AGENT_STEPS }, (_, step) =>
+        median(list.map((item) => item.perStepMs[step] ?? Number.NaN)),
+      ),
       wallS: median(list.map((item) => item.wallS)),
       cpuMsPerStep: median(list.map((item) => item.cpuMsPerStep)),
       serverOverheadMs: median(list.map((item) => item.serverOverheadMs)),
@@ -75,7 +98,19 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
   const all = Array.from({ length: AGENT_STEPS }, (_, index) => index + 1);
   const http: Table = {
     title: `Agent loop: ${runs} runs x ${AGENT_STEPS} steps, resend-everything to ~${Math.round(lastBodyChars / 1000)} KB (~50K tokens), upstream ${AGENT_UPSTREAM_LATENCY_MS} ms — medians of ${context.rounds} rounds`,
-    header: ['target', 'step 1-3 ms', `step ${LATE[0]}-${AGENT_STEPS} ms`, 'added vs bare, steps 1-3', `added vs bare, steps ${LATE[0]}-${AGENT_STEPS}`, 'added vs bare, all steps', 'added vs direct, all steps', 'server overhead ms/step', 'proxy CPU ms/step', 'run wall s', 'errors'],
+    header: [
+      'target',
+      'step 1-3 ms',
+      `step ${LATE[0]}-${AGENT_STEPS} ms`,
+      'added vs bare, steps 1-3',
+      `added vs bare, steps ${LATE[0]}-${AGENT_STEPS}`,
+      'added vs bare, all steps',
+      'added vs direct, all steps',
+      'server overhead ms/step',
+      'proxy CPU ms/step',
+      'run wall s',
+      'errors',
+    ],
     rows: [...summary].map(([name, s]) => [
       name,
       fixed(stepsMean(s.perStepMs, EARLY), 1),
@@ -97,15 +132,33 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
 
   context.log('agent loop: estimator in-process, cached vs uncached');
   const uncachedSteps = [1, 10, 20, AGENT_STEPS];
-  const estimator = measureEstimator({ steps: AGENT_STEPS, newCharsPerStep: NEW_CHARS_PER_STEP, uncachedSteps, repeats: context.timeScale < 1 ? 1 : 3, seed: unique('estimator') });
+  const estimator = measureEstimator({
+    steps: AGENT_STEPS,
+    newCharsPerStep: NEW_CHARS_PER_STEP,
+    uncachedSteps,
+    repeats: context.timeScale < 1 ? 1 : 3,
+    seed: unique('estimator'),
+  });
   const runcap = summary.get('runcap');
   const shownSteps = [1, 2, 10, 20, AGENT_STEPS];
   const estimatorTable: Table = {
-    title: 'Agent loop: estimator per step, in-process (countChatInputTokens, o200k_base) — with and without the per-message count cache',
-    header: ['step', 'input tokens', 'body KB', 'JSON.parse ms', 'estimate ms (cached)', 'estimate ms (no cache)', 'cached share of runcap added latency'],
+    title:
+      'Agent loop: estimator per step, in-process (countChatInputTokens, o200k_base) — with and without the per-message count cache',
+    header: [
+      'step',
+      'input tokens',
+      'body KB',
+      'JSON.parse ms',
+      'estimate ms (cached)',
+      'estimate ms (no cache)',
+      'cached share of runcap added latency',
+    ],
     rows: shownSteps.map((step) => {
       const row = estimator[step - 1];
-      const addedMs = runcap && bare ? (runcap.perStepMs[step - 1] ?? Number.NaN) - (bare.perStepMs[step - 1] ?? Number.NaN) : Number.NaN;
+      const addedMs =
+        runcap && bare
+          ? (runcap.perStepMs[step - 1] ?? Number.NaN) - (bare.perStepMs[step - 1] ?? Number.NaN)
+          : Number.NaN;
       return [
         String(step),
         String(row?.inputTokens ?? '-'),
@@ -118,7 +171,7 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
     }),
     notes: [
       `Mean estimate over steps 2-${AGENT_STEPS}: ${fixed(mean(estimator.slice(1).map((row) => row.cachedMs)), 2)} ms cached; the uncached cost grows with the context (O(context) per step).`,
-      'The share column divides the in-process estimate time by runcap\'s added latency over bare at the same step (HTTP run above, 20 runs contending for 2 cores).',
+      "The share column divides the in-process estimate time by runcap's added latency over bare at the same step (HTTP run above, 20 runs contending for 2 cores).",
     ],
   };
   return {

@@ -36,11 +36,18 @@ function timeMs<T>(work: () => T): { value: T; ms: number } {
 }
 
 /** Medians over `repeats` fresh runs (new texts each time) for every step. */
-export function measureEstimator(options: { steps: number; newCharsPerStep: number; uncachedSteps: readonly number[]; repeats: number; seed: string }): EstimatorStep[] {
+export function measureEstimator(options: {
+  steps: number;
+  newCharsPerStep: number;
+  uncachedSteps: readonly number[];
+  repeats: number;
+  seed: string;
+}): EstimatorStep[] {
   const price = priceOf(BENCH_MODEL);
   // Load the encoder outside the timings.
   createTokenizer().count('warm up', price.encoding);
-  const samples: { parse: number[]; cached: number[]; uncached: number[]; tokens: number; chars: number }[] = Array.from({ length: options.steps }, () => ({ parse: [], cached: [], uncached: [], tokens: 0, chars: 0 }));
+  const samples: { parse: number[]; cached: number[]; uncached: number[]; tokens: number; chars: number }[] =
+    Array.from({ length: options.steps }, () => ({ parse: [], cached: [], uncached: [], tokens: 0, chars: 0 }));
   // Repeat -1 warms the JIT and is not recorded.
   for (let repeat = -1; repeat < options.repeats; repeat += 1) {
     const bodies = agentRunBodies(`${options.seed}:estimator${repeat}`, options.steps, options.newCharsPerStep);

@@ -24,16 +24,36 @@ interface Measure {
   p99Us: number;
 }
 
-async function pairs(store: Store, scopeCount: number, count: number, inFlight: number, label: string): Promise<Measure> {
+async function pairs(
+  store: Store,
+  scopeCount: number,
+  count: number,
+  inFlight: number,
+  label: string,
+): Promise<Measure> {
   const scopes = SCOPES.slice(0, scopeCount);
-  const attribution = { runId: 'run_bench', keyId: 'k_bench', userId: null, teamId: 'research', feature: null, endpoint: 'chat' };
+  const attribution = {
+    runId: 'run_bench',
+    keyId: 'k_bench',
+    userId: null,
+    teamId: 'research',
+    feature: null,
+    endpoint: 'chat',
+  };
   const latenciesUs: number[] = [];
   let next = 0;
   const one = async (index: number): Promise<void> => {
     const started = process.hrtime.bigint();
     const outcome = await store.ledger.reserve({
-      reservationId: `rsv_${label}_${index}`, decisionId: `bdgdec_${label}_${index}`, tenant: 'bench', scopes,
-      amountMicros: 5_000, ttlMs: 600_000, model: 'gpt-4o-mini', priceTableVersion: 'bench', attribution,
+      reservationId: `rsv_${label}_${index}`,
+      decisionId: `bdgdec_${label}_${index}`,
+      tenant: 'bench',
+      scopes,
+      amountMicros: 5_000,
+      ttlMs: 600_000,
+      model: 'gpt-4o-mini',
+      priceTableVersion: 'bench',
+      attribution,
     });
     if (outcome.kind !== 'reserved') throw new Error('bench reserve was blocked');
     await store.ledger.commit(outcome.reservation.id, { actualMicros: 3_000, usageSource: 'provider' });
@@ -51,21 +71,63 @@ async function pairs(store: Store, scopeCount: number, count: number, inFlight: 
 /** The store operations of one proxied call, in pipeline order; returns CPU and wall µs per call. */
 async function callSequences(store: Store, count: number, label: string): Promise<{ cpuUs: number; wallUs: number }> {
   const scopes = SCOPES.slice(0, 1);
-  const attribution = { runId: `run_${label}`, keyId: 'k_bench', userId: null, teamId: null, feature: null, endpoint: 'chat' };
+  const attribution = {
+    runId: `run_${label}`,
+    keyId: 'k_bench',
+    userId: null,
+    teamId: null,
+    feature: null,
+    endpoint: 'chat',
+  };
   // A decision record of the size the pipeline stores (~1.5 KB of JSON).
   const record: Record<string, unknown> = {};
-  for (let field = 0; field < 40; field += 1) record[`field_${field}`] = field % 3 === 0 ? field : `value-${field}-${'x'.repeat(20)}`;
+  for (let field = 0; field < 40; field += 1)
+    record[`field_${field}`] = field % 3 === 0 ? field : `value-${field}-${'x'.repeat(20)}`;
   const one = async (index: number): Promise<void> => {
-    await store.runs.open({ tenant: 'bench', runId: `run_${label}`, keyId: 'k_bench', limitMicros: 1e12, idleTtlMs: 86_400_000, maxActivePerKey: 1000, tags: {}, createOnly: false });
+    await store.runs.open({
+      tenant: 'bench',
+      runId: `run_${label}`,
+      keyId: 'k_bench',
+      limitMicros: 1e12,
+      idleTtlMs: 86_400_000,
+      maxActivePerKey: 1000,
+      tags: {},
+      createOnly: false,
+    });
     const outcome = await store.ledger.reserve({
-      reservationId: `rsv_${label}_${index}`, decisionId: `bdgdec_${label}_${index}`, tenant: 'bench', scopes,
-      amountMicros: 5_000, ttlMs: 600_000, idempotencyKey: null, model: 'gpt-4o-mini', priceTableVersion: 'bench', attribution,
+      reservationId: `rsv_${label}_${index}`,
+      decisionId: `bdgdec_${label}_${index}`,
+      tenant: 'bench',
+      scopes,
+      amountMicros: 5_000,
+      ttlMs: 600_000,
+      idempotencyKey: null,
+      model: 'gpt-4o-mini',
+      priceTableVersion: 'bench',
+      attribution,
     });
     if (outcome.kind !== 'reserved') throw new Error('bench reserve was blocked');
-    await store.decisions.put({ id: `bdgdec_${label}_${index}`, tenant: 'bench', keyId: 'k_bench', createdAtMs: Date.now(), record });
+    await store.decisions.put({
+      id: `bdgdec_${label}_${index}`,
+      tenant: 'bench',
+      keyId: 'k_bench',
+      createdAtMs: Date.now(),
+      record,
+    });
     await store.ledger.markForwarded(outcome.reservation.id);
-    await store.ledger.commit(outcome.reservation.id, { actualMicros: 3_000, usageSource: 'provider', tokens: { inputTokens: 300, outputTokens: 140, cachedInputTokens: 0, reasoningTokens: 0 } });
-    await store.decisions.patch(`bdgdec_${label}_${index}`, { state: 'settled', actual_usd: '0.003', usage_source: 'provider', overrun_usd: '0.00', usage: { input_tokens: 300, output_tokens: 140 }, settled_at: new Date().toISOString() });
+    await store.ledger.commit(outcome.reservation.id, {
+      actualMicros: 3_000,
+      usageSource: 'provider',
+      tokens: { inputTokens: 300, outputTokens: 140, cachedInputTokens: 0, reasoningTokens: 0 },
+    });
+    await store.decisions.patch(`bdgdec_${label}_${index}`, {
+      state: 'settled',
+      actual_usd: '0.003',
+      usage_source: 'provider',
+      overrun_usd: '0.00',
+      usage: { input_tokens: 300, output_tokens: 140 },
+      settled_at: new Date().toISOString(),
+    });
   };
   for (let index = 0; index < 200; index += 1) await one(-1 - index);
   const cpuBefore = process.cpuUsage();
@@ -91,7 +153,10 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
   if (redis) {
     backends.push({
       name: 'redis',
-      open: async () => ({ store: await openRedisStore({ url: redis.url, keyPrefix: `${unique('bench')}:` }), cleanup: () => undefined }),
+      open: async () => ({
+        store: await openRedisStore({ url: redis.url, keyPrefix: `${unique('bench')}:` }),
+        cleanup: () => undefined,
+      }),
     });
   } else {
     context.notes.push('Ledger: Redis skipped (--no-redis, or no Redis available).');
@@ -134,8 +199,14 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
       }
     }
     sequences[backend.name] = samples;
-    sequenceRows.push([backend.name, fixed(median(samples.map((sample) => sample.wallUs)), 0), fixed(median(samples.map((sample) => sample.cpuUs)), 0)]);
-    context.log(`  ${backend.name}: one call's store sequence ${fixed(median(samples.map((sample) => sample.wallUs)), 0)} µs wall`);
+    sequenceRows.push([
+      backend.name,
+      fixed(median(samples.map((sample) => sample.wallUs)), 0),
+      fixed(median(samples.map((sample) => sample.cpuUs)), 0),
+    ]);
+    context.log(
+      `  ${backend.name}: one call's store sequence ${fixed(median(samples.map((sample) => sample.wallUs)), 0)} µs wall`,
+    );
   }
   const sqliteSolo = data['sqlite (NORMAL), 3 scopes, 1 in flight'];
   const redisSolo = data['redis, 3 scopes, 1 in flight'];
@@ -143,9 +214,12 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
     title: `Ledger alone: reserve+commit pairs (${count} per measure) — medians of ${context.rounds} rounds`,
     header: ['backend, scopes, concurrency', 'pairs/s', 'p50 µs/pair', 'p99 µs/pair'],
     rows,
-    notes: redisSolo && sqliteSolo
-      ? [`Redis/SQLite pairs/s, 3 scopes, 1 in flight: ${fixed(ratio(median(redisSolo.map((s) => s.pairsPerS)), median(sqliteSolo.map((s) => s.pairsPerS))), 2)}.`]
-      : [],
+    notes:
+      redisSolo && sqliteSolo
+        ? [
+            `Redis/SQLite pairs/s, 3 scopes, 1 in flight: ${fixed(ratio(median(redisSolo.map((s) => s.pairsPerS)), median(sqliteSolo.map((s) => s.pairsPerS))), 2)}.`,
+          ]
+        : [],
   };
   const sequence: Table = {
     title: `Ledger: the store operations of one proxied call (open run, reserve, put decision, mark forwarded, commit, patch decision), one call at a time — medians of ${context.rounds} rounds`,

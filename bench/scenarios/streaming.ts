@@ -2,7 +2,17 @@
 // first byte and total time per call, and what each proxy adds to both.
 import { smallChatRequest } from '../lib/bodies.js';
 import { fixed, median, percentile, signed, type Table } from '../lib/stats.js';
-import { CHAT_PATH, CLIENT_HEADERS, roundOrder, seconds, unique, withCpu, type BenchContext, type ScenarioResult, type TargetName } from './context.js';
+import {
+  CHAT_PATH,
+  CLIENT_HEADERS,
+  roundOrder,
+  seconds,
+  unique,
+  withCpu,
+  type BenchContext,
+  type ScenarioResult,
+  type TargetName,
+} from './context.js';
 
 export const STREAM_CHUNKS = 200;
 export const STREAM_CONCURRENCY = 8;
@@ -21,15 +31,31 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
   const body = smallChatRequest({ stream: true });
   const headers = { ...CLIENT_HEADERS, 'x-bench-chunks': String(STREAM_CHUNKS), 'x-bench-chunk-interval-ms': '1' };
   const durationS = seconds(context, 3);
-  context.log(`streaming: ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} for ${durationS}s, ${context.rounds} rounds`);
+  context.log(
+    `streaming: ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} for ${durationS}s, ${context.rounds} rounds`,
+  );
   const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
   for (const target of context.targets) {
-    await context.load.streams({ url: target.url + CHAT_PATH, body, headers, concurrency: STREAM_CONCURRENCY, durationS: 1, runIdPrefix: unique('run_warm') });
+    await context.load.streams({
+      url: target.url + CHAT_PATH,
+      body,
+      headers,
+      concurrency: STREAM_CONCURRENCY,
+      durationS: 1,
+      runIdPrefix: unique('run_warm'),
+    });
   }
   for (let round = 0; round < context.rounds; round += 1) {
     for (const target of roundOrder(context.targets, round)) {
       const { result, cpuMs } = await withCpu(target, () =>
-        context.load.streams({ url: target.url + CHAT_PATH, body, headers, concurrency: STREAM_CONCURRENCY, durationS, runIdPrefix: unique('run_stream') }),
+        context.load.streams({
+          url: target.url + CHAT_PATH,
+          body,
+          headers,
+          concurrency: STREAM_CONCURRENCY,
+          durationS,
+          runIdPrefix: unique('run_stream'),
+        }),
       );
       rounds.get(target.name)?.push({
         ttfbP50Ms: percentile(result.ttfbMs, 0.5),
@@ -40,22 +66,41 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
         cpuUsPerCall: (cpuMs * 1000) / Math.max(1, result.ok),
         failed: result.failed,
       });
-      context.log(`  round ${round + 1} ${target.name}: ttfb p50 ${fixed(percentile(result.ttfbMs, 0.5), 2)} ms, total p50 ${fixed(percentile(result.totalMs, 0.5), 1)} ms`);
+      context.log(
+        `  round ${round + 1} ${target.name}: ttfb p50 ${fixed(percentile(result.ttfbMs, 0.5), 2)} ms, total p50 ${fixed(percentile(result.totalMs, 0.5), 1)} ms`,
+      );
     }
   }
   const summary = new Map<TargetName, Round>();
   for (const [name, list] of rounds) {
     const pick = (field: keyof Round): number => median(list.map((item) => item[field]));
     summary.set(name, {
-      ttfbP50Ms: pick('ttfbP50Ms'), ttfbP99Ms: pick('ttfbP99Ms'), totalP50Ms: pick('totalP50Ms'), totalP99Ms: pick('totalP99Ms'),
-      callsPerS: pick('callsPerS'), cpuUsPerCall: pick('cpuUsPerCall'), failed: list.reduce((sum, item) => sum + item.failed, 0),
+      ttfbP50Ms: pick('ttfbP50Ms'),
+      ttfbP99Ms: pick('ttfbP99Ms'),
+      totalP50Ms: pick('totalP50Ms'),
+      totalP99Ms: pick('totalP99Ms'),
+      callsPerS: pick('callsPerS'),
+      cpuUsPerCall: pick('cpuUsPerCall'),
+      failed: list.reduce((sum, item) => sum + item.failed, 0),
     });
   }
   const direct = summary.get('direct');
   const bare = summary.get('bare');
   const table: Table = {
     title: `Streaming chat, ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} — medians of ${context.rounds} rounds`,
-    header: ['target', 'TTFB p50 ms', 'TTFB p99 ms', 'total p50 ms', 'total p99 ms', 'TTFB p50 vs bare', 'TTFB p50 vs direct', 'total p50 vs bare', 'total p50 vs direct', 'proxy CPU µs/call', 'errors'],
+    header: [
+      'target',
+      'TTFB p50 ms',
+      'TTFB p99 ms',
+      'total p50 ms',
+      'total p99 ms',
+      'TTFB p50 vs bare',
+      'TTFB p50 vs direct',
+      'total p50 vs bare',
+      'total p50 vs direct',
+      'proxy CPU µs/call',
+      'errors',
+    ],
     rows: [...summary].map(([name, s]) => [
       name,
       fixed(s.ttfbP50Ms, 2),
@@ -69,7 +114,9 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
       fixed(s.cpuUsPerCall, 0),
       String(s.failed),
     ]),
-    notes: ['TTFB = first body byte (the first SSE event); total = end of stream. The upstream needs ~200 timer ticks per stream.'],
+    notes: [
+      'TTFB = first body byte (the first SSE event); total = end of stream. The upstream needs ~200 timer ticks per stream.',
+    ],
   };
   return { tables: [table], data: { rounds: Object.fromEntries(rounds), summary: Object.fromEntries(summary) } };
 }

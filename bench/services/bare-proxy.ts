@@ -13,7 +13,20 @@ import { Agent, request, type Dispatcher } from 'undici';
 const upstreamBase = process.argv[2];
 if (upstreamBase === undefined) throw new Error('usage: bare-proxy <upstream base URL>');
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
 const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
 
 function requestHeaders(client: Headers): Record<string, string> {

@@ -70,7 +70,11 @@ function streamBuffers(chunks: number, promptTokens: number, includeUsage: boole
 }
 
 function sendStream(response: ServerResponse, events: readonly Buffer[], intervalMs: number): void {
-  response.writeHead(200, { ...PROVIDER_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  response.writeHead(200, {
+    ...PROVIDER_HEADERS,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
   if (intervalMs === 0) {
     response.end(Buffer.concat(events));
     return;
@@ -101,12 +105,20 @@ function handle(request: IncomingMessage, response: ServerResponse, body: Buffer
   const promptTokens = Math.max(1, Math.round(body.length / 4.5));
   const reply = (): void => {
     if (stream) {
-      const events = streamBuffers(headerNumber(request, 'x-bench-chunks', defaults.chunks), promptTokens, includeUsage);
+      const events = streamBuffers(
+        headerNumber(request, 'x-bench-chunks', defaults.chunks),
+        promptTokens,
+        includeUsage,
+      );
       sendStream(response, events, headerNumber(request, 'x-bench-chunk-interval-ms', defaults.chunkIntervalMs));
       return;
     }
     const payload = jsonBody(promptTokens);
-    response.writeHead(200, { ...PROVIDER_HEADERS, 'content-type': 'application/json', 'content-length': payload.length });
+    response.writeHead(200, {
+      ...PROVIDER_HEADERS,
+      'content-type': 'application/json',
+      'content-length': payload.length,
+    });
     response.end(payload);
   };
   const latencyMs = headerNumber(request, 'x-bench-latency-ms', defaults.latencyMs);

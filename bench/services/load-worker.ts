@@ -27,7 +27,8 @@ const send = (message: ReplyMessage): void => {
 process.on('message', (message: TaskMessage) => {
   run(message.task).then(
     (result) => send({ id: message.id, result }),
-    (error: unknown) => send({ id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    (error: unknown) =>
+      send({ id: message.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });
 process.on('disconnect', () => process.exit(0));

@@ -70,9 +70,28 @@ export async function runDemo(argv: readonly string[], io: DemoIo = defaultIo())
   let server: RunningServer | null = null;
   try {
     // A watchable pace on a terminal; as fast as it goes otherwise (tests, CI logs).
-    sim = await startSimProvider(tty ? { apiKey: PROVIDER_KEY, latencyMs: 150, msPer1kPromptTokens: 12, chunkDelayMs: 6 } : { apiKey: PROVIDER_KEY, latencyMs: 5, msPer1kPromptTokens: 0, chunkDelayMs: 0 });
+    sim = await startSimProvider(
+      tty
+        ? { apiKey: PROVIDER_KEY, latencyMs: 150, msPer1kPromptTokens: 12, chunkDelayMs: 6 }
+        : { apiKey: PROVIDER_KEY, latencyMs: 5, msPer1kPromptTokens: 0, chunkDelayMs: 0 },
+    );
     const config = loadConfig({
-      argv: ['--host', '127.0.0.1', '--port', '0', '--upstream-url', sim.url, '--db', ':memory:', '--mode', 'hard_gate', '--run-limit-usd', CEILING_USD, '--log-level', 'silent'],
+      argv: [
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--upstream-url',
+        sim.url,
+        '--db',
+        ':memory:',
+        '--mode',
+        'hard_gate',
+        '--run-limit-usd',
+        CEILING_USD,
+        '--log-level',
+        'silent',
+      ],
       env: {},
       cwd: process.cwd(),
     });
@@ -92,7 +111,12 @@ export async function runDemo(argv: readonly string[], io: DemoIo = defaultIo())
   }
 }
 
-async function drive(server: RunningServer, sim: SimProvider, render: DemoRenderer, signal: AbortSignal): Promise<number> {
+async function drive(
+  server: RunningServer,
+  sim: SimProvider,
+  render: DemoRenderer,
+  signal: AbortSignal,
+): Promise<number> {
   const ceilingMicros = parseUsd(CEILING_USD);
   const client = new OpenAI({
     baseURL: `${server.url}/v1`,
@@ -100,7 +124,14 @@ async function drive(server: RunningServer, sim: SimProvider, render: DemoRender
     maxRetries: 0,
     defaultHeaders: { 'X-Run-Id': RUN_ID, 'X-Run-Budget-USD': CEILING_USD },
   });
-  render.intro({ providerUrl: sim.url, runcapUrl: `${server.url}/v1`, ledger: 'sqlite :memory:', runId: RUN_ID, ceilingMicros, ...AGENT });
+  render.intro({
+    providerUrl: sim.url,
+    runcapUrl: `${server.url}/v1`,
+    ledger: 'sqlite :memory:',
+    runId: RUN_ID,
+    ceilingMicros,
+    ...AGENT,
+  });
 
   let spentMicros = 0;
   let allowed = 0;
@@ -115,7 +146,13 @@ async function drive(server: RunningServer, sim: SimProvider, render: DemoRender
       const view = await settledRunView(server);
       allowed += event.calls.filter((c) => c.problem === null).length;
       blocked += event.calls.filter((c) => c.problem !== null).length;
-      render.step({ step: event.step, model: event.model, calls: event.calls, stepCostMicros: view.committedMicros - spentMicros, spentMicros: view.committedMicros });
+      render.step({
+        step: event.step,
+        model: event.model,
+        calls: event.calls,
+        stepCostMicros: view.committedMicros - spentMicros,
+        spentMicros: view.committedMicros,
+      });
       spentMicros = view.committedMicros;
     }
   });
@@ -123,7 +160,16 @@ async function drive(server: RunningServer, sim: SimProvider, render: DemoRender
   if (outcome.kind === 'blocked') render.blocked(outcome.problem);
   else render.note(`the agent stopped after ${outcome.steps} steps without reaching the ceiling`);
   const final = await settledRunView(server);
-  render.summary({ spentMicros: final.committedMicros, ceilingMicros: final.limitMicros, reservedMicros: final.reservedMicros, runId: RUN_ID, steps: outcome.steps, allowed, blocked, downshifts });
+  render.summary({
+    spentMicros: final.committedMicros,
+    ceilingMicros: final.limitMicros,
+    reservedMicros: final.reservedMicros,
+    runId: RUN_ID,
+    steps: outcome.steps,
+    allowed,
+    blocked,
+    downshifts,
+  });
   return outcome.kind === 'blocked' && final.committedMicros <= final.limitMicros && final.reservedMicros === 0 ? 0 : 1;
 }
 
@@ -139,10 +185,16 @@ async function settledRunView(server: RunningServer): Promise<RunTotals> {
   for (let attempt = 0; ; attempt++) {
     const run = await store.runs.get(TENANT, RUN_ID);
     if (!run) throw new Error(`runcap demo: run ${RUN_ID} is not in the ledger`);
-    const [view] = await store.ledger.view(TENANT, [{ type: 'run', id: RUN_ID, window: 'none', limitMicros: run.limitMicros, mode: 'hard_gate' }]);
+    const [view] = await store.ledger.view(TENANT, [
+      { type: 'run', id: RUN_ID, window: 'none', limitMicros: run.limitMicros, mode: 'hard_gate' },
+    ]);
     if (!view) throw new Error('runcap demo: the ledger returned no run scope');
     if (view.reservedMicros === 0 || attempt >= 200) {
-      return { limitMicros: run.limitMicros, committedMicros: view.committedMicros, reservedMicros: view.reservedMicros };
+      return {
+        limitMicros: run.limitMicros,
+        committedMicros: view.committedMicros,
+        reservedMicros: view.reservedMicros,
+      };
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -41,7 +41,9 @@ describe('runPricesImport', () => {
   it('filters providers from a comma list and repeated flags', async () => {
     const io = capture();
     const out = join(dir, 'x.json');
-    expect(await runPricesImport([FIXTURE, '--version=2026-11-02', `--out=${out}`, '--provider', 'anthropic,azure'], io)).toBe(0);
+    expect(
+      await runPricesImport([FIXTURE, '--version=2026-11-02', `--out=${out}`, '--provider', 'anthropic,azure'], io),
+    ).toBe(0);
     const models = JSON.parse(readFileSync(out, 'utf8')) as { models: Record<string, unknown> };
     expect(Object.keys(models.models)).toEqual(['azure/gpt-4o', 'claude-sonnet-4-5']);
   });
@@ -61,8 +63,18 @@ describe('runPricesImport', () => {
     ['no input file', [], 2, /^expected exactly one input file/],
     ['two input files', ['a.json', 'b.json'], 2, /^expected exactly one input file/],
     ['an unknown flag', ['a.json', '--bogus'], 2, /Unknown option '--bogus'/],
-    ['a bad version', ['a.json', '--version', '11/02/2026'], 2, /^--version must be a date like 2026-11-01, got "11\/02\/2026"/],
-    ['a missing input file', ['/nonexistent/litellm.json', '--version', '2026-11-02'], 1, /^cannot read \/nonexistent\/litellm.json: /],
+    [
+      'a bad version',
+      ['a.json', '--version', '11/02/2026'],
+      2,
+      /^--version must be a date like 2026-11-01, got "11\/02\/2026"/,
+    ],
+    [
+      'a missing input file',
+      ['/nonexistent/litellm.json', '--version', '2026-11-02'],
+      1,
+      /^cannot read \/nonexistent\/litellm.json: /,
+    ],
   ])('fails on %s', async (_name, argv, expectedCode, message) => {
     const io = capture();
     expect(await runPricesImport(argv, io)).toBe(expectedCode);
@@ -72,7 +84,9 @@ describe('runPricesImport', () => {
   it('fails when nothing is importable, listing why', async () => {
     const io = capture();
     const out = join(dir, 'none.json');
-    expect(await runPricesImport([FIXTURE, '--version', '2026-11-02', '--out', out, '--provider', 'mistral'], io)).toBe(1);
+    expect(await runPricesImport([FIXTURE, '--version', '2026-11-02', '--out', out, '--provider', 'mistral'], io)).toBe(
+      1,
+    );
     expect(io.stderr[0]).toBe(`${FIXTURE}: no importable models for provider(s) mistral`);
     expect(existsSync(out)).toBe(false);
   });

@@ -52,7 +52,10 @@ export async function runPricesImport(argv: string[], io: CliOutput = processOut
     io.err(`--version must be a date like 2026-11-01, got "${version}"\n${USAGE}`);
     return 2;
   }
-  const providers = args.values.provider?.flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  const providers = args.values.provider
+    ?.flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const outPath = args.values.out ?? join('prices', `${version}.json`);
 
   let raw: unknown;
@@ -64,7 +67,10 @@ export async function runPricesImport(argv: string[], io: CliOutput = processOut
   }
   let result: ReturnType<typeof importLitellm>;
   try {
-    result = importLitellm(raw, providers === undefined || providers.length === 0 ? { version } : { version, providers });
+    result = importLitellm(
+      raw,
+      providers === undefined || providers.length === 0 ? { version } : { version, providers },
+    );
   } catch (error) {
     io.err(`${input}: ${message(error)}`);
     return 1;
@@ -96,7 +102,9 @@ export async function runPricesImport(argv: string[], io: CliOutput = processOut
   }
 
   const aliasCount = Object.values(result.table.models).reduce((n, entry) => n + entry.aliases.length, 0);
-  io.out(`wrote ${outPath}: version ${version}, ${modelCount} models, ${aliasCount} aliases, ${result.skipped.length} skipped`);
+  io.out(
+    `wrote ${outPath}: version ${version}, ${modelCount} models, ${aliasCount} aliases, ${result.skipped.length} skipped`,
+  );
   reportSkipped(result.skipped, io.out);
   io.out('review the prices and add downgrade_to chains by hand before relying on the table');
   return 0;

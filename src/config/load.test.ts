@@ -32,9 +32,25 @@ describe('loadConfig', () => {
     expect(config.passthrough).toBe(true);
     expect(config.retentionDays).toBe(30);
     const tenant = config.tenants.get('default');
-    expect(tenant).toMatchObject({ mode: 'hard_gate', downgrade: 'suggest', budgetClamp: false, blockStatus: 402, onLedgerDown: 'fail_closed' });
-    expect(tenant?.run).toMatchObject({ defaultLimitMicros: 5_000_000, maxLimitMicros: 100_000_000, idleTtlMs: 86_400_000, maxActivePerKey: 1000 });
-    expect(tenant?.output).toEqual({ defaultMaxTokens: 4096, maxTokens: 32768, onMissing: 'default', onAbove: 'clamp' });
+    expect(tenant).toMatchObject({
+      mode: 'hard_gate',
+      downgrade: 'suggest',
+      budgetClamp: false,
+      blockStatus: 402,
+      onLedgerDown: 'fail_closed',
+    });
+    expect(tenant?.run).toMatchObject({
+      defaultLimitMicros: 5_000_000,
+      maxLimitMicros: 100_000_000,
+      idleTtlMs: 86_400_000,
+      maxActivePerKey: 1000,
+    });
+    expect(tenant?.output).toEqual({
+      defaultMaxTokens: 4096,
+      maxTokens: 32768,
+      onMissing: 'default',
+      onAbove: 'clamp',
+    });
   });
 
   it('lets flags win over env and env over the file', () => {
@@ -44,21 +60,54 @@ describe('loadConfig', () => {
     expect(load(['--config', path, '--port', '9003'], { RUNCAP_PORT: '9002' }).server.port).toBe(9003);
     expect(load(['--config', path], { RUNCAP_MODE: 'actuals_only' }).tenants.get('default')?.mode).toBe('actuals_only');
     expect(load([], { RUNCAP_RUN_LIMIT_USD: '2.50' }).tenants.get('default')?.run.defaultLimitMicros).toBe(2_500_000);
-    expect(load([], { RUNCAP_REDIS_URL: 'redis://127.0.0.1:6379' }).ledger).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
-    expect(load(['--upstream-url', 'http://127.0.0.1:9/v1/'], { OPENAI_API_KEY: 'sk-x' }).upstreams.get('openai')).toMatchObject({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-x' });
+    expect(load([], { RUNCAP_REDIS_URL: 'redis://127.0.0.1:6379' }).ledger).toEqual({
+      kind: 'redis',
+      url: 'redis://127.0.0.1:6379',
+    });
+    expect(
+      load(['--upstream-url', 'http://127.0.0.1:9/v1/'], { OPENAI_API_KEY: 'sk-x' }).upstreams.get('openai'),
+    ).toMatchObject({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-x' });
   });
 
   it.each([
     ['a bad mode in the file', 'tenants: { default: { mode: hardest_gate } }', 'tenants.default.mode (from file'],
     ['an unknown field', 'tenants: { default: { run: { ceiling: 5 } } }', 'tenants.default.run (from file'],
-    ['a float amount', 'tenants: { default: { run: { default_limit_usd: 5.0 } } }', 'tenants.default.run.default_limit_usd'],
-    ['an exponent amount', 'tenants: { default: { soft_gate_margin_usd: "1e3" } }', 'tenants.default.soft_gate_margin_usd'],
-    ['a default above the maximum', 'tenants: { default: { run: { default_limit_usd: "200.00" } } }', 'run.default_limit_usd: 200.00 is above run.max_limit_usd'],
+    [
+      'a float amount',
+      'tenants: { default: { run: { default_limit_usd: 5.0 } } }',
+      'tenants.default.run.default_limit_usd',
+    ],
+    [
+      'an exponent amount',
+      'tenants: { default: { soft_gate_margin_usd: "1e3" } }',
+      'tenants.default.soft_gate_margin_usd',
+    ],
+    [
+      'a default above the maximum',
+      'tenants: { default: { run: { default_limit_usd: "200.00" } } }',
+      'run.default_limit_usd: 200.00 is above run.max_limit_usd',
+    ],
     ['a bad duration', 'tenants: { default: { run: { idle_ttl: "forever" } } }', 'tenants.default.run.idle_ttl'],
-    ['a key of an unknown tenant', `keys: [{ id: k1, sha256: "${'a'.repeat(64)}", tenant: nope }]`, 'keys.0.tenant: no tenant named "nope"'],
-    ['a virtual key whose upstream has no provider key', `keys: [{ id: k1, sha256: "${'a'.repeat(64)}" }]`, 'keys.0.upstream: upstream "openai" has no provider key (set OPENAI_API_KEY)'],
-    ['a hold TTL shorter than the header timeout', 'ledger: { reservation_ttl: 30s }', 'ledger.reservation_ttl: 30s must outlast upstreams.openai.headers_timeout'],
-    ['a bad price override', 'tenants: { default: { price_overrides: { my-model: { provider: x, input: "-1", output: "1", context_window: 1000, max_output_tokens: 100 } } } }', 'my-model'],
+    [
+      'a key of an unknown tenant',
+      `keys: [{ id: k1, sha256: "${'a'.repeat(64)}", tenant: nope }]`,
+      'keys.0.tenant: no tenant named "nope"',
+    ],
+    [
+      'a virtual key whose upstream has no provider key',
+      `keys: [{ id: k1, sha256: "${'a'.repeat(64)}" }]`,
+      'keys.0.upstream: upstream "openai" has no provider key (set OPENAI_API_KEY)',
+    ],
+    [
+      'a hold TTL shorter than the header timeout',
+      'ledger: { reservation_ttl: 30s }',
+      'ledger.reservation_ttl: 30s must outlast upstreams.openai.headers_timeout',
+    ],
+    [
+      'a bad price override',
+      'tenants: { default: { price_overrides: { my-model: { provider: x, input: "-1", output: "1", context_window: 1000, max_output_tokens: 100 } } } }',
+      'my-model',
+    ],
   ])('stops on %s, naming the field', (_name, yaml, expected) => {
     expect(failure(['--config', file('bad.yaml', yaml)])).toContain(expected);
   });

@@ -108,10 +108,13 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`config file ${path} must hold an object at the top level`);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new ConfigError(`config file ${path} must hold an object at the top level`);
   return data as Record<string, unknown>;
 }
 
@@ -135,7 +138,11 @@ function toInteger(value: string, source: string): number {
   return Number(value);
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[], origin: ReadonlyMap<string, string>, file: string | undefined): string {
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  origin: ReadonlyMap<string, string>,
+  file: string | undefined,
+): string {
   const lines = issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(top level)';
     const source = origin.get(path) ?? (file ? `file ${file}` : 'defaults');

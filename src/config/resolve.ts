@@ -25,7 +25,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     upstreams.set(name, {
       name,
       baseUrl: upstream.base_url.replace(/\/+$/, ''),
-      apiKey: upstream.api_key_env ? (context.env[upstream.api_key_env] || null) : null,
+      apiKey: upstream.api_key_env ? context.env[upstream.api_key_env] || null : null,
       headersTimeoutMs: ms(upstream.headers_timeout),
       bodyTimeoutMs: ms(upstream.body_timeout),
     });
@@ -41,11 +41,20 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     if (!upstream) throw new Error(`${where}.upstream: no upstream named "${key.upstream}"`);
     if (!upstream.apiKey) {
       const envName = file.upstreams[key.upstream]?.api_key_env;
-      throw new Error(`${where}.upstream: upstream "${key.upstream}" has no provider key${envName ? ` (set ${envName})` : ' (set api_key_env)'}`);
+      throw new Error(
+        `${where}.upstream: upstream "${key.upstream}" has no provider key${envName ? ` (set ${envName})` : ' (set api_key_env)'}`,
+      );
     }
     if (keys.has(key.sha256)) throw new Error(`${where}.sha256: the same key is configured twice`);
     if ([...keys.values()].some((k) => k.id === key.id)) throw new Error(`${where}.id: duplicate key id "${key.id}"`);
-    keys.set(key.sha256, { id: key.id, sha256: key.sha256, tenant: key.tenant, user: key.user ?? null, team: key.team ?? null, upstream: key.upstream });
+    keys.set(key.sha256, {
+      id: key.id,
+      sha256: key.sha256,
+      tenant: key.tenant,
+      user: key.user ?? null,
+      team: key.team ?? null,
+      upstream: key.upstream,
+    });
   });
 
   const reservationTtlMs = ms(file.ledger.reservation_ttl);
@@ -59,10 +68,19 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
 
   const ledger: Config['ledger'] = file.ledger.redis
     ? { kind: 'redis', url: file.ledger.redis }
-    : { kind: 'sqlite', path: file.ledger.sqlite === ':memory:' ? ':memory:' : resolve(context.cwd, file.ledger.sqlite), synchronous: file.ledger.sqlite_synchronous };
+    : {
+        kind: 'sqlite',
+        path: file.ledger.sqlite === ':memory:' ? ':memory:' : resolve(context.cwd, file.ledger.sqlite),
+        synchronous: file.ledger.sqlite_synchronous,
+      };
 
   return deepFreeze({
-    server: { host: file.server.host, port: file.server.port, maxBodyBytes: file.server.max_body_bytes, drainTimeoutMs: ms(file.server.drain_timeout) },
+    server: {
+      host: file.server.host,
+      port: file.server.port,
+      maxBodyBytes: file.server.max_body_bytes,
+      drainTimeoutMs: ms(file.server.drain_timeout),
+    },
     upstreams,
     defaultUpstream,
     ledger,
@@ -88,15 +106,20 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     mode: tenant.run.mode ?? tenant.mode,
   };
   if (run.defaultLimitMicros > run.maxLimitMicros) {
-    throw new Error(`${where}.run.default_limit_usd: ${tenant.run.default_limit_usd} is above run.max_limit_usd ${tenant.run.max_limit_usd}`);
+    throw new Error(
+      `${where}.run.default_limit_usd: ${tenant.run.default_limit_usd} is above run.max_limit_usd ${tenant.run.max_limit_usd}`,
+    );
   }
   if (tenant.output.default_max_tokens > tenant.output.max_tokens) {
-    throw new Error(`${where}.output.default_max_tokens: ${tenant.output.default_max_tokens} is above output.max_tokens ${tenant.output.max_tokens}`);
+    throw new Error(
+      `${where}.output.default_max_tokens: ${tenant.output.default_max_tokens} is above output.max_tokens ${tenant.output.max_tokens}`,
+    );
   }
   const limits: Partial<Record<'key' | 'user' | 'team' | 'feature', LimitPolicy>> = {};
   for (const type of ['key', 'user', 'team', 'feature'] as const) {
     const limit: LimitFile | undefined = tenant.limits[type];
-    if (limit) limits[type] = { limitMicros: parseUsd(limit.limit_usd), window: limit.window, mode: limit.mode ?? tenant.mode };
+    if (limit)
+      limits[type] = { limitMicros: parseUsd(limit.limit_usd), window: limit.window, mode: limit.mode ?? tenant.mode };
   }
   const priceOverrides = parsePriceOverrides(tenant.price_overrides, `${where}.price_overrides`);
   return {

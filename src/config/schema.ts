@@ -14,7 +14,9 @@ const usd = z.string().refine((text) => {
   }
 }, 'must be a non-negative decimal string of USD with at most 6 decimals, like "5.00"');
 
-const duration = z.string().refine((text) => parseDurationMs(text) !== null, 'must be a duration like "90s", "15m", "24h" or "7d"');
+const duration = z
+  .string()
+  .refine((text) => parseDurationMs(text) !== null, 'must be a duration like "90s", "15m", "24h" or "7d"');
 
 export const MODES = ['advisory_estimate', 'soft_gate', 'hard_gate', 'actuals_only'] as const;
 export const WINDOWS = ['none', '1h', '1d', '7d', '30d', 'month'] as const;
@@ -102,7 +104,14 @@ export const configFileSchema = z.strictObject({
         body_timeout: duration.default('300s'),
       }),
     )
-    .default({ openai: { base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', headers_timeout: '60s', body_timeout: '300s' } }),
+    .default({
+      openai: {
+        base_url: 'https://api.openai.com/v1',
+        api_key_env: 'OPENAI_API_KEY',
+        headers_timeout: '60s',
+        body_timeout: '300s',
+      },
+    }),
   ledger: z
     .strictObject({
       sqlite: z.string().min(1).default('./data/runcap.sqlite'),
@@ -119,7 +128,9 @@ export const configFileSchema = z.strictObject({
   passthrough: z.boolean().optional(),
   admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'tenant names are 1-64 chars of [A-Za-z0-9._-]'), tenantSchema).default({}),
+  tenants: z
+    .record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'tenant names are 1-64 chars of [A-Za-z0-9._-]'), tenantSchema)
+    .default({}),
   keys: z.array(keySchema).default([]),
 });
 

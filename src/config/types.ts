@@ -58,7 +58,12 @@ export type LedgerConfig =
   | { readonly kind: 'redis'; readonly url: string };
 
 export interface Config {
-  readonly server: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly drainTimeoutMs: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly maxBodyBytes: number;
+    readonly drainTimeoutMs: number;
+  };
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
   readonly defaultUpstream: string;
   readonly ledger: LedgerConfig;

@@ -41,8 +41,21 @@ export interface CallResult {
 
 export type AgentEvent =
   | { readonly kind: 'calling'; readonly step: number; readonly model: string }
-  | { readonly kind: 'step'; readonly step: number; readonly model: string; readonly contextMessages: number; readonly calls: readonly CallResult[] }
-  | { readonly kind: 'downshift'; readonly step: number; readonly from: string; readonly to: string; readonly remainingMicros: Micros; readonly thresholdMicros: Micros };
+  | {
+      readonly kind: 'step';
+      readonly step: number;
+      readonly model: string;
+      readonly contextMessages: number;
+      readonly calls: readonly CallResult[];
+    }
+  | {
+      readonly kind: 'downshift';
+      readonly step: number;
+      readonly from: string;
+      readonly to: string;
+      readonly remainingMicros: Micros;
+      readonly thresholdMicros: Micros;
+    };
 
 export type AgentOutcome =
   | { readonly kind: 'blocked'; readonly steps: number; readonly problem: BudgetProblem }
@@ -51,10 +64,14 @@ export type AgentOutcome =
 const SYSTEM_PROMPT =
   'You are a code auditor. Find every place where this service could spend money it has not reserved. ' +
   'Work in small steps: read one file per worker per step with read_file, note what you learn, and keep going until the audit is complete.';
-const TASK = 'Audit the repository for budget leaks: calls that reach the provider without a hold, holds never settled, and costs rounded down.';
+const TASK =
+  'Audit the repository for budget leaks: calls that reach the provider without a hold, holds never settled, and costs rounded down.';
 const FOCUS = ['reservation paths', 'settlement paths', 'cost arithmetic', 'stream handling', 'expiry handling'];
 
-export async function runAgent(options: AgentOptions, onEvent: (event: AgentEvent) => void | Promise<void>): Promise<AgentOutcome> {
+export async function runAgent(
+  options: AgentOptions,
+  onEvent: (event: AgentEvent) => void | Promise<void>,
+): Promise<AgentOutcome> {
   const context: Message[] = [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: TASK },
@@ -65,7 +82,9 @@ export async function runAgent(options: AgentOptions, onEvent: (event: AgentEven
   for (let step = 1; step <= options.maxSteps; step++) {
     await onEvent({ kind: 'calling', step, model });
     const workers = Array.from({ length: options.parallel }, (_, worker) => worker);
-    const results = await withStepSignal(options.signal, (signal) => Promise.all(workers.map((worker) => callWorker(options, signal, model, context, step, worker))));
+    const results = await withStepSignal(options.signal, (signal) =>
+      Promise.all(workers.map((worker) => callWorker(options, signal, model, context, step, worker))),
+    );
 
     for (const { toolCall, content } of results) {
       if (!toolCall) continue;
@@ -81,7 +100,14 @@ export async function runAgent(options: AgentOptions, onEvent: (event: AgentEven
     const remaining = calls.map((c) => c.remainingMicros).filter((r): r is Micros => r !== null);
     const tightest = remaining.length > 0 ? Math.min(...remaining) : null;
     if (model !== options.cheaperModel && tightest !== null && tightest < thresholdMicros) {
-      await onEvent({ kind: 'downshift', step, from: model, to: options.cheaperModel, remainingMicros: tightest, thresholdMicros });
+      await onEvent({
+        kind: 'downshift',
+        step,
+        from: model,
+        to: options.cheaperModel,
+        remainingMicros: tightest,
+        thresholdMicros,
+      });
       model = options.cheaperModel;
     }
   }
@@ -94,18 +120,33 @@ interface WorkerResult {
   readonly toolCall: ToolCall | null;
 }
 
-async function callWorker(options: AgentOptions, signal: AbortSignal, model: string, context: readonly Message[], step: number, worker: number): Promise<WorkerResult> {
+async function callWorker(
+  options: AgentOptions,
+  signal: AbortSignal,
+  model: string,
+  context: readonly Message[],
+  step: number,
+  worker: number,
+): Promise<WorkerResult> {
   const focus = FOCUS[worker % FOCUS.length] ?? 'reservation paths';
   const params = {
     model,
-    messages: [...context, { role: 'user' as const, content: `Worker ${worker + 1}/${options.parallel}, step ${step}: read the next file relevant to ${focus}.` }],
+    messages: [
+      ...context,
+      {
+        role: 'user' as const,
+        content: `Worker ${worker + 1}/${options.parallel}, step ${step}: read the next file relevant to ${focus}.`,
+      },
+    ],
     tools: [READ_FILE_TOOL],
     max_completion_tokens: options.maxOutputTokens,
   };
   // The last worker streams, to show that streamed calls are metered the same way.
   const streamed = worker === options.parallel - 1;
   try {
-    const reply = streamed ? await streamCall(options.client, signal, params) : await jsonCall(options.client, signal, params);
+    const reply = streamed
+      ? await streamCall(options.client, signal, params)
+      : await jsonCall(options.client, signal, params);
     const budget = readBudgetHeaders(reply.headers);
     return {
       call: {
@@ -124,7 +165,16 @@ async function callWorker(options: AgentOptions, signal: AbortSignal, model: str
   } catch (error) {
     const problem = budgetProblemOf(error);
     if (!problem) throw error;
-    const call: CallResult = { worker, model, decision: problem.decision ?? 'block', remainingMicros: null, promptTokens: 0, completionTokens: 0, streamed, problem };
+    const call: CallResult = {
+      worker,
+      model,
+      decision: problem.decision ?? 'block',
+      remainingMicros: null,
+      promptTokens: 0,
+      completionTokens: 0,
+      streamed,
+      problem,
+    };
     return { call, content: null, toolCall: null };
   }
 }
@@ -177,7 +227,10 @@ async function streamCall(client: OpenAI, signal: AbortSignal, params: Params): 
 }
 
 /** A signal for one step's calls that follows the run's signal, so listeners do not pile up on it step after step. */
-async function withStepSignal<T>(parent: AbortSignal | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withStepSignal<T>(
+  parent: AbortSignal | undefined,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const step = new AbortController();
   const forward = (): void => step.abort(parent?.reason);
   if (parent?.aborted) forward();
@@ -193,7 +246,8 @@ async function withStepSignal<T>(parent: AbortSignal | undefined, body: (signal:
 function runTool(call: ToolCall, fileLines: number): string {
   try {
     const args: unknown = JSON.parse(call.function.arguments);
-    const path = typeof args === 'object' && args !== null && 'path' in args && typeof args.path === 'string' ? args.path : null;
+    const path =
+      typeof args === 'object' && args !== null && 'path' in args && typeof args.path === 'string' ? args.path : null;
     if (call.function.name === 'read_file' && path) return readSimFile(path, fileLines);
   } catch {
     // fall through to the error text

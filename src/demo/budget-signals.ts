@@ -28,7 +28,8 @@ export interface BudgetProblem {
 }
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function readBudgetHeaders(headers: Headers): BudgetHeaders {
   const remaining = headers.get('x-budget-remaining-usd');
@@ -51,7 +52,9 @@ export function budgetProblemOf(error: unknown): BudgetProblem | null {
     }
   }
   const alternatives = (Array.isArray(body['alternatives']) ? body['alternatives'] : []).flatMap((alt) =>
-    isRecord(alt) && typeof alt['model'] === 'string' ? [{ model: alt['model'], estimateUsd: String(alt['estimate_usd'] ?? '?') }] : [],
+    isRecord(alt) && typeof alt['model'] === 'string'
+      ? [{ model: alt['model'], estimateUsd: String(alt['estimate_usd'] ?? '?') }]
+      : [],
   );
   return {
     status: error.status,

@@ -69,7 +69,8 @@ export function createRenderer(out: DemoOutput, options: { readonly tty: boolean
   /** On a TTY the bar stays under the output until the summary. */
   let live = true;
 
-  const decisionColor = (decision: string): Style => (decision === 'allow' ? 'green' : decision === 'block' ? 'red' : 'yellow');
+  const decisionColor = (decision: string): Style =>
+    decision === 'allow' ? 'green' : decision === 'block' ? 'red' : 'yellow';
   const percent = (micros: Micros): number => (ceilingMicros > 0 ? Math.floor((micros * 100) / ceilingMicros) : 0);
 
   function bar(): string {
@@ -104,7 +105,8 @@ export function createRenderer(out: DemoOutput, options: { readonly tty: boolean
     intro(info) {
       ceilingMicros = info.ceilingMicros;
       print(
-        paint('bold', 'runcap demo') + ' - a simulated agent, through a real runcap, to a simulated provider (no network, no API key)',
+        paint('bold', 'runcap demo') +
+          ' - a simulated agent, through a real runcap, to a simulated provider (no network, no API key)',
         `  provider  ${info.providerUrl}  (simulated OpenAI-compatible, deterministic)`,
         `  runcap    ${info.runcapUrl}  (hard_gate, ledger ${info.ledger})`,
         `  run       ${info.runId}  ceiling $${formatUsd(info.ceilingMicros)}`,
@@ -131,17 +133,23 @@ export function createRenderer(out: DemoOutput, options: { readonly tty: boolean
     },
     downshift(step, from, to, remainingMicros, thresholdMicros) {
       print(
-        paint('yellow', `downgrade (agent-side) after step ${step}: X-Budget-Remaining-USD ${usd(remainingMicros)} < ${usd(thresholdMicros)}, `) +
-          paint('yellow', `switching ${from} -> ${to}`),
+        paint(
+          'yellow',
+          `downgrade (agent-side) after step ${step}: X-Budget-Remaining-USD ${usd(remainingMicros)} < ${usd(thresholdMicros)}, `,
+        ) + paint('yellow', `switching ${from} -> ${to}`),
       );
     },
     blocked(problem) {
       const b = problem.budget;
       const field = (name: string): string => (b[name] === undefined || b[name] === null ? '?' : String(b[name]));
-      const alternatives = problem.alternatives.length > 0 ? problem.alternatives.map((a) => `${a.model} (up to $${a.estimateUsd})`).join(', ') : 'none that fit';
+      const alternatives =
+        problem.alternatives.length > 0
+          ? problem.alternatives.map((a) => `${a.model} (up to $${a.estimateUsd})`).join(', ')
+          : 'none that fit';
       print(
         '',
-        paint('red', paint('bold', `blocked: HTTP ${problem.status} ${problem.code}`)) + `  (X-Budget-Decision: ${problem.decision ?? '?'}, x-should-retry: ${problem.shouldRetry ?? '?'})`,
+        paint('red', paint('bold', `blocked: HTTP ${problem.status} ${problem.code}`)) +
+          `  (X-Budget-Decision: ${problem.decision ?? '?'}, x-should-retry: ${problem.shouldRetry ?? '?'})`,
         `  detail        ${problem.detail}`,
         `  budget        scope ${field('scope')}  limit $${field('limit_usd')}  committed $${field('committed_usd')}  reserved $${field('reserved_usd')}  ` +
           `remaining $${field('remaining_usd')}  estimate $${field('estimate_usd')}`,

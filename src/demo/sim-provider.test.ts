@@ -40,14 +40,24 @@ describe('simulated provider', () => {
     const text = (s: string): number => encodeCount(s, 'o200k_base');
     const toolTokens = text(JSON.stringify(READ_FILE_TOOL.function));
     // 3 to prime the reply, 3 per message plus its role and content.
-    const expectedPrompt = 3 + (3 + text('system') + text('You are a code auditor.')) + (3 + text('user') + text('Read the ledger.')) + toolTokens;
+    const expectedPrompt =
+      3 +
+      (3 + text('system') + text('You are a code auditor.')) +
+      (3 + text('user') + text('Read the ledger.')) +
+      toolTokens;
     expect(first.usage?.prompt_tokens).toBe(expectedPrompt);
     expect(first.usage?.total_tokens).toBe(expectedPrompt + (first.usage?.completion_tokens ?? 0));
   });
 
   it('streams the same reply and usage in the OpenAI chunk format', async () => {
     const json = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages, tools: [READ_FILE_TOOL] });
-    const stream = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages, tools: [READ_FILE_TOOL], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages,
+      tools: [READ_FILE_TOOL],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let content = '';
     let args = '';
     let usage: OpenAI.CompletionUsage | null = null;

@@ -27,9 +27,19 @@ export interface SimProvider {
 
 type Json = Record<string, unknown>;
 
-const MODELS = ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano'];
+const MODELS = [
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-5',
+  'gpt-5-mini',
+  'gpt-5-nano',
+];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function openAiError(message: string, type: string, code: string | null): Json {
   return { error: { message, type, param: null, code } };
@@ -57,10 +67,16 @@ export async function startSimProvider(options: SimProviderOptions): Promise<Sim
     }
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
-      return send(200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_735_689_600, owned_by: 'runcap-demo' })) });
+      return send(200, {
+        object: 'list',
+        data: MODELS.map((id) => ({ id, object: 'model', created: 1_735_689_600, owned_by: 'runcap-demo' })),
+      });
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-      return send(404, openAiError(`Invalid URL (${req.method ?? 'GET'} ${path ?? '/'})`, 'invalid_request_error', null));
+      return send(
+        404,
+        openAiError(`Invalid URL (${req.method ?? 'GET'} ${path ?? '/'})`, 'invalid_request_error', null),
+      );
     }
     let body: unknown;
     try {
@@ -78,7 +94,11 @@ export async function startSimProvider(options: SimProviderOptions): Promise<Sim
 
     const options_ = body['stream_options'];
     const includeUsage = isRecord(options_) && options_['include_usage'] === true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_sim${++seq}` });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': `req_sim${++seq}`,
+    });
     res.flushHeaders();
     for (const chunk of streamChunks(reply, includeUsage)) {
       if (res.destroyed) return;
@@ -121,7 +141,13 @@ function completionBody(reply: ChatReply): Json {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: reply.content, refusal: null, annotations: [], ...(reply.toolCall ? { tool_calls: [reply.toolCall] } : {}) },
+        message: {
+          role: 'assistant',
+          content: reply.content,
+          refusal: null,
+          annotations: [],
+          ...(reply.toolCall ? { tool_calls: [reply.toolCall] } : {}),
+        },
         logprobs: null,
         finish_reason: reply.finishReason,
       },
@@ -133,15 +159,26 @@ function completionBody(reply: ChatReply): Json {
 
 /** The OpenAI chat stream: role, content pieces, tool-call pieces, finish, then (if asked) a usage-only chunk. */
 function streamChunks(reply: ChatReply, includeUsage: boolean): Json[] {
-  const base = { id: reply.id, object: 'chat.completion.chunk', created: reply.created, model: reply.model, system_fingerprint: 'fp_runcap_demo' };
+  const base = {
+    id: reply.id,
+    object: 'chat.completion.chunk',
+    created: reply.created,
+    model: reply.model,
+    system_fingerprint: 'fp_runcap_demo',
+  };
   const usage = includeUsage ? { usage: null } : {};
-  const chunk = (delta: Json, finishReason: string | null = null): Json => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...usage });
+  const chunk = (delta: Json, finishReason: string | null = null): Json => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...usage,
+  });
   const out: Json[] = [chunk({ role: 'assistant', content: '', refusal: null })];
   for (const piece of (reply.content ?? '').match(/\S+\s*/g) ?? []) out.push(chunk({ content: piece }));
   if (reply.toolCall) {
     const { id, type, function: fn } = reply.toolCall;
     out.push(chunk({ tool_calls: [{ index: 0, id, type, function: { name: fn.name, arguments: '' } }] }));
-    for (const piece of fn.arguments.match(/.{1,12}/g) ?? []) out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+    for (const piece of fn.arguments.match(/.{1,12}/g) ?? [])
+      out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
   }
   out.push(chunk({}, reply.finishReason));
   if (includeUsage) out.push({ ...base, choices: [], usage: reply.usage });

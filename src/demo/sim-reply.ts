@@ -53,7 +53,8 @@ export const SIM_FILES = [
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMER_TOKENS = 3;
 const TOKENS_PER_TOOL_CALL = 3;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const MEMO_MAX_ENTRIES = 10_000;
 
 /** Counts o200k_base tokens of a text, memoized by content: an agent resends the same messages every step. */
@@ -97,11 +98,18 @@ export function planChatReply(body: Json, count: TokenCount, nowMs: number = Dat
   if (offersTools) {
     const path = SIM_FILES[hash % SIM_FILES.length] ?? SIM_FILES[0];
     content = `Next I will read ${path}: it should show where the budget is checked before the provider is called.`;
-    toolCall = { id: `call_${hash.toString(36)}`, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path }) } };
+    toolCall = {
+      id: `call_${hash.toString(36)}`,
+      type: 'function',
+      function: { name: 'read_file', arguments: JSON.stringify({ path }) },
+    };
   } else {
-    content = 'Summary: every provider call reserves its worst case before it is sent, and settles exactly once afterwards.';
+    content =
+      'Summary: every provider call reserves its worst case before it is sent, and settles exactly once afterwards.';
   }
-  let completionTokens = count(content) + (toolCall ? count(toolCall.function.name) + count(toolCall.function.arguments) + TOKENS_PER_TOOL_CALL : 0);
+  let completionTokens =
+    count(content) +
+    (toolCall ? count(toolCall.function.name) + count(toolCall.function.arguments) + TOKENS_PER_TOOL_CALL : 0);
   const cap = outputCap(body);
   const truncated = cap !== null && completionTokens > cap;
   if (truncated) completionTokens = cap;
@@ -117,7 +125,12 @@ export function planChatReply(body: Json, count: TokenCount, nowMs: number = Dat
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
       prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     },
   };
 }
@@ -143,11 +156,13 @@ function countPrompt(messages: readonly unknown[], tools: unknown, count: TokenC
       } else if (key === 'tool_calls' && Array.isArray(value)) {
         for (const call of value) {
           const fn = isRecord(call) ? call['function'] : undefined;
-          if (isRecord(fn)) tokens += TOKENS_PER_TOOL_CALL + count(String(fn['name'] ?? '')) + count(String(fn['arguments'] ?? ''));
+          if (isRecord(fn))
+            tokens += TOKENS_PER_TOOL_CALL + count(String(fn['name'] ?? '')) + count(String(fn['arguments'] ?? ''));
         }
       }
     }
   }
-  if (Array.isArray(tools)) for (const tool of tools) tokens += count(JSON.stringify(isRecord(tool) ? (tool['function'] ?? tool) : tool));
+  if (Array.isArray(tools))
+    for (const tool of tools) tokens += count(JSON.stringify(isRecord(tool) ? (tool['function'] ?? tool) : tool));
   return tokens;
 }

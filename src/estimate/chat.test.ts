@@ -35,11 +35,22 @@ const o200k = (text: string): number => encodeCount(text, 'o200k_base');
 // OpenAI cookbook "How to count tokens with tiktoken": the API reported 129 prompt
 // tokens for gpt-3.5-turbo / gpt-4 and 124 for gpt-4o / gpt-4o-mini on these messages.
 const COOKBOOK_MESSAGES = [
-  { role: 'system', content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
+  {
+    role: 'system',
+    content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.',
+  },
   { role: 'system', name: 'example_user', content: 'New synergies will help drive top-line growth.' },
   { role: 'system', name: 'example_assistant', content: 'Things working well together will increase revenue.' },
-  { role: 'system', name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
-  { role: 'system', name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
+  {
+    role: 'system',
+    name: 'example_user',
+    content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+  },
+  {
+    role: 'system',
+    name: 'example_assistant',
+    content: "Let's talk later when we're less busy about how to do better.",
+  },
   { role: 'user', content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
 ];
 
@@ -109,13 +120,22 @@ describe('countChatInputTokens: message parts', () => {
 
   it('counts text parts like string content', () => {
     const asString = count({ messages: [{ role: 'user', content: 'Describe this picture please.' }] });
-    const asParts = count({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this picture please.' }] }] });
+    const asParts = count({
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe this picture please.' }] }],
+    });
     expect(asParts).toBe(asString);
   });
 
   it('charges images by the vision rule: low = base, high/auto = the 8-tile worst case', () => {
     const image = (detail?: string): number =>
-      count({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png', ...(detail ? { detail } : {}) } }] }] });
+      count({
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image_url', image_url: { url: 'https://x/y.png', ...(detail ? { detail } : {}) } }],
+          },
+        ],
+      });
     const frame = count({ messages: [{ role: 'user', content: [] }] });
     expect(image('low') - frame).toBe(85);
     expect(image('high') - frame).toBe(1445);
@@ -123,7 +143,14 @@ describe('countChatInputTokens: message parts', () => {
     const mini = price('gpt-4o-mini');
     const miniFrame = countChatInputTokens({ messages: [{ role: 'user', content: [] }] }, mini, tokenizer);
     const miniLow = countChatInputTokens(
-      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }] }] },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }],
+          },
+        ],
+      },
       mini,
       tokenizer,
     );
@@ -134,12 +161,15 @@ describe('countChatInputTokens: message parts', () => {
     const call = {
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      ],
     };
     const result = { role: 'tool', tool_call_id: 'call_1', content: '{"temp_c":21}' };
     const tokens = count({ messages: [call, result] });
     const expected =
-      3 + (3 + o200k('assistant') + 8 + o200k('get_weather') + o200k('{"city":"Paris"}')) +
+      3 +
+      (3 + o200k('assistant') + 8 + o200k('get_weather') + o200k('{"city":"Paris"}')) +
       (3 + o200k('tool') + o200k('call_1') + o200k('{"temp_c":21}'));
     expect(tokens).toBe(expected);
   });
@@ -150,15 +180,25 @@ describe('countChatInputTokens: message parts', () => {
       functions: [{ name: 'f', parameters: { type: 'object', properties: {} } }],
     };
     expect(count(legacy)).toBe(
-      3 + 3 + o200k('assistant') + 8 + o200k('f') + o200k('{}') +
-        12 + 10 + o200k('{"name":"f","parameters":{"type":"object","properties":{}}}'),
+      3 +
+        3 +
+        o200k('assistant') +
+        8 +
+        o200k('f') +
+        o200k('{}') +
+        12 +
+        10 +
+        o200k('{"name":"f","parameters":{"type":"object","properties":{}}}'),
     );
   });
 
   it('counts tool_choice and a json_schema response_format, not a text one', () => {
     const messages = [{ role: 'user', content: 'hi' }];
     const plain = count({ messages });
-    const schema = { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } } } };
+    const schema = {
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+    };
     expect(count({ messages, response_format: schema }) - plain).toBe(o200k(JSON.stringify(schema)));
     expect(count({ messages, response_format: { type: 'text' } })).toBe(plain);
     expect(count({ messages, tool_choice: 'required' }) - plain).toBe(o200k('required'));
@@ -166,7 +206,9 @@ describe('countChatInputTokens: message parts', () => {
 
   it('counts input_audio by its size, not by tokenizing the base64', () => {
     const data = Buffer.alloc(80_000).toString('base64'); // 10 s of 8 kHz 8-bit WAV at most
-    const tokens = count({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data, format: 'wav' } }] }] });
+    const tokens = count({
+      messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data, format: 'wav' } }] }],
+    });
     const frame = count({ messages: [{ role: 'user', content: [] }] });
     expect(tokens - frame).toBe(100 + o200k('{"format":"wav"}'));
   });
@@ -174,7 +216,9 @@ describe('countChatInputTokens: message parts', () => {
   it('counts file parts: inline data by the file rule, the rest as JSON', () => {
     const fileData = `data:text/plain;base64,${Buffer.from('x'.repeat(3000)).toString('base64')}`;
     const frame = count({ messages: [{ role: 'user', content: [] }] });
-    const tokens = count({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: fileData, filename: 'a.txt' } }] }] });
+    const tokens = count({
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_data: fileData, filename: 'a.txt' } }] }],
+    });
     expect(tokens - frame).toBe(1000 + o200k('{"filename":"a.txt"}'));
   });
 });
@@ -201,17 +245,31 @@ describe('countChatInputTokens: caching and robustness', () => {
 
   it('returns a non-negative integer for any JSON body without throwing', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('messages', 'tools', 'functions', 'tool_choice', 'response_format', 'x'), fc.jsonValue()), (body) => {
-        const tokens = count(body);
-        expect(Number.isSafeInteger(tokens)).toBe(true);
-        expect(tokens).toBeGreaterThanOrEqual(3);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('messages', 'tools', 'functions', 'tool_choice', 'response_format', 'x'),
+          fc.jsonValue(),
+        ),
+        (body) => {
+          const tokens = count(body);
+          expect(Number.isSafeInteger(tokens)).toBe(true);
+          expect(tokens).toBeGreaterThanOrEqual(3);
+        },
+      ),
       { numRuns: 200 },
     );
     fc.assert(
-      fc.property(fc.array(fc.dictionary(fc.constantFrom('role', 'content', 'name', 'tool_calls', 'function_call', 'audio'), fc.jsonValue())), (messages) => {
-        expect(Number.isSafeInteger(count({ messages }))).toBe(true);
-      }),
+      fc.property(
+        fc.array(
+          fc.dictionary(
+            fc.constantFrom('role', 'content', 'name', 'tool_calls', 'function_call', 'audio'),
+            fc.jsonValue(),
+          ),
+        ),
+        (messages) => {
+          expect(Number.isSafeInteger(count({ messages }))).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -31,7 +31,8 @@ const tokenizer = createTokenizer();
 const cl100k = (text: string): number => encodeCount(text, 'cl100k_base');
 
 describe('countCompletionsInputTokens', () => {
-  const count = (body: Record<string, unknown>, model = instruct): number => countCompletionsInputTokens(body, model, tokenizer);
+  const count = (body: Record<string, unknown>, model = instruct): number =>
+    countCompletionsInputTokens(body, model, tokenizer);
 
   it.each([
     ['a string', { prompt: 'Say this is a test' }, 5],
@@ -45,7 +46,9 @@ describe('countCompletionsInputTokens', () => {
   });
 
   it('adds the suffix', () => {
-    expect(count({ prompt: 'def add(a, b):', suffix: '    return result' })).toBe(cl100k('def add(a, b):') + cl100k('    return result'));
+    expect(count({ prompt: 'def add(a, b):', suffix: '    return result' })).toBe(
+      cl100k('def add(a, b):') + cl100k('    return result'),
+    );
   });
 
   it('counts an unexpected shape as JSON instead of throwing', () => {
@@ -61,10 +64,23 @@ describe('countEmbeddingsInputTokens', () => {
   const count = (body: Record<string, unknown>): number => countEmbeddingsInputTokens(body, embedding, tokenizer);
 
   it.each([
-    ['a string', { input: 'The food was delicious and the waiter...' }, cl100k('The food was delicious and the waiter...')],
+    [
+      'a string',
+      { input: 'The food was delicious and the waiter...' },
+      cl100k('The food was delicious and the waiter...'),
+    ],
     ['a list of strings', { input: ['hello world', 'Hello!'] }, cl100k('hello world') + 2],
     ['a token-id list', { input: [101, 2023, 102] }, 3],
-    ['a list of token-id lists', { input: [[1, 2, 3], [4, 5]] }, 5],
+    [
+      'a list of token-id lists',
+      {
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      },
+      5,
+    ],
     ['nothing', {}, 0],
   ])('counts %s with no per-item framing', (_name, body, expected) => {
     expect(count(body)).toBe(expected);

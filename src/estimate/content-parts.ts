@@ -61,6 +61,10 @@ function countAudio(audio: unknown, counter: TextCounter): number {
 function countFile(file: Part, counter: TextCounter, price: ModelPrice): number {
   const { file_data: fileData, ...rest } = file;
   const inline =
-    typeof fileData === 'string' ? inlineFileTokens(fileData, price) : fileData === undefined ? 0 : counter.json(fileData);
+    typeof fileData === 'string'
+      ? inlineFileTokens(fileData, price)
+      : fileData === undefined
+        ? 0
+        : counter.json(fileData);
   return inline + counter.json(rest);
 }

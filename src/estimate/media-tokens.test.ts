@@ -83,7 +83,8 @@ describe('image tokens', () => {
 });
 
 describe('audio tokens', () => {
-  const seconds = (bytes: number, format: string): number => audioTokens(Buffer.alloc(bytes).toString('base64'), format);
+  const seconds = (bytes: number, format: string): number =>
+    audioTokens(Buffer.alloc(bytes).toString('base64'), format);
 
   it('bounds duration by the lowest byte rate of the format, at 10 tokens a second', () => {
     expect(seconds(8000 * 30, 'wav')).toBe(300);
@@ -94,7 +95,8 @@ describe('audio tokens', () => {
 });
 
 describe('inline files', () => {
-  const pdf = (body: string): string => `data:application/pdf;base64,${Buffer.from(`%PDF-1.7\n${body}`, 'latin1').toString('base64')}`;
+  const pdf = (body: string): string =>
+    `data:application/pdf;base64,${Buffer.from(`%PDF-1.7\n${body}`, 'latin1').toString('base64')}`;
 
   it('decoded size of base64 and data URLs', () => {
     expect(base64Bytes(Buffer.from('hello world').toString('base64'))).toBe(11);
@@ -103,7 +105,9 @@ describe('inline files', () => {
   });
 
   it('finds PDF pages by page objects or the page-tree count', () => {
-    expect(pdfPages(pdf('1 0 obj << /Type /Page >> 2 0 obj <</Type/Page>> 3 0 obj << /Type /Pages /Count 2 >>'))).toBe(2);
+    expect(pdfPages(pdf('1 0 obj << /Type /Page >> 2 0 obj <</Type/Page>> 3 0 obj << /Type /Pages /Count 2 >>'))).toBe(
+      2,
+    );
     expect(pdfPages(pdf('<< /Type /Pages /Kids [] /Count 12 >>'))).toBe(12);
     expect(pdfPages(pdf('<< /Count 99999999999999999999 >>'))).toBe(0);
     expect(pdfPages(Buffer.from('not a pdf').toString('base64'))).toBe(0);

@@ -4,7 +4,12 @@ import { effectiveOutputCap, type OutputCapInput, type OutputCapSource } from '.
 import type { OutputPolicy } from './types.js';
 
 const clampPolicy: OutputPolicy = { defaultMaxTokens: 4096, maxTokens: 32_768, onMissing: 'default', onAbove: 'clamp' };
-const strictPolicy: OutputPolicy = { defaultMaxTokens: 4096, maxTokens: 32_768, onMissing: 'reject', onAbove: 'reject' };
+const strictPolicy: OutputPolicy = {
+  defaultMaxTokens: 4096,
+  maxTokens: 32_768,
+  onMissing: 'reject',
+  onAbove: 'reject',
+};
 
 function input(overrides: Partial<OutputCapInput>): OutputCapInput {
   return {
@@ -21,15 +26,35 @@ describe('effectiveOutputCap', () => {
   it.each<[string, Partial<OutputCapInput>, number, OutputCapSource]>([
     ['client cap within every limit', { clientMaxOutputTokens: 500 }, 500, 'client'],
     ['missing cap -> tenant default', {}, 4096, 'tenant_default'],
-    ['above the tenant max -> clamped', { clientMaxOutputTokens: 50_000, modelMaxOutputTokens: 100_000 }, 32_768, 'tenant_max'],
-    ['equal to the tenant max is allowed', { clientMaxOutputTokens: 32_768, modelMaxOutputTokens: 100_000 }, 32_768, 'client'],
+    [
+      'above the tenant max -> clamped',
+      { clientMaxOutputTokens: 50_000, modelMaxOutputTokens: 100_000 },
+      32_768,
+      'tenant_max',
+    ],
+    [
+      'equal to the tenant max is allowed',
+      { clientMaxOutputTokens: 32_768, modelMaxOutputTokens: 100_000 },
+      32_768,
+      'client',
+    ],
     ['above the model max output', { clientMaxOutputTokens: 20_000 }, 16_384, 'model_max'],
     ['tenant default above the model max', { modelMaxOutputTokens: 2048 }, 2048, 'model_max'],
     ['clamped to tenant max, then to model max', { clientMaxOutputTokens: 90_000 }, 16_384, 'model_max'],
-    ['context window leaves less room', { clientMaxOutputTokens: 16_000, inputTokens: 120_000 }, 8_000, 'context_window'],
+    [
+      'context window leaves less room',
+      { clientMaxOutputTokens: 16_000, inputTokens: 120_000 },
+      8_000,
+      'context_window',
+    ],
     ['context window leaves exactly one token', { inputTokens: 127_999 }, 1, 'context_window'],
     ['unknown model max (0) is no limit', { clientMaxOutputTokens: 20_000, modelMaxOutputTokens: 0 }, 20_000, 'client'],
-    ['unknown context window (0) is no limit', { clientMaxOutputTokens: 500, contextWindow: 0, inputTokens: 999_999 }, 500, 'client'],
+    [
+      'unknown context window (0) is no limit',
+      { clientMaxOutputTokens: 500, contextWindow: 0, inputTokens: 999_999 },
+      500,
+      'client',
+    ],
     [
       'tenant default above tenant max is held to the max',
       { policy: { ...clampPolicy, defaultMaxTokens: 64_000 }, modelMaxOutputTokens: 100_000 },
@@ -42,15 +67,30 @@ describe('effectiveOutputCap', () => {
   });
 
   it.each<[string, Partial<OutputCapInput>, string, string]>([
-    ['missing cap when the tenant requires one', { policy: strictPolicy }, 'max_output_tokens_required', 'max_completion_tokens'],
+    [
+      'missing cap when the tenant requires one',
+      { policy: strictPolicy },
+      'max_output_tokens_required',
+      'max_completion_tokens',
+    ],
     [
       'missing cap names the endpoint field',
       { policy: strictPolicy, capParam: 'max_output_tokens' },
       'max_output_tokens_required',
       'max_output_tokens',
     ],
-    ['above the tenant max when the tenant rejects', { policy: strictPolicy, clientMaxOutputTokens: 40_000 }, 'max_output_tokens_above_policy', 'max_completion_tokens'],
-    ['input fills the context window', { clientMaxOutputTokens: 100, inputTokens: 128_000 }, 'invalid_request', 'messages'],
+    [
+      'above the tenant max when the tenant rejects',
+      { policy: strictPolicy, clientMaxOutputTokens: 40_000 },
+      'max_output_tokens_above_policy',
+      'max_completion_tokens',
+    ],
+    [
+      'input fills the context window',
+      { clientMaxOutputTokens: 100, inputTokens: 128_000 },
+      'invalid_request',
+      'messages',
+    ],
     ['input beyond the context window', { inputTokens: 200_000, inputParam: 'input' }, 'invalid_request', 'input'],
     ['a zero client cap', { clientMaxOutputTokens: 0 }, 'invalid_request', 'max_completion_tokens'],
     ['a fractional client cap', { clientMaxOutputTokens: 1.5 }, 'invalid_request', 'max_completion_tokens'],
@@ -77,6 +117,8 @@ describe('effectiveOutputCap', () => {
   });
 
   it('says why in the context-window error', () => {
-    expect(() => effectiveOutputCap(input({ inputTokens: 130_000 }))).toThrow(/130000 tokens.*context window of 128000/);
+    expect(() => effectiveOutputCap(input({ inputTokens: 130_000 }))).toThrow(
+      /130000 tokens.*context window of 128000/,
+    );
   });
 });

@@ -30,12 +30,16 @@ const tokenizer = createTokenizer();
 describe('countOutputTokens', () => {
   it('counts streamed text with the model encoding', () => {
     expect(countOutputTokens('Hi there! How can I assist you today?', price({}), tokenizer)).toBe(10);
-    expect(countOutputTokens('Hi there! How can I assist you today?', price({ encoding: 'cl100k_base' }), tokenizer)).toBe(10);
+    expect(
+      countOutputTokens('Hi there! How can I assist you today?', price({ encoding: 'cl100k_base' }), tokenizer),
+    ).toBe(10);
     expect(countOutputTokens('', price({}), tokenizer)).toBe(0);
   });
 
   it('scales by the estimate factor, rounding up', () => {
-    expect(countOutputTokens('Hi there! How can I assist you today?', price({ estimateFactor: 1.33 }), tokenizer)).toBe(14);
+    expect(countOutputTokens('Hi there! How can I assist you today?', price({ estimateFactor: 1.33 }), tokenizer)).toBe(
+      14,
+    );
   });
 });
 

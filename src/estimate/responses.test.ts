@@ -48,7 +48,12 @@ describe('countResponsesInputTokens', () => {
       { role: 'user', content: [{ type: 'input_text', text: 'Hello!' }] },
     ];
     const chat = countChatInputTokens(
-      { messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Hello!' }] },
+      {
+        messages: [
+          { role: 'system', content: 'You are a helpful assistant.' },
+          { role: 'user', content: 'Hello!' },
+        ],
+      },
       gpt41,
       tokenizer,
     );
@@ -58,7 +63,9 @@ describe('countResponsesInputTokens', () => {
 
   it('charges input_image by the model rule and output_text history by its text', () => {
     const frame = count({ input: [{ role: 'user', content: [] }] });
-    const low = count({ input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/a.png', detail: 'low' }] }] });
+    const low = count({
+      input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/a.png', detail: 'low' }] }],
+    });
     const auto = count({ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }] });
     expect(low - frame).toBe(85);
     expect(auto - frame).toBe(1445);
@@ -70,12 +77,20 @@ describe('countResponsesInputTokens', () => {
       tokenizer,
     );
     expect(miniLow - miniFrame).toBe(2489); // patch model: 1536 patches x 1.62, detail ignored
-    const reply = count({ input: [{ role: 'assistant', content: [{ type: 'output_text', text: 'Sure.', annotations: [] }] }] });
+    const reply = count({
+      input: [{ role: 'assistant', content: [{ type: 'output_text', text: 'Sure.', annotations: [] }] }],
+    });
     expect(reply).toBe(3 + 3 + o200k('assistant') + o200k('Sure.'));
   });
 
   it('counts function calls by name and arguments and outputs by their text', () => {
-    const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+    const call = {
+      type: 'function_call',
+      id: 'fc_1',
+      call_id: 'call_1',
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    };
     const output = { type: 'function_call_output', call_id: 'call_1', output: '{"temp_c":21}' };
     expect(count({ input: [call, output] })).toBe(
       3 + (3 + 8 + o200k('get_weather') + o200k('{"city":"Paris"}')) + (3 + o200k('call_1') + o200k('{"temp_c":21}')),
@@ -83,7 +98,12 @@ describe('countResponsesInputTokens', () => {
   });
 
   it('counts reasoning items (summary and encrypted content) and unknown items as JSON', () => {
-    const reasoning = { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Thinking.' }], encrypted_content: 'gAAAAB' };
+    const reasoning = {
+      type: 'reasoning',
+      id: 'rs_1',
+      summary: [{ type: 'summary_text', text: 'Thinking.' }],
+      encrypted_content: 'gAAAAB',
+    };
     expect(count({ input: [reasoning] })).toBe(
       3 + 3 + o200k(JSON.stringify({ summary: reasoning.summary, encrypted_content: 'gAAAAB' })),
     );
@@ -94,7 +114,11 @@ describe('countResponsesInputTokens', () => {
   it('counts function tools, built-in tools, tool_choice and the text.format schema', () => {
     const tool = { type: 'function', name: 'f', description: 'd', parameters: { type: 'object', properties: {} } };
     const search = { type: 'web_search' };
-    const format = { type: 'json_schema', name: 'out', schema: { type: 'object', properties: { a: { type: 'number' } } } };
+    const format = {
+      type: 'json_schema',
+      name: 'out',
+      schema: { type: 'object', properties: { a: { type: 'number' } } },
+    };
     const plain = count({ input: 'hi' });
     expect(count({ input: 'hi', tools: [tool, search] }) - plain).toBe(
       12 + 10 + o200k(JSON.stringify(tool)) + 10 + o200k(JSON.stringify(search)),
@@ -108,15 +132,23 @@ describe('countResponsesInputTokens', () => {
 
   it('applies the estimate factor for models without a public tokenizer', () => {
     const other = price('gemini-2.5-pro', { provider: 'google', estimateFactor: 1.25 });
-    expect(countResponsesInputTokens({ input: 'Hello!' }, other, tokenizer)).toBe(Math.ceil(count({ input: 'Hello!' }) * 1.25));
+    expect(countResponsesInputTokens({ input: 'Hello!' }, other, tokenizer)).toBe(
+      Math.ceil(count({ input: 'Hello!' }) * 1.25),
+    );
   });
 
   it('returns a non-negative integer for any JSON body without throwing', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('instructions', 'input', 'tools', 'tool_choice', 'text', 'prompt'), fc.jsonValue()), (body) => {
-        const tokens = count(body);
-        expect(Number.isSafeInteger(tokens) && tokens >= 3).toBe(true);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('instructions', 'input', 'tools', 'tool_choice', 'text', 'prompt'),
+          fc.jsonValue(),
+        ),
+        (body) => {
+          const tokens = count(body);
+          expect(Number.isSafeInteger(tokens) && tokens >= 3).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

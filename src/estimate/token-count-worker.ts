@@ -11,7 +11,8 @@ export interface CountMessage {
   readonly encoding: Encoding;
 }
 
-export type CountReply = { readonly id: number; readonly tokens: number } | { readonly id: number; readonly error: string };
+export type CountReply =
+  { readonly id: number; readonly tokens: number } | { readonly id: number; readonly error: string };
 
 const port = parentPort;
 if (port === null) throw new Error('token-count-worker must run in a worker thread');

@@ -6,7 +6,8 @@ import type { Tokenizer } from './types.js';
 function prose(chars: number, seed: number): string {
   const words = ['agent', 'tool', 'call', 'the', 'result', 'of', 'function', 'error', 'file', 'value', 'return'];
   let text = '';
-  for (let i = seed; text.length < chars; i++) text += (words[(i * 7) % words.length] ?? '') + (i % 13 === 0 ? '.\n' : ' ');
+  for (let i = seed; text.length < chars; i++)
+    text += (words[(i * 7) % words.length] ?? '') + (i % 13 === 0 ? '.\n' : ' ');
   return text;
 }
 
@@ -23,8 +24,10 @@ function recordingOffload(): { calls: string[]; offload: (text: string, encoding
   };
 }
 
-const countAll = (texts: readonly string[]) => (probe: Tokenizer): number =>
-  texts.reduce((sum, text) => sum + probe.count(text, 'o200k_base'), 0);
+const countAll =
+  (texts: readonly string[]) =>
+  (probe: Tokenizer): number =>
+    texts.reduce((sum, text) => sum + probe.count(text, 'o200k_base'), 0);
 
 describe('tokenizer prefetch', () => {
   it('counts only the large uncached texts off-thread, then the real count hits the cache with the same result', async () => {
@@ -58,7 +61,11 @@ describe('tokenizer prefetch', () => {
     const { calls, offload } = recordingOffload();
     const tokenizer = createTokenizer({ offload, offloadMinChars: 1000 });
     const history = [prose(3000, 2), prose(4000, 3)];
-    await Promise.all([tokenizer.prefetch(countAll(history)), tokenizer.prefetch(countAll(history)), tokenizer.prefetch(countAll(history))]);
+    await Promise.all([
+      tokenizer.prefetch(countAll(history)),
+      tokenizer.prefetch(countAll(history)),
+      tokenizer.prefetch(countAll(history)),
+    ]);
     expect(calls.sort()).toEqual([...history].sort());
   });
 
@@ -74,7 +81,10 @@ describe('tokenizer prefetch', () => {
   });
 
   it('falls back to counting on the event loop when the offload fails', async () => {
-    const tokenizer = createTokenizer({ offload: () => Promise.reject(new Error('worker died')), offloadMinChars: 1000 });
+    const tokenizer = createTokenizer({
+      offload: () => Promise.reject(new Error('worker died')),
+      offloadMinChars: 1000,
+    });
     const text = prose(3000, 5);
     await expect(tokenizer.prefetch(countAll([text]))).resolves.toBeUndefined();
     expect(tokenizer.count(text, 'o200k_base')).toBe(encodeCount(text, 'o200k_base'));

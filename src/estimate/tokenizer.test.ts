@@ -5,7 +5,8 @@ import { CACHE_ENTRY_OVERHEAD_CHARS, createTokenizer, encodeCount } from './toke
 function prose(chars: number): string {
   const words = ['agent', 'tool', 'call', 'the', 'result', 'of', 'function', 'error', 'file', 'value', 'return'];
   let text = '';
-  for (let i = 0; text.length < chars; i++) text += (words[(i * 7) % words.length] ?? '') + (i % 13 === 0 ? '.\n' : ' ');
+  for (let i = 0; text.length < chars; i++)
+    text += (words[(i * 7) % words.length] ?? '') + (i % 13 === 0 ? '.\n' : ' ');
   return text;
 }
 

@@ -124,7 +124,11 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
     return tokens;
   }
 
-  function countOffThread(run: (text: string, encoding: Encoding) => Promise<number>, text: string, encoding: Encoding): Promise<void> {
+  function countOffThread(
+    run: (text: string, encoding: Encoding) => Promise<number>,
+    text: string,
+    encoding: Encoding,
+  ): Promise<void> {
     let byText = inFlight.get(encoding);
     if (byText === undefined) inFlight.set(encoding, (byText = new Map()));
     const running = byText.get(text);
@@ -145,12 +149,16 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
    * counts the large uncached ones off the event loop and caches them. Never throws:
    * anything it could not do is left to the synchronous count.
    */
-  async function prefetch(estimate: (probe: Tokenizer) => unknown, maxTextChars = Number.POSITIVE_INFINITY): Promise<void> {
+  async function prefetch(
+    estimate: (probe: Tokenizer) => unknown,
+    maxTextChars = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     if (offload === undefined || maxTextChars < offloadMinChars) return;
     const wanted: [string, Encoding][] = [];
     const probe: Tokenizer = {
       count(text, encoding) {
-        if (text.length >= offloadMinChars && cacheable(text) && cache.get(text)?.counts[encoding] === undefined) wanted.push([text, encoding]);
+        if (text.length >= offloadMinChars && cacheable(text) && cache.get(text)?.counts[encoding] === undefined)
+          wanted.push([text, encoding]);
         return 0;
       },
     };

@@ -31,8 +31,12 @@ describe('createTokenCountPool', () => {
       expect(pool?.size).toBe(2);
       await pool?.warm(['o200k_base', 'cl100k_base']);
       const texts = [prose(20_000), prose(50_000), 'short', ''];
-      const counts = await Promise.all(texts.flatMap((text) => [pool?.count(text, 'o200k_base'), pool?.count(text, 'cl100k_base')]));
-      expect(counts).toEqual(texts.flatMap((text) => [encodeCount(text, 'o200k_base'), encodeCount(text, 'cl100k_base')]));
+      const counts = await Promise.all(
+        texts.flatMap((text) => [pool?.count(text, 'o200k_base'), pool?.count(text, 'cl100k_base')]),
+      );
+      expect(counts).toEqual(
+        texts.flatMap((text) => [encodeCount(text, 'o200k_base'), encodeCount(text, 'cl100k_base')]),
+      );
     });
 
     it('rejects counts once closed', async () => {

@@ -91,8 +91,10 @@ export function createTokenCountPool(options: TokenCountPoolOptions = {}): Token
     count(text, encoding) {
       // The least busy worker; ties go to the first.
       let slot: Slot | undefined;
-      for (const candidate of slots) if (slot === undefined || candidate.pending.size < slot.pending.size) slot = candidate;
-      if (closed || slot === undefined) return Promise.reject(new Error('token-count pool is closed or has no live worker'));
+      for (const candidate of slots)
+        if (slot === undefined || candidate.pending.size < slot.pending.size) slot = candidate;
+      if (closed || slot === undefined)
+        return Promise.reject(new Error('token-count pool is closed or has no live worker'));
       return send(slot, text, encoding);
     },
     get size() {

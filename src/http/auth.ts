@@ -43,7 +43,8 @@ export function authenticate(config: Config, authorization: string | undefined |
       providerKey: upstream?.apiKey ?? null,
     };
   }
-  if (!config.passthrough) throw new RuncapError('unauthenticated', 'Unknown key: this runcap accepts only its configured virtual keys.');
+  if (!config.passthrough)
+    throw new RuncapError('unauthenticated', 'Unknown key: this runcap accepts only its configured virtual keys.');
   return {
     kind: 'passthrough',
     tenant: 'default',

@@ -21,14 +21,25 @@ describe('csvField', () => {
 
 describe('toCsv', () => {
   it('ends every record, the header included, in CRLF', () => {
-    expect(toCsv(['a', 'b'], [['x', 1], [null, 'y,z']])).toBe('a,b\r\nx,1\r\n,"y,z"\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x', 1],
+          [null, 'y,z'],
+        ],
+      ),
+    ).toBe('a,b\r\nx,1\r\n,"y,z"\r\n');
   });
 
   it('round-trips any strings through a strict RFC 4180 parser', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ unit: 'grapheme-ascii' }), { minLength: 2, maxLength: 2 }), { maxLength: 8 }), (rows) => {
-        expect(parseCsv(toCsv(['h1', 'h2'], rows))).toEqual([['h1', 'h2'], ...rows]);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.string({ unit: 'grapheme-ascii' }), { minLength: 2, maxLength: 2 }), { maxLength: 8 }),
+        (rows) => {
+          expect(parseCsv(toCsv(['h1', 'h2'], rows))).toEqual([['h1', 'h2'], ...rows]);
+        },
+      ),
     );
   });
 });

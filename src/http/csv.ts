@@ -28,7 +28,8 @@ export function prefersCsv(accept: string | undefined | null): boolean {
     const q = qParam === undefined ? 1 : Number(qParam.slice(2));
     if (!Number.isFinite(q)) continue;
     if (type === 'text/csv') csv = Math.max(csv, q);
-    else if (type === 'application/json' || type === '*/*' || type === 'application/*') json = Math.max(json, type === 'application/json' ? q : q - 0.001);
+    else if (type === 'application/json' || type === '*/*' || type === 'application/*')
+      json = Math.max(json, type === 'application/json' ? q : q - 0.001);
   }
   return csv > 0 && csv >= json;
 }

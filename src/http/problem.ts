@@ -11,7 +11,13 @@ export interface ProblemBody {
   readonly status: number;
   readonly detail: string;
   readonly code: ErrorCode;
-  readonly error: { readonly message: string; readonly type: string; readonly code: ErrorCode; readonly param: string | null; readonly [member: string]: unknown };
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly code: ErrorCode;
+    readonly param: string | null;
+    readonly [member: string]: unknown;
+  };
   readonly [member: string]: unknown;
 }
 
@@ -25,12 +31,22 @@ export function problemBody(error: RuncapError, status: number = error.status): 
     ...error.extra.members,
     // The OpenAI SDKs expose only this member (`err.error`), so it repeats the extra members
     // (`budget`, `alternatives`) for agents that read them through a stock SDK.
-    error: { message: error.message, type: errorType(error.code), code: error.code, param: error.extra.param ?? null, ...error.extra.members },
+    error: {
+      message: error.message,
+      type: errorType(error.code),
+      code: error.code,
+      param: error.extra.param ?? null,
+      ...error.extra.members,
+    },
   };
 }
 
 /** A complete problem+json Response; `headers` carries X-Budget-* when a decision was made. */
-export function problemResponse(error: RuncapError, headers: Headers = new Headers(), status: number = error.status): Response {
+export function problemResponse(
+  error: RuncapError,
+  headers: Headers = new Headers(),
+  status: number = error.status,
+): Response {
   headers.set('content-type', 'application/problem+json');
   // A refusal of runcap's own (any 4xx, whatever block_status a tenant picked) will not
   // change on retry; stock SDKs honour this header. 5xx (ledger down, draining) may.

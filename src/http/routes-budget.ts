@@ -23,7 +23,10 @@ export function registerBudgetRoutes(app: Hono<{ Bindings: HttpBindings }>, deps
     bodyLimit({
       maxSize: BUDGET_MAX_BODY_BYTES,
       onError: () => {
-        throw new RuncapError('request_too_large', `Budget-plane request bodies are limited to ${BUDGET_MAX_BODY_BYTES} bytes.`);
+        throw new RuncapError(
+          'request_too_large',
+          `Budget-plane request bodies are limited to ${BUDGET_MAX_BODY_BYTES} bytes.`,
+        );
       },
     }),
   );

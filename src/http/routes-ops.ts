@@ -16,7 +16,10 @@ export function registerOpsRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: P
       await deps.store.ledger.ping();
       return c.json({ status: 'ready', ledger: deps.store.ledger.backend, prices });
     } catch (error) {
-      return c.json({ status: 'ledger_unreachable', ledger: deps.store.ledger.backend, error: (error as Error).message, prices }, 503);
+      return c.json(
+        { status: 'ledger_unreachable', ledger: deps.store.ledger.backend, error: (error as Error).message, prices },
+        503,
+      );
     }
   });
 

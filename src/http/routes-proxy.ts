@@ -16,7 +16,10 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
   const limit = bodyLimit({
     maxSize: deps.config.server.maxBodyBytes,
     onError: () => {
-      throw new RuncapError('request_too_large', `The request body is larger than ${deps.config.server.maxBodyBytes} bytes.`);
+      throw new RuncapError(
+        'request_too_large',
+        `The request body is larger than ${deps.config.server.maxBodyBytes} bytes.`,
+      );
     },
   });
 
@@ -42,7 +45,13 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
     if (!adapter) throw notMetered(c.req.method, c.req.path);
     const body = new Uint8Array(await c.req.arrayBuffer());
     const outgoing = c.env.outgoing;
-    return proxyCall(deps, { adapter, headers: c.req.raw.headers, body, signal: c.req.raw.signal, abortClient: () => outgoing.destroy() });
+    return proxyCall(deps, {
+      adapter,
+      headers: c.req.raw.headers,
+      body,
+      signal: c.req.raw.signal,
+      abortClient: () => outgoing.destroy(),
+    });
   });
 
   app.all('/v1/*', (c) => {

@@ -7,13 +7,21 @@ import type { PipelineDeps } from '../pipeline/deps.js';
 import { requirePrincipal } from '../pipeline/plane-access.js';
 import { commitSchema, parseBody, parseJsonText, reserveSchema } from '../pipeline/plane-input.js';
 import { createReservation } from '../pipeline/plane-reserve.js';
-import { commitReservation, releaseReservation, renderReservation, visibleReservation } from '../pipeline/plane-settle.js';
+import {
+  commitReservation,
+  releaseReservation,
+  renderReservation,
+  visibleReservation,
+} from '../pipeline/plane-settle.js';
 import { authenticateCaller } from './auth.js';
 import { H } from './headers.js';
 
 export function registerReservationRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/reservations', async (c) => {
-    const principal = requirePrincipal(authenticateCaller(deps.config, c.req.header(H.authorization)), 'make reservations');
+    const principal = requirePrincipal(
+      authenticateCaller(deps.config, c.req.header(H.authorization)),
+      'make reservations',
+    );
     const body = parseBody(reserveSchema, parseJsonText(await c.req.text()));
     const answer = await createReservation(deps, principal, body, c.req.header(H.idempotencyKey) ?? null);
     return c.json(answer.body, answer.status, answer.headers);

@@ -17,7 +17,13 @@ export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: P
 
   app.get('/budget/runs', async (c) => {
     const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
-    return c.json(await listRuns(deps, caller, { tenant: c.req.query('tenant'), key_id: c.req.query('key_id'), limit: c.req.query('limit') }));
+    return c.json(
+      await listRuns(deps, caller, {
+        tenant: c.req.query('tenant'),
+        key_id: c.req.query('key_id'),
+        limit: c.req.query('limit'),
+      }),
+    );
   });
 
   app.get('/budget/runs/:id', async (c) => {

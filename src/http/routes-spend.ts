@@ -21,7 +21,10 @@ export function registerSpendRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
     });
     const report = await spendReport(deps, query);
     if (!prefersCsv(c.req.header('accept')) && c.req.query('format') !== 'csv') return c.json(report);
-    const csv = toCsv(SPEND_COLUMNS, report.rows.map((row) => SPEND_COLUMNS.map((column) => row[column])));
+    const csv = toCsv(
+      SPEND_COLUMNS,
+      report.rows.map((row) => SPEND_COLUMNS.map((column) => row[column])),
+    );
     return c.body(csv, 200, {
       'content-type': CSV_CONTENT_TYPE,
       'content-disposition': `attachment; filename="runcap-spend-by-${report.group_by}.csv"`,

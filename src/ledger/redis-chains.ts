@@ -12,7 +12,8 @@ export function createRedisChains(client: RedisClient, prefix: string, retention
     remember: (tenant, responseId, tokens) =>
       guardedRedis(async () => {
         for (const [name, value] of Object.entries(tokens)) {
-          if (!Number.isSafeInteger(value) || (value as number) < 0) throw new LedgerError('invalid_amount', `${name} must be a non-negative integer, got ${String(value)}`);
+          if (!Number.isSafeInteger(value) || (value as number) < 0)
+            throw new LedgerError('invalid_amount', `${name} must be a non-negative integer, got ${String(value)}`);
         }
         await client.set(key(tenant, responseId), `${tokens.inputTokens},${tokens.outputTokens}`, 'PX', retentionMs);
       }),

@@ -19,7 +19,12 @@ const STARTUP_WAIT_MS = 5_000;
 /** Reconnect backoff: 100 ms, 200 ms, ... capped at 1 s, forever (runcap recovers without a restart). */
 const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 1_000);
 
-function clusterNodes(urls: readonly string[]): { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } {
+function clusterNodes(urls: readonly string[]): {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+} {
   let username: string | undefined;
   let password: string | undefined;
   let tls = false;
@@ -31,7 +36,12 @@ function clusterNodes(urls: readonly string[]): { nodes: { host: string; port: n
     if (url.password !== '') password = decodeURIComponent(url.password);
     return { host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) };
   });
-  return { nodes, ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }), tls };
+  return {
+    nodes,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+    tls,
+  };
 }
 
 /**
@@ -60,7 +70,12 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
     if (url === undefined || !/^rediss?:\/\//.test(url)) throw new Error(`not a redis:// URL: ${options.url}`);
     // Commands issued in the same tick (many concurrent calls) go out in one write. Not on
     // Cluster: there a pipelined batch hit by a MOVED during a reshard is not redirected.
-    client = new Redis(url, { ...common, enableAutoPipelining: true, enableOfflineQueue: false, retryStrategy: reconnectDelay });
+    client = new Redis(url, {
+      ...common,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      retryStrategy: reconnectDelay,
+    });
   } else {
     const { nodes, tls, ...credentials } = clusterNodes(urls);
     client = new Cluster(nodes, {
@@ -106,7 +121,10 @@ export async function closeRedis(client: RedisClient): Promise<void> {
 
 export function toLedgerError(error: unknown): LedgerError {
   if (error instanceof LedgerError) return error;
-  const wrapped = new LedgerError('ledger_unavailable', `redis ledger: ${error instanceof Error ? error.message : String(error)}`);
+  const wrapped = new LedgerError(
+    'ledger_unavailable',
+    `redis ledger: ${error instanceof Error ? error.message : String(error)}`,
+  );
   wrapped.cause = error;
   return wrapped;
 }

@@ -16,7 +16,8 @@ export function encodeTenant(tenant: string): string {
 }
 
 export function assertKeyPrefix(prefix: string): void {
-  if (/[{}]/.test(prefix)) throw new Error(`keyPrefix must not contain '{' or '}' (it would change the hash tag): ${prefix}`);
+  if (/[{}]/.test(prefix))
+    throw new Error(`keyPrefix must not contain '{' or '}' (it would change the hash tag): ${prefix}`);
 }
 
 /** Keys of one tenant: all in the slot of `{<tenant>}`. */

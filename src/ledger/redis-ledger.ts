@@ -9,7 +9,15 @@ import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservati
 import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './redis-scripts.js';
 import type { TenantIndex } from './redis-tenant-index.js';
 import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
-import type { ExpiredReservation, Ledger, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView, SettleResult } from './types.js';
+import type {
+  ExpiredReservation,
+  Ledger,
+  ReserveOutcome,
+  ReserveRequest,
+  ScopeSpec,
+  ScopeView,
+  SettleResult,
+} from './types.js';
 import { LedgerError } from './types.js';
 import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from './validate.js';
 
@@ -96,8 +104,11 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       return { kind: 'reserved', reservation, scopes: before, warnings, reused: true };
     }
     const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, before, request.amountMicros);
-    if (blocking !== null) throw new Error(`redis ledger: the reserve script admitted a hold that ${blocking.key} blocks`);
-    const after = before.map((view, position) => (verdicts[position]?.holds === true ? withHold(view, request.amountMicros) : view));
+    if (blocking !== null)
+      throw new Error(`redis ledger: the reserve script admitted a hold that ${blocking.key} blocks`);
+    const after = before.map((view, position) =>
+      verdicts[position]?.holds === true ? withHold(view, request.amountMicros) : view,
+    );
     return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
   };
 
@@ -109,13 +120,21 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       index.remember(request.tenant),
     ]);
     if (claim === 'other') {
-      throw new LedgerError('invalid_transition', `reservation id ${request.reservationId} is already used (by another tenant)`);
+      throw new LedgerError(
+        'invalid_transition',
+        `reservation id ${request.reservationId} is already used (by another tenant)`,
+      );
     }
     const idempotencyKey = keys.idempotency(request.idempotencyKey ?? '');
     let outcome: ReserveOutcome;
     try {
       const reply = asArray(
-        await runScript(client, SCRIPTS.reserve, [keys.reservation(request.reservationId), keys.live, idempotencyKey], reserveArgs(request)),
+        await runScript(
+          client,
+          SCRIPTS.reserve,
+          [keys.reservation(request.reservationId), keys.live, idempotencyKey],
+          reserveArgs(request),
+        ),
         'reserve reply',
       );
       throwIfScriptError(reply);
@@ -135,18 +154,29 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     if (tenant === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
     const keys = tenantKeys(prefix, tenant);
     const reply = asArray(
-      await runScript(client, script, [keys.reservation(id), keys.live, keys.settled], [keys.base, nowArg(), id, String(retentionMs), ...extra]),
+      await runScript(
+        client,
+        script,
+        [keys.reservation(id), keys.live, keys.settled],
+        [keys.base, nowArg(), id, String(retentionMs), ...extra],
+      ),
       `${script.name} reply`,
     );
     throwIfScriptError(reply);
-    const result: SettleResult = { changed: reply[0] === 'changed', reservation: toReservation(toFields(reply[2], 'reservation')) };
+    const result: SettleResult = {
+      changed: reply[0] === 'changed',
+      reservation: toReservation(toFields(reply[2], 'reservation')),
+    };
     return { result, nowMs: asInteger(reply[1], 'now') };
   };
 
   /** After an expiry moved out, the id -> tenant entry must outlive the hold plus retention. */
   const keepIndexed = async ({ result, nowMs }: { result: SettleResult; nowMs: number }): Promise<SettleResult> => {
     if (result.changed) {
-      await index.keepFor(result.reservation.id, result.reservation.expiresAtMs - nowMs + retentionMs + INDEX_MARGIN_MS);
+      await index.keepFor(
+        result.reservation.id,
+        result.reservation.expiresAtMs - nowMs + retentionMs + INDEX_MARGIN_MS,
+      );
     }
     return result;
   };
@@ -171,7 +201,9 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     markForwarded: (id, extendTtlMs) =>
       guardedRedis(async () => {
         if (extendTtlMs !== undefined) assertDurationMs(extendTtlMs, 'extendTtlMs');
-        return keepIndexed(await transition(id, SCRIPTS.forward, [extendTtlMs === undefined ? '' : String(extendTtlMs)]));
+        return keepIndexed(
+          await transition(id, SCRIPTS.forward, [extendTtlMs === undefined ? '' : String(extendTtlMs)]),
+        );
       }),
     extend: (id, ttlMs) =>
       guardedRedis(async () => {
@@ -185,8 +217,14 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
         const tokenArgs =
           tokens === null
             ? ['0']
-            : ['1', ...[tokens.inputTokens, tokens.outputTokens, tokens.cachedInputTokens, tokens.reasoningTokens].map(String)];
-        return (await transition(id, SCRIPTS.commit, [String(request.actualMicros), request.usageSource, ...tokenArgs])).result;
+            : [
+                '1',
+                ...[tokens.inputTokens, tokens.outputTokens, tokens.cachedInputTokens, tokens.reasoningTokens].map(
+                  String,
+                ),
+              ];
+        return (await transition(id, SCRIPTS.commit, [String(request.actualMicros), request.usageSource, ...tokenArgs]))
+          .result;
       }),
     release: (id) => guardedRedis(async () => (await transition(id, SCRIPTS.release, [])).result),
     expireDue: (nowMs) =>
@@ -206,14 +244,22 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       guardedRedis(async () => {
         const tenant = await index.lookup(id);
         if (tenant === null) return null;
-        const fields = toFields(await client.hgetall(tenantKeys(prefix, tenant).reservation(id)).then(flatten), 'reservation');
+        const fields = toFields(
+          await client.hgetall(tenantKeys(prefix, tenant).reservation(id)).then(flatten),
+          'reservation',
+        );
         return fields.size === 0 ? null : toReservation(fields);
       }),
     view: (tenant, specs) =>
       guardedRedis(async () => {
         assertScopeSpecs(specs, localNow());
         const keys = tenantKeys(prefix, tenant);
-        const args = [keys.base, nowArg(), String(specs.length), ...specs.flatMap((spec) => [spec.type, spec.id, spec.window])];
+        const args = [
+          keys.base,
+          nowArg(),
+          String(specs.length),
+          ...specs.flatMap((spec) => [spec.type, spec.id, spec.window]),
+        ];
         const reply = asArray(await runScript(client, SCRIPTS.view, [keys.live], args), 'view reply');
         return viewsFrom(specs, reply[1], asInteger(reply[0], 'now'));
       }),

@@ -8,7 +8,13 @@ import { globalKeys, tenantKeys } from './redis-keys.js';
 import { asInteger, toFields } from './redis-reply.js';
 import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
 import type { TenantIndex } from './redis-tenant-index.js';
-import { SPEND_GROUP_FIELD, type DecisionStore, type SpendRow, type SpendStore, type StoredDecision } from './records.js';
+import {
+  SPEND_GROUP_FIELD,
+  type DecisionStore,
+  type SpendRow,
+  type SpendStore,
+  type StoredDecision,
+} from './records.js';
 import { LedgerError } from './types.js';
 
 const META = { tenant: 'm:tenant', keyId: 'm:keyId', createdAtMs: 'm:createdAtMs' } as const;
@@ -16,7 +22,8 @@ const RECORD_PREFIX = 'r:';
 const CHUNK = 500;
 
 /** A sorted-set bound for an epoch-ms value. */
-const score = (ms: number): string => (ms === Number.POSITIVE_INFINITY ? '+inf' : ms === Number.NEGATIVE_INFINITY ? '-inf' : String(ms));
+const score = (ms: number): string =>
+  ms === Number.POSITIVE_INFINITY ? '+inf' : ms === Number.NEGATIVE_INFINITY ? '-inf' : String(ms);
 
 async function inChunks<T, R>(items: readonly T[], step: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
@@ -38,14 +45,31 @@ function encodeRecord(record: Readonly<Record<string, unknown>>): { pairs: strin
   return { pairs, dropped };
 }
 
-export function createRedisDecisions(client: RedisClient, prefix: string, index: TenantIndex, retentionMs: number): DecisionStore {
+export function createRedisDecisions(
+  client: RedisClient,
+  prefix: string,
+  index: TenantIndex,
+  retentionMs: number,
+): DecisionStore {
   const keys = globalKeys(prefix);
   return {
     put: (decision) =>
       guardedRedis(async () => {
         const { pairs } = encodeRecord(decision.record);
-        const meta = [META.tenant, decision.tenant, META.keyId, decision.keyId, META.createdAtMs, String(decision.createdAtMs)];
-        await runScript(client, SCRIPTS.decisionPut, [keys.decision(decision.id)], [String(retentionMs), ...meta, ...pairs]);
+        const meta = [
+          META.tenant,
+          decision.tenant,
+          META.keyId,
+          decision.keyId,
+          META.createdAtMs,
+          String(decision.createdAtMs),
+        ];
+        await runScript(
+          client,
+          SCRIPTS.decisionPut,
+          [keys.decision(decision.id)],
+          [String(retentionMs), ...meta, ...pairs],
+        );
         await Promise.all([
           client.zadd(tenantKeys(prefix, decision.tenant).decisions, String(decision.createdAtMs), decision.id),
           index.remember(decision.tenant),
@@ -71,7 +95,12 @@ export function createRedisDecisions(client: RedisClient, prefix: string, index:
     patch: (id, patch) =>
       guardedRedis(async () => {
         const { pairs, dropped } = encodeRecord(patch);
-        await runScript(client, SCRIPTS.decisionPatch, [keys.decision(id)], [String(pairs.length / 2), ...pairs, ...dropped]);
+        await runScript(
+          client,
+          SCRIPTS.decisionPatch,
+          [keys.decision(id)],
+          [String(pairs.length / 2), ...pairs, ...dropped],
+        );
       }),
     prune: (beforeMs) =>
       guardedRedis(async () => {
@@ -109,9 +138,11 @@ export function createRedisSpend(client: RedisClient, prefix: string, index: Ten
     spend: (query) =>
       guardedRedis(async (): Promise<SpendRow[]> => {
         const groupField: string | undefined = SPEND_GROUP_FIELD[query.groupBy];
-        if (groupField === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
+        if (groupField === undefined)
+          throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
         const runId = query.runId ?? null;
-        if (runId !== null && query.tenant === null) throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
+        if (runId !== null && query.tenant === null)
+          throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
         const tenants = query.tenant === null ? await index.tenants() : [query.tenant];
         const groups = new Map<string | null, Totals>();
         for (const tenant of tenants) {
@@ -120,7 +151,18 @@ export function createRedisSpend(client: RedisClient, prefix: string, index: Ten
           const settled = runId === null ? keys.settled : keys.runSettled(runId);
           const ids = await client.zrangebyscore(settled, score(query.fromMs), `(${score(query.toMs)}`);
           const rows = await inChunks(ids, (id) =>
-            client.hmget(keys.reservation(id), 'state', 'actual', 'key_id', 'run_id', groupField, 'tin', 'tout', 'tcached', 'treason'),
+            client.hmget(
+              keys.reservation(id),
+              'state',
+              'actual',
+              'key_id',
+              'run_id',
+              groupField,
+              'tin',
+              'tout',
+              'tcached',
+              'treason',
+            ),
           );
           for (const [state, actual, keyId, rowRunId, group, ...tokens] of rows) {
             if (state == null || !CHARGED_STATES.has(state) || actual == null) continue;

@@ -20,7 +20,8 @@ export function asString(value: unknown, what: string): string {
 export function asInteger(value: unknown, what: string): number {
   const text = asString(value, what);
   const parsed = Number(text);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(parsed)) throw new Error(`redis ledger: ${what} is not a safe integer: ${text}`);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(parsed))
+    throw new Error(`redis ledger: ${what} is not a safe integer: ${text}`);
   return parsed;
 }
 
@@ -40,7 +41,12 @@ export function toFields(value: unknown, what: string): Fields {
 export function throwIfScriptError(reply: readonly unknown[]): void {
   if (reply[0] !== 'error') return;
   const code = asString(reply[1], 'error code');
-  const codes: readonly LedgerErrorCode[] = ['reservation_not_found', 'invalid_transition', 'invalid_amount', 'invalid_scope'];
+  const codes: readonly LedgerErrorCode[] = [
+    'reservation_not_found',
+    'invalid_transition',
+    'invalid_amount',
+    'invalid_scope',
+  ];
   const known = codes.find((candidate) => candidate === code);
   if (known === undefined) throw new Error(`redis ledger: unknown script error ${code}`);
   throw new LedgerError(known, asString(reply[2], 'error message'));
@@ -77,7 +83,12 @@ export function toReservation(fields: Fields): Reservation {
   const count = asInteger(required(fields, 'sc'), 'sc');
   for (let index = 1; index <= count; index += 1) {
     const type: ScopeType = oneOf(SCOPE_TYPES, required(fields, `st${index}`), 'scope type');
-    scopes.push({ key: required(fields, `sk${index}`), type, id: required(fields, `si${index}`), held: fields.get(`sh${index}`) === '1' });
+    scopes.push({
+      key: required(fields, `sk${index}`),
+      type,
+      id: required(fields, `si${index}`),
+      held: fields.get(`sh${index}`) === '1',
+    });
   }
   const usage = fields.get('usage');
   const inputTokens = optionalNumber(fields, 'tin');

@@ -41,7 +41,10 @@ export function createRedisRuns(client: RedisClient, prefix: string, clockOverri
         assertAmountMicros(request.limitMicros, 'limitMicros');
         assertDurationMs(request.idleTtlMs, 'idleTtlMs');
         if (!Number.isSafeInteger(request.maxActivePerKey) || request.maxActivePerKey < 0) {
-          throw new LedgerError('invalid_scope', `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`);
+          throw new LedgerError(
+            'invalid_scope',
+            `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`,
+          );
         }
         const keys = tenantKeys(prefix, request.tenant);
         const reply = asArray(
@@ -66,12 +69,16 @@ export function createRedisRuns(client: RedisClient, prefix: string, clockOverri
         const kind = reply[0];
         if (kind === 'principal_mismatch') return { kind };
         if (kind === 'too_many_active') return { kind, active: asInteger(reply[1], 'active') };
-        if (kind === 'created' || kind === 'existing' || kind === 'exists') return { kind, run: toRun(toFields(reply[1], 'run')) };
+        if (kind === 'created' || kind === 'existing' || kind === 'exists')
+          return { kind, run: toRun(toFields(reply[1], 'run')) };
         throw new Error(`redis ledger: unexpected run open reply ${String(kind)}`);
       }),
     get: (tenant, runId) =>
       guardedRedis(async () => {
-        const fields = toFields(Object.entries(await client.hgetall(tenantKeys(prefix, tenant).run(runId))).flat(), 'run');
+        const fields = toFields(
+          Object.entries(await client.hgetall(tenantKeys(prefix, tenant).run(runId))).flat(),
+          'run',
+        );
         return fields.size === 0 ? null : toRun(fields);
       }),
     close: (tenant, runId) =>
@@ -89,12 +96,18 @@ export function createRedisRuns(client: RedisClient, prefix: string, clockOverri
         // Newest first; equal creation times in descending run id order, as SQLite's ORDER BY.
         const ids = await client.zrevrange(keyId === null ? keys.allRuns : keys.runsByKey(keyId), 0, max - 1);
         const runs = await Promise.all(ids.map((runId) => client.hgetall(keys.run(runId))));
-        return runs.map((record) => toFields(Object.entries(record).flat(), 'run')).filter((fields) => fields.size > 0).map(toRun);
+        return runs
+          .map((record) => toFields(Object.entries(record).flat(), 'run'))
+          .filter((fields) => fields.size > 0)
+          .map(toRun);
       }),
     countActive: (tenant, keyId) =>
       guardedRedis(async () => {
         const keys = tenantKeys(prefix, tenant);
-        return asInteger(asString(await runScript(client, SCRIPTS.runCount, [keys.activeRuns(keyId)], [nowArg()]), 'count'), 'count');
+        return asInteger(
+          asString(await runScript(client, SCRIPTS.runCount, [keys.activeRuns(keyId)], [nowArg()]), 'count'),
+          'count',
+        );
       }),
   };
 }

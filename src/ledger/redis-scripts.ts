@@ -4,7 +4,13 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LUA_PRELUDE } from './redis-lua-common.js';
-import { DECISION_PATCH_LUA, DECISION_PUT_LUA, RUN_CLOSE_LUA, RUN_COUNT_LUA, RUN_OPEN_LUA } from './redis-lua-records.js';
+import {
+  DECISION_PATCH_LUA,
+  DECISION_PUT_LUA,
+  RUN_CLOSE_LUA,
+  RUN_COUNT_LUA,
+  RUN_OPEN_LUA,
+} from './redis-lua-records.js';
 import { RESERVE_LUA, VIEW_LUA } from './redis-lua-reserve.js';
 import { COMMIT_LUA, EXPIRE_LUA, EXTEND_LUA, FORWARD_LUA, RELEASE_LUA } from './redis-lua-settle.js';
 

@@ -44,8 +44,15 @@ function positiveInteger(value: number, name: string, allowZero = false): number
 export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   assertKeyPrefix(prefix);
-  const skewToleranceMs = positiveInteger(options.skewToleranceMs ?? DEFAULT_REDIS_SKEW_TOLERANCE_MS, 'skewToleranceMs', true);
-  const commandTimeoutMs = positiveInteger(options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS, 'commandTimeoutMs');
+  const skewToleranceMs = positiveInteger(
+    options.skewToleranceMs ?? DEFAULT_REDIS_SKEW_TOLERANCE_MS,
+    'skewToleranceMs',
+    true,
+  );
+  const commandTimeoutMs = positiveInteger(
+    options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+    'commandTimeoutMs',
+  );
   const connectTimeoutMs = positiveInteger(options.connectTimeoutMs ?? commandTimeoutMs, 'connectTimeoutMs');
   const retentionMs = positiveInteger(options.retentionMs ?? DEFAULT_REDIS_RETENTION_MS, 'retentionMs');
   const clockOverride = options.clockOverride ?? null;

@@ -7,11 +7,15 @@ import { LedgerError } from './types.js';
 
 function assertTokens(tokens: ChainTokens): void {
   for (const [name, value] of Object.entries(tokens)) {
-    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new LedgerError('invalid_amount', `${name} must be a non-negative integer, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || (value as number) < 0)
+      throw new LedgerError('invalid_amount', `${name} must be a non-negative integer, got ${String(value)}`);
   }
 }
 
-export function createSqliteChains(db: Database.Database, clock: () => number): ChainStore & { prune(beforeMs: number): number } {
+export function createSqliteChains(
+  db: Database.Database,
+  clock: () => number,
+): ChainStore & { prune(beforeMs: number): number } {
   const upsert = db.prepare<[string, string, number, number, number]>(
     `INSERT INTO response_chains (tenant, response_id, input_tokens, output_tokens, created_at_ms) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (tenant, response_id) DO UPDATE SET input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens`,

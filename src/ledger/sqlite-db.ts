@@ -83,7 +83,10 @@ export function guarded<T>(step: () => T): Promise<T> {
 
 export function toLedgerError(error: unknown): LedgerError {
   if (error instanceof LedgerError) return error;
-  const wrapped = new LedgerError('ledger_unavailable', `sqlite ledger: ${error instanceof Error ? error.message : String(error)}`);
+  const wrapped = new LedgerError(
+    'ledger_unavailable',
+    `sqlite ledger: ${error instanceof Error ? error.message : String(error)}`,
+  );
   wrapped.cause = error;
   return wrapped;
 }

@@ -47,7 +47,10 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
     if (sameId !== undefined) {
       const live = sameId.state === 'reserved' || sameId.state === 'forwarded';
       if (live && sameId.tenant === request.tenant) return reused(request, sameId.id, nowMs);
-      throw new LedgerError('invalid_transition', `reservation id ${request.reservationId} is already used (${sameId.state})`);
+      throw new LedgerError(
+        'invalid_transition',
+        `reservation id ${request.reservationId} is already used (${sameId.state})`,
+      );
     }
     const idempotencyKey = request.idempotencyKey ?? null;
     if (idempotencyKey !== null) {
@@ -109,7 +112,13 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       return holds ? withHold(view, request.amountMicros) : view;
     });
     // Built from what was just written, not read back.
-    return { kind: 'reserved', reservation: toReservation(inserted, reservedScopes), scopes: after, warnings, reused: false };
+    return {
+      kind: 'reserved',
+      reservation: toReservation(inserted, reservedScopes),
+      scopes: after,
+      warnings,
+      reused: false,
+    };
   });
 
   const viewTx = db.transaction((tenant: string, specs: readonly ScopeSpec[], nowMs: number) =>

@@ -3,7 +3,14 @@
 import type Database from 'better-sqlite3';
 import { guarded } from './sqlite-db.js';
 import { LedgerError } from './types.js';
-import { SPEND_GROUP_FIELD, type DecisionStore, type SpendGroupBy, type SpendRow, type SpendStore, type StoredDecision } from './records.js';
+import {
+  SPEND_GROUP_FIELD,
+  type DecisionStore,
+  type SpendGroupBy,
+  type SpendRow,
+  type SpendStore,
+  type StoredDecision,
+} from './records.js';
 
 interface DecisionRow {
   readonly id: string;
@@ -27,7 +34,13 @@ function parseRecord(text: string): Record<string, unknown> {
 }
 
 function toDecision(row: DecisionRow): StoredDecision {
-  return { id: row.id, tenant: row.tenant, keyId: row.key_id, createdAtMs: row.created_at_ms, record: parseRecord(row.record) };
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    keyId: row.key_id,
+    createdAtMs: row.created_at_ms,
+    record: parseRecord(row.record),
+  };
 }
 
 /**
@@ -64,11 +77,18 @@ export function createSqliteDecisions(
   const applyPatch = (id: string, patch: Readonly<Record<string, unknown>>): void => {
     const keys = Object.keys(patch);
     const values = keys.map((key) => JSON.stringify(patch[key]));
-    if (keys.length > 0 && keys.length <= MAX_PATCH_KEYS && keys.every((key) => PATCH_KEY.test(key)) && values.every((v) => typeof v === 'string')) {
+    if (
+      keys.length > 0 &&
+      keys.length <= MAX_PATCH_KEYS &&
+      keys.every((key) => PATCH_KEY.test(key)) &&
+      values.every((v) => typeof v === 'string')
+    ) {
       const signature = keys.join(',');
       let statement = patchStatements.get(signature);
       if (statement === undefined) {
-        statement = db.prepare<unknown[]>(`UPDATE decisions SET record = json_set(record, ${keys.map((key) => `'$.${key}', json(?)`).join(', ')}) WHERE id = ?`);
+        statement = db.prepare<unknown[]>(
+          `UPDATE decisions SET record = json_set(record, ${keys.map((key) => `'$.${key}', json(?)`).join(', ')}) WHERE id = ?`,
+        );
         if (patchStatements.size < MAX_PATCH_STATEMENTS) patchStatements.set(signature, statement);
       }
       statement.run(...values, id);
@@ -88,7 +108,13 @@ export function createSqliteDecisions(
     for (const [id, write] of queued) {
       if (write.decision) {
         const record = { ...write.decision.record, ...write.patch };
-        upsert.run({ id, tenant: write.decision.tenant, key_id: write.decision.keyId, created_at_ms: write.decision.createdAtMs, record: JSON.stringify(record) });
+        upsert.run({
+          id,
+          tenant: write.decision.tenant,
+          key_id: write.decision.keyId,
+          created_at_ms: write.decision.createdAtMs,
+          record: JSON.stringify(record),
+        });
       } else {
         applyPatch(id, write.patch);
       }
@@ -113,7 +139,10 @@ export function createSqliteDecisions(
         const lost = queued.size;
         queued.clear();
         failedFlushes = 0;
-        throw new LedgerError('ledger_unavailable', `${lost} decision record writes dropped after ${MAX_FAILED_FLUSHES} failed attempts: ${(error as Error).message}`);
+        throw new LedgerError(
+          'ledger_unavailable',
+          `${lost} decision record writes dropped after ${MAX_FAILED_FLUSHES} failed attempts: ${(error as Error).message}`,
+        );
       }
       schedule(RETRY_FLUSH_MS);
       throw error;
@@ -214,9 +243,11 @@ export function createSqliteSpend(db: Database.Database): SpendStore {
     spend: (query) =>
       guarded((): SpendRow[] => {
         const runId = query.runId ?? null;
-        if (runId !== null && query.tenant === null) throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
+        if (runId !== null && query.tenant === null)
+          throw new LedgerError('invalid_scope', 'spend of one run needs its tenant');
         const statement: (typeof all)[SpendGroupBy] | undefined = (runId === null ? all : oneRun)[query.groupBy];
-        if (statement === undefined) throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
+        if (statement === undefined)
+          throw new LedgerError('invalid_scope', `cannot group spend by ${String(query.groupBy)}`);
         return statement
           .all({ tenant: query.tenant, key_id: query.keyId, run_id: runId, from_ms: query.fromMs, to_ms: query.toMs })
           .map(({ grp, ...totals }) => ({ group: grp, ...totals }));

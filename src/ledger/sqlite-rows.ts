@@ -71,7 +71,9 @@ const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, mode
 
 export function prepareRows(db: Database.Database) {
   return {
-    selectReservation: db.prepare<[string], ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = ?`),
+    selectReservation: db.prepare<[string], ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = ?`,
+    ),
     selectScopes: db.prepare<[string], ReservationScopeRow>(
       'SELECT scope_key, scope_type, scope_id, held FROM reservation_scopes WHERE reservation_id = ? ORDER BY position',
     ),

@@ -51,7 +51,9 @@ export function touchGranularityMs(idleTtlMs: number): number {
 }
 
 export function createSqliteRuns(db: Database.Database, clock: () => number): RunStore {
-  const select = db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND run_id = ?`);
+  const select = db.prepare<[string, string], RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND run_id = ?`,
+  );
   const countActive = db.prepare<[string, string, number], { readonly active: number }>(
     // INDEXED BY: without statistics the planner would scan the tenant's whole primary key.
     `SELECT count(*) AS active FROM runs INDEXED BY runs_by_key
@@ -96,7 +98,10 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
         if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
       }
       touch.run(nowMs, request.tenant, request.runId);
-      return { kind: 'existing', run: toRun({ ...existing, last_activity_at_ms: Math.max(existing.last_activity_at_ms, nowMs) }) };
+      return {
+        kind: 'existing',
+        run: toRun({ ...existing, last_activity_at_ms: Math.max(existing.last_activity_at_ms, nowMs) }),
+      };
     }
     const active = countActive.get(request.tenant, request.keyId, nowMs)?.active ?? 0;
     if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
@@ -127,7 +132,10 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
         assertAmountMicros(request.limitMicros, 'limitMicros');
         assertDurationMs(request.idleTtlMs, 'idleTtlMs');
         if (!Number.isSafeInteger(request.maxActivePerKey) || request.maxActivePerKey < 0) {
-          throw new LedgerError('invalid_scope', `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`);
+          throw new LedgerError(
+            'invalid_scope',
+            `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`,
+          );
         }
         const nowMs = clock();
         // The common case, a call in an active run of the same principal used moments ago: a read, no write.

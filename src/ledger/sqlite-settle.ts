@@ -25,7 +25,10 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     return row;
   };
   /** What the transaction just wrote, without reading it back. */
-  const written = (row: ReservationRow, scopes: readonly ReservedScope[]): SettleResult => ({ reservation: toReservation(row, scopes), changed: true });
+  const written = (row: ReservationRow, scopes: readonly ReservedScope[]): SettleResult => ({
+    reservation: toReservation(row, scopes),
+    changed: true,
+  });
   const result = (id: string, changed: boolean): SettleResult => {
     const reservation = readReservation(rows, id);
     if (reservation === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
@@ -63,7 +66,8 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     const row = load(id);
     if (row.state === 'forwarded') return result(id, false);
     if (row.state !== 'reserved') throw illegal(row, 'forward');
-    const expiresAtMs = extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
+    const expiresAtMs =
+      extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
     rows.updateForwarded.run(expiresAtMs, id);
     return written({ ...row, state: 'forwarded', expires_at_ms: expiresAtMs }, readScopes(rows, id));
   });
@@ -98,7 +102,8 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
       case 'released':
         throw illegal(row, 'commit');
       case 'expired': {
-        if (row.actual_micros === null) throw illegal(row, 'commit', ' (it expired before it was forwarded; its hold was released)');
+        if (row.actual_micros === null)
+          throw illegal(row, 'commit', ' (it expired before it was forwarded; its hold was released)');
         // The full hold was charged at expiry; replace that charge with the late actual.
         moveCounters(row, scopes, actual - row.actual_micros, false, nowMs);
         const reconciled = settle(row, {
@@ -132,7 +137,17 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'release');
     const scopes = readScopes(rows, id);
     moveCounters(row, scopes, 0, true, nowMs);
-    return written(settle(row, { state: 'released', settled_at_ms: nowMs, actual_micros: null, overrun_micros: 0, usage_source: null, ...noTokens }), scopes);
+    return written(
+      settle(row, {
+        state: 'released',
+        settled_at_ms: nowMs,
+        actual_micros: null,
+        overrun_micros: 0,
+        usage_source: null,
+        ...noTokens,
+      }),
+      scopes,
+    );
   });
 
   const expireBatch = db.transaction((dueBeforeMs: number, nowMs: number): ExpiredReservation[] => {

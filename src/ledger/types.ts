@@ -138,11 +138,7 @@ export interface ExpiredReservation {
 }
 
 export type LedgerErrorCode =
-  | 'reservation_not_found'
-  | 'invalid_transition'
-  | 'invalid_amount'
-  | 'invalid_scope'
-  | 'ledger_unavailable';
+  'reservation_not_found' | 'invalid_transition' | 'invalid_amount' | 'invalid_scope' | 'ledger_unavailable';
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';

@@ -14,14 +14,20 @@ function isMicros(value: unknown): value is number {
 /** A money amount: a non-negative safe integer of micro-USD. */
 export function assertAmountMicros(value: unknown, what = 'amountMicros'): asserts value is number {
   if (!isMicros(value)) {
-    throw new LedgerError('invalid_amount', `${what} must be a non-negative safe integer of micro-USD, got ${String(value)}`);
+    throw new LedgerError(
+      'invalid_amount',
+      `${what} must be a non-negative safe integer of micro-USD, got ${String(value)}`,
+    );
   }
 }
 
 /** A duration: a positive safe integer of milliseconds (reported as invalid_amount). */
 export function assertDurationMs(value: unknown, what = 'ttlMs'): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new LedgerError('invalid_amount', `${what} must be a positive safe integer of milliseconds, got ${String(value)}`);
+    throw new LedgerError(
+      'invalid_amount',
+      `${what} must be a positive safe integer of milliseconds, got ${String(value)}`,
+    );
   }
 }
 
@@ -35,19 +41,27 @@ export function assertScopeSpecs(specs: readonly ScopeSpec[], nowMs: number): vo
   }
   const seen = new Set<string>();
   for (const spec of specs) {
-    if (!SCOPE_TYPES.includes(spec.type)) throw new LedgerError('invalid_scope', `unknown scope type "${String(spec.type)}"`);
+    if (!SCOPE_TYPES.includes(spec.type))
+      throw new LedgerError('invalid_scope', `unknown scope type "${String(spec.type)}"`);
     if (!SCOPE_WINDOWS.includes(spec.window)) {
       throw new LedgerError('invalid_scope', `unknown window "${String(spec.window)}" for ${spec.type} scope`);
     }
-    if (!MODES.includes(spec.mode)) throw new LedgerError('invalid_scope', `unknown mode "${String(spec.mode)}" for ${spec.type} scope`);
+    if (!MODES.includes(spec.mode))
+      throw new LedgerError('invalid_scope', `unknown mode "${String(spec.mode)}" for ${spec.type} scope`);
     if (typeof spec.id !== 'string' || spec.id.length === 0) {
       throw new LedgerError('invalid_scope', `${spec.type} scope needs a non-empty id`);
     }
     if (spec.limitMicros !== null && !isMicros(spec.limitMicros)) {
-      throw new LedgerError('invalid_scope', `${spec.type} scope "${spec.id}" limitMicros must be null or a non-negative safe integer`);
+      throw new LedgerError(
+        'invalid_scope',
+        `${spec.type} scope "${spec.id}" limitMicros must be null or a non-negative safe integer`,
+      );
     }
     if (spec.marginMicros !== undefined && !isMicros(spec.marginMicros)) {
-      throw new LedgerError('invalid_scope', `${spec.type} scope "${spec.id}" marginMicros must be a non-negative safe integer`);
+      throw new LedgerError(
+        'invalid_scope',
+        `${spec.type} scope "${spec.id}" marginMicros must be a non-negative safe integer`,
+      );
     }
     const key = scopeKey(spec, nowMs);
     if (seen.has(key)) throw new LedgerError('invalid_scope', `scope ${key} is named twice`);

@@ -20,15 +20,27 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['decision', 'mode', 'blocking_scope', 'endpoint'] as const,
       registers,
     }),
-    reservedUsd: new Counter({ name: 'runcap_reserved_usd_total', help: 'USD placed on hold by reservations.', registers }),
+    reservedUsd: new Counter({
+      name: 'runcap_reserved_usd_total',
+      help: 'USD placed on hold by reservations.',
+      registers,
+    }),
     committedUsd: new Counter({
       name: 'runcap_committed_usd_total',
       help: 'USD committed as spent, by usage source (provider, estimated, expired, caller).',
       labelNames: ['usage_source'] as const,
       registers,
     }),
-    releasedUsd: new Counter({ name: 'runcap_released_usd_total', help: 'USD of holds released without charge.', registers }),
-    expiredUsd: new Counter({ name: 'runcap_expired_usd_total', help: 'USD of holds expired by the sweeper and charged in full.', registers }),
+    releasedUsd: new Counter({
+      name: 'runcap_released_usd_total',
+      help: 'USD of holds released without charge.',
+      registers,
+    }),
+    expiredUsd: new Counter({
+      name: 'runcap_expired_usd_total',
+      help: 'USD of holds expired by the sweeper and charged in full.',
+      registers,
+    }),
     expiredHolds: new Counter({
       name: 'runcap_expired_reservations_total',
       help: 'Reservations expired by the sweeper, by whether the hold was charged.',
@@ -78,8 +90,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['backend', 'operation'] as const,
       registers,
     }),
-    liveReservations: new Gauge({ name: 'runcap_live_reservations', help: 'Reservations held by this instance and not yet settled.', registers }),
-    activeRuns: new Gauge({ name: 'runcap_active_runs', help: 'Runs used within their idle TTL (sampled from the ledger).', registers }),
+    liveReservations: new Gauge({
+      name: 'runcap_live_reservations',
+      help: 'Reservations held by this instance and not yet settled.',
+      registers,
+    }),
+    activeRuns: new Gauge({
+      name: 'runcap_active_runs',
+      help: 'Runs used within their idle TTL (sampled from the ledger).',
+      registers,
+    }),
     runUtilization: new Histogram({
       name: 'runcap_run_budget_utilization_ratio',
       help: "A run's committed+reserved spend over its ceiling, observed when a call is admitted (after its hold).",
@@ -92,8 +112,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
-    ledgerUnavailable: new Counter({ name: 'runcap_ledger_unavailable_total', help: 'Calls refused with 503 ledger_unavailable.', registers }),
-    priceUnknown: new Counter({ name: 'runcap_price_unknown_total', help: 'Calls refused because the model has no price.', registers }),
+    ledgerUnavailable: new Counter({
+      name: 'runcap_ledger_unavailable_total',
+      help: 'Calls refused with 503 ledger_unavailable.',
+      registers,
+    }),
+    priceUnknown: new Counter({
+      name: 'runcap_price_unknown_total',
+      help: 'Calls refused because the model has no price.',
+      registers,
+    }),
     streamsCut: new Counter({
       name: 'runcap_streams_cut_total',
       help: 'Streams that ended without provider usage and were committed from an estimate.',

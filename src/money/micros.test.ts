@@ -2,7 +2,16 @@
 // checked against a plain BigInt reference with fast-check, plus the refusals.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MoneyError, costOf, formatRate, formatUsd, formatUsdFixed, parseRate, parseUsd, tokensAffordable } from './micros.js';
+import {
+  MoneyError,
+  costOf,
+  formatRate,
+  formatUsd,
+  formatUsdFixed,
+  parseRate,
+  parseUsd,
+  tokensAffordable,
+} from './micros.js';
 
 /** Reference: a decimal string with up to `decimals` places, scaled to an integer, by BigInt arithmetic only. */
 function reference(whole: bigint, fraction: string, decimals: number): bigint {
@@ -21,10 +30,13 @@ describe('parseUsd / formatUsd', () => {
     expect(parseUsd(text)).toBe(micros);
   });
 
-  it.each(['1e-3', '-1', '1.0000001', 'abc', '', '.5', '1.', '0x10', 'NaN', 'Infinity'])('rejects "%s" with a clear error', (text) => {
-    expect(() => parseUsd(text, 'limit_usd')).toThrow(MoneyError);
-    expect(() => parseUsd(text, 'limit_usd')).toThrow(/limit_usd/);
-  });
+  it.each(['1e-3', '-1', '1.0000001', 'abc', '', '.5', '1.', '0x10', 'NaN', 'Infinity'])(
+    'rejects "%s" with a clear error',
+    (text) => {
+      expect(() => parseUsd(text, 'limit_usd')).toThrow(MoneyError);
+      expect(() => parseUsd(text, 'limit_usd')).toThrow(/limit_usd/);
+    },
+  );
 
   it('explains exponent notation and negative amounts', () => {
     expect(() => parseUsd('1e-3')).toThrow(/exponent notation is not accepted/);
@@ -67,7 +79,12 @@ describe('rates and costs', () => {
   it('rounds a cost up to the next micro-USD, once over all token classes', () => {
     // 1 token at $0.15/1M = 0.15 micro -> 1; 10 x 0.15 + 20 x 0.60 = 13.5 -> 14 (not 2 + 12).
     expect(costOf([{ tokens: 1, rate: parseRate('0.15') }])).toBe(1);
-    expect(costOf([{ tokens: 10, rate: parseRate('0.15') }, { tokens: 20, rate: parseRate('0.60') }])).toBe(14);
+    expect(
+      costOf([
+        { tokens: 10, rate: parseRate('0.15') },
+        { tokens: 20, rate: parseRate('0.60') },
+      ]),
+    ).toBe(14);
     expect(costOf([{ tokens: 1_000_000, rate: parseRate('2.50') }])).toBe(2_500_000);
     expect(costOf([])).toBe(0);
     expect(() => costOf([{ tokens: -1, rate: 1n }])).toThrow(MoneyError);
@@ -75,7 +92,10 @@ describe('rates and costs', () => {
   });
 
   it('equals the BigInt ceiling of the exact sum (property)', () => {
-    const charge = fc.record({ tokens: fc.integer({ min: 0, max: 50_000_000 }), rate: fc.bigInt({ min: 0n, max: 200_000_000_000n }) });
+    const charge = fc.record({
+      tokens: fc.integer({ min: 0, max: 50_000_000 }),
+      rate: fc.bigInt({ min: 0n, max: 200_000_000_000n }),
+    });
     fc.assert(
       fc.property(fc.array(charge, { maxLength: 6 }), (charges) => {
         const exact = charges.reduce((sum, c) => sum + BigInt(c.tokens) * c.rate, 0n);
@@ -87,11 +107,15 @@ describe('rates and costs', () => {
 
   it('tokensAffordable is the largest count whose cost fits (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000_000 }), fc.bigInt({ min: 1n, max: 100_000_000_000n }), (micros, rate) => {
-        const tokens = tokensAffordable(micros, rate);
-        expect(costOf([{ tokens, rate }])).toBeLessThanOrEqual(micros);
-        if (tokens < Number.MAX_SAFE_INTEGER) expect(costOf([{ tokens: tokens + 1, rate }])).toBeGreaterThan(micros);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100_000_000 }),
+        fc.bigInt({ min: 1n, max: 100_000_000_000n }),
+        (micros, rate) => {
+          const tokens = tokensAffordable(micros, rate);
+          expect(costOf([{ tokens, rate }])).toBeLessThanOrEqual(micros);
+          if (tokens < Number.MAX_SAFE_INTEGER) expect(costOf([{ tokens: tokens + 1, rate }])).toBeGreaterThan(micros);
+        },
+      ),
     );
     expect(tokensAffordable(5, 0n)).toBe(Number.POSITIVE_INFINITY);
   });

@@ -47,7 +47,8 @@ export type Admission =
 
 export async function admit(deps: PipelineDeps, input: AdmitInput): Promise<Admission> {
   const first = await reserve(deps, input, input.requested);
-  if (first.kind === 'reserved') return admitted(first, input.requested, first.warnings.length > 0 ? 'advisory_warn' : 'allow', input);
+  if (first.kind === 'reserved')
+    return admitted(first, input.requested, first.warnings.length > 0 ? 'advisory_warn' : 'allow', input);
 
   const { tenant } = input;
   const fits = (amount: number): boolean => fitsAll(first.scopes, input.scopes, amount);

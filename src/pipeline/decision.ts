@@ -58,7 +58,11 @@ export function renderScope(view: ScopeView): Record<string, unknown> {
 }
 
 /** Headers of a refusal made before any budget decision (bad request, unknown price, ...). */
-export function refusalState(known: { mode: EnforcementMode; priceTableVersion: string | null; runId: string | null }): DecisionState {
+export function refusalState(known: {
+  mode: EnforcementMode;
+  priceTableVersion: string | null;
+  runId: string | null;
+}): DecisionState {
   return {
     id: null,
     kind: 'block',

@@ -26,25 +26,63 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     deps.metrics.ledgerUnavailable.inc();
     deps.logger.error(log, 'ledger unavailable: call refused (fail closed)');
     const headers = budgetHeaders(refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }));
-    throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable, and this tenant fails closed: the call was not forwarded. Retry shortly.', { headers });
+    throw new RuncapError(
+      'ledger_unavailable',
+      'The budget ledger is unreachable, and this tenant fails closed: the call was not forwarded. Retry shortly.',
+      { headers },
+    );
   }
 
   // The decision cannot be stored while the ledger is down: its id and outcome go to the log.
   const decisionId = newDecisionId();
   deps.metrics.failOpen.inc({ reason: down.operation });
-  deps.metrics.decisions.inc({ decision: 'allow', mode: tenant.run.mode, blocking_scope: 'none', endpoint: call.adapter.name });
-  deps.logger.error({ ...log, decision_id: decisionId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros) }, 'ledger unavailable: call forwarded WITHOUT a budget hold (fail open)');
-  const state = { ...refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }), id: decisionId, kind: 'allow' as const, failOpen: true, selectedModel: plan.price.model };
+  deps.metrics.decisions.inc({
+    decision: 'allow',
+    mode: tenant.run.mode,
+    blocking_scope: 'none',
+    endpoint: call.adapter.name,
+  });
+  deps.logger.error(
+    { ...log, decision_id: decisionId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros) },
+    'ledger unavailable: call forwarded WITHOUT a budget hold (fail open)',
+  );
+  const state = {
+    ...refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }),
+    id: decisionId,
+    kind: 'allow' as const,
+    failOpen: true,
+    selectedModel: plan.price.model,
+  };
   const settle = async (outcome: SettleOutcome): Promise<void> => {
     // Nothing to commit against: record the spend in the log so it can be reconciled by hand.
-    const spent = outcome.kind === 'usage' ? formatUsd(costMicros(plan.price, outcome.usage)) : outcome.kind === 'release' ? '0.00' : `<= ${formatUsd(plan.amountMicros)}`;
-    deps.logger.error({ ...log, err: undefined, decision_id: decisionId, model: plan.price.model, unrecorded_spend_usd: spent, outcome: outcome.kind }, 'fail-open call finished; its spend is not in the ledger');
+    const spent =
+      outcome.kind === 'usage'
+        ? formatUsd(costMicros(plan.price, outcome.usage))
+        : outcome.kind === 'release'
+          ? '0.00'
+          : `<= ${formatUsd(plan.amountMicros)}`;
+    deps.logger.error(
+      {
+        ...log,
+        err: undefined,
+        decision_id: decisionId,
+        model: plan.price.model,
+        unrecorded_spend_usd: spent,
+        outcome: outcome.kind,
+      },
+      'fail-open call finished; its spend is not in the ledger',
+    );
   };
   return forward(deps, {
     adapter: call.adapter,
     request,
     rawBody: call.body,
-    preparedBody: call.adapter.prepareUpstream(request, request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
+    preparedBody: call.adapter.prepareUpstream(
+      request,
+      request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
+        ? { maxOutputTokens: plan.maxOutputTokens }
+        : {},
+    ),
     clientHeaders: call.headers,
     providerKey: principal.providerKey,
     upstream: upstreamOf(deps, principal.upstream),
@@ -55,4 +93,3 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     settle,
   });
 }
-

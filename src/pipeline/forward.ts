@@ -34,7 +34,9 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   if (clientGone()) {
     // The client left before anything was sent: nothing to pay for.
     await input.settle({ kind: 'release', reason: 'client_gone_before_send' });
-    throw new RuncapError('upstream_unavailable', 'The client disconnected before the call was forwarded.').withHeaders(input.budgetHeaders);
+    throw new RuncapError('upstream_unavailable', 'The client disconnected before the call was forwarded.').withHeaders(
+      input.budgetHeaders,
+    );
   }
 
   const startedNs = process.hrtime.bigint();
@@ -53,7 +55,10 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   } catch (error) {
     await input.settle(sendFailureOutcome(error, clientGone(), input.request.stream));
     deps.metrics.upstreamSeconds.observe({ endpoint, status: 'error' }, elapsed());
-    throw new RuncapError('upstream_unavailable', `The upstream provider could not be reached: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
+    throw new RuncapError(
+      'upstream_unavailable',
+      `The upstream provider could not be reached: ${(error as Error).message}`,
+    ).withHeaders(input.budgetHeaders);
   }
   const status = String(response.statusCode);
   deps.metrics.upstreamTtfbSeconds.observe({ endpoint, status }, elapsed());
@@ -88,7 +93,8 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
         const settled = input.settle(streamOutcome(end, meter.result()));
         deps.tasks.track(settled);
         await settled;
-        if (end.kind !== 'complete') deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });
+        if (end.kind !== 'complete')
+          deps.metrics.streamsCut.inc({ endpoint, reason: end.kind === 'cut' ? 'upstream' : 'client_abort' });
       },
     });
     return new Response(body, { status: response.statusCode, headers });
@@ -101,7 +107,10 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     finish();
     // The provider answered but the body was lost (client abort or cut): charge the hold.
     await input.settle({ kind: 'full_hold', reason: clientGone() ? 'client_abort' : 'upstream_body_lost' });
-    throw new RuncapError('upstream_unavailable', `The upstream response was cut: ${(error as Error).message}`).withHeaders(input.budgetHeaders);
+    throw new RuncapError(
+      'upstream_unavailable',
+      `The upstream response was cut: ${(error as Error).message}`,
+    ).withHeaders(input.budgetHeaders);
   }
   finish();
   if (response.statusCode >= 400) {
@@ -113,7 +122,14 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
 }
 
 /** Errors that happen before a connection exists, so the request never reached the provider. */
-const CONNECT_ERRORS: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECT_ERRORS: ReadonlySet<unknown> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * No response arrived. A connection that was never made never reached the model: release.
@@ -123,16 +139,27 @@ const CONNECT_ERRORS: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND
  */
 function sendFailureOutcome(error: unknown, clientAborted: boolean, stream: boolean): SettleOutcome {
   if (clientAborted) {
-    return stream ? { kind: 'estimated', outputText: '', reason: 'client_abort_before_response' } : { kind: 'full_hold', reason: 'client_abort_before_response' };
+    return stream
+      ? { kind: 'estimated', outputText: '', reason: 'client_abort_before_response' }
+      : { kind: 'full_hold', reason: 'client_abort_before_response' };
   }
-  const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } }).code ??
+    (error as { cause?: { code?: unknown } }).cause?.code;
   if (CONNECT_ERRORS.has(code)) return { kind: 'release', reason: 'upstream_unreachable' };
   return { kind: 'full_hold', reason: `upstream_error_${String(code ?? 'unknown')}` };
 }
 
-function streamOutcome(end: StreamEnd, result: ReturnType<ReturnType<EndpointAdapter['meterStream']>['result']>): SettleOutcome {
+function streamOutcome(
+  end: StreamEnd,
+  result: ReturnType<ReturnType<EndpointAdapter['meterStream']>['result']>,
+): SettleOutcome {
   if (result.usage) return { kind: 'usage', usage: result.usage, responseId: result.responseId };
-  return { kind: 'estimated', outputText: result.outputText, reason: end.kind === 'complete' ? 'stream_without_usage' : end.kind };
+  return {
+    kind: 'estimated',
+    outputText: result.outputText,
+    reason: end.kind === 'complete' ? 'stream_without_usage' : end.kind,
+  };
 }
 
 function jsonOutcome(adapter: EndpointAdapter, bytes: Buffer): SettleOutcome {

@@ -19,9 +19,16 @@ export function releaseLostReserve(deps: PipelineDeps, reservationId: string): v
           return;
         } catch (error) {
           // Never landed (or already settled): nothing to undo.
-          if (error instanceof LedgerError && (error.code === 'reservation_not_found' || error.code === 'invalid_transition')) return;
+          if (
+            error instanceof LedgerError &&
+            (error.code === 'reservation_not_found' || error.code === 'invalid_transition')
+          )
+            return;
           if (attempt === ATTEMPTS) {
-            deps.logger.error({ reservation_id: reservationId, err: error }, 'could not release a hold whose reserve answer was lost; it will be charged at expiry if it landed');
+            deps.logger.error(
+              { reservation_id: reservationId, err: error },
+              'could not release a hold whose reserve answer was lost; it will be charged at expiry if it landed',
+            );
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -10,7 +10,12 @@ import type { ModelPrice } from '../pricing/types.js';
 import type { ChainTokens } from '../ledger/records.js';
 
 /** Request fields named in cap and context-window errors. */
-const CAP_PARAM = { chat: 'max_completion_tokens', responses: 'max_output_tokens', completions: 'max_tokens', embeddings: 'input' } as const;
+const CAP_PARAM = {
+  chat: 'max_completion_tokens',
+  responses: 'max_output_tokens',
+  completions: 'max_tokens',
+  embeddings: 'input',
+} as const;
 const INPUT_PARAM = { chat: 'messages', responses: 'input', completions: 'prompt', embeddings: 'input' } as const;
 /** Budget clamping never forwards a cap below this (the Responses API rejects caps under 16). */
 const MIN_CLAMPED_OUTPUT_TOKENS = 16;
@@ -44,7 +49,8 @@ export interface PlanContext {
 export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
   const { request } = context;
   const ownInput = context.adapter.countInputTokens(request, price, context.tokenizer);
-  const knownChain = context.chain !== null && context.chain !== 'unknown' ? context.chain.inputTokens + context.chain.outputTokens : 0;
+  const knownChain =
+    context.chain !== null && context.chain !== 'unknown' ? context.chain.inputTokens + context.chain.outputTokens : 0;
   let inputTokens = ownInput + knownChain;
   let maxOutputTokens = 0;
   if (request.hasOutput) {
@@ -83,7 +89,9 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
  */
 export function clampToBudget(plan: CallPlan, budgetMicros: Micros): CallPlan | null {
   if (plan.maxOutputTokens === 0 || budgetMicros <= 0) return null;
-  const affordable = Math.floor(maxOutputAffordable(plan.price, plan.inputTokens, budgetMicros) / plan.outputMultiplier);
+  const affordable = Math.floor(
+    maxOutputAffordable(plan.price, plan.inputTokens, budgetMicros) / plan.outputMultiplier,
+  );
   const cap = Math.min(affordable, plan.maxOutputTokens);
   if (cap < MIN_CLAMPED_OUTPUT_TOKENS || cap >= plan.maxOutputTokens) return null;
   return {

@@ -25,7 +25,10 @@ export function notFound(what: string, id: string): RuncapError {
 /** The principal behind a call that must draw on a key's budget (the admin token has none). */
 export function requirePrincipal(caller: Caller, action: string): Principal {
   if (caller.admin) {
-    throw new RuncapError('forbidden', `The admin token has no budget of its own: ${action} with the key whose budget it draws on.`);
+    throw new RuncapError(
+      'forbidden',
+      `The admin token has no budget of its own: ${action} with the key whose budget it draws on.`,
+    );
   }
   return caller.principal;
 }
@@ -34,7 +37,12 @@ export function requirePrincipal(caller: Caller, action: string): Principal {
  * The user and team a key's spend is attributed to: the caller's own, or for the admin
  * looking at someone else's run, the configured virtual key's (none for passthrough keys).
  */
-export function keyFacts(deps: PipelineDeps, caller: Caller, tenant: string, keyId: string): { userId: string | null; teamId: string | null } {
+export function keyFacts(
+  deps: PipelineDeps,
+  caller: Caller,
+  tenant: string,
+  keyId: string,
+): { userId: string | null; teamId: string | null } {
   if (!caller.admin && caller.principal.keyId === keyId && caller.principal.tenant === tenant) {
     return { userId: caller.principal.userId, teamId: caller.principal.teamId };
   }

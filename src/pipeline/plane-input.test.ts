@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RuncapError } from '../errors.js';
-import { commitSchema, durationParam, parseBody, parseJsonText, reserveSchema, timeParam, usdParam } from './plane-input.js';
+import {
+  commitSchema,
+  durationParam,
+  parseBody,
+  parseJsonText,
+  reserveSchema,
+  timeParam,
+  usdParam,
+} from './plane-input.js';
 
 function paramOf(fn: () => unknown): string | null | undefined {
   try {
@@ -23,9 +31,12 @@ describe('timeParam', () => {
     expect(timeParam(text, 'from')).toBe(ms);
   });
 
-  it.each(['', 'yesterday', '1e12', '-5', '12.5', '2026-13-45', 'Nov 1 2026', '99999999999999999'])('refuses %j naming the param', (text) => {
-    expect(paramOf(() => timeParam(text, 'to'))).toBe('to');
-  });
+  it.each(['', 'yesterday', '1e12', '-5', '12.5', '2026-13-45', 'Nov 1 2026', '99999999999999999'])(
+    'refuses %j naming the param',
+    (text) => {
+      expect(paramOf(() => timeParam(text, 'to'))).toBe('to');
+    },
+  );
 });
 
 describe('durationParam and usdParam', () => {
@@ -38,15 +49,22 @@ describe('durationParam and usdParam', () => {
   it('parses USD exactly and refuses floats in disguise', () => {
     expect(usdParam('0.000001', 'amount_usd')).toBe(1);
     expect(usdParam('2.86', 'amount_usd')).toBe(2_860_000);
-    for (const bad of ['1e3', '-1', '0.0000001', 'NaN']) expect(paramOf(() => usdParam(bad, 'amount_usd'))).toBe('amount_usd');
+    for (const bad of ['1e3', '-1', '0.0000001', 'NaN'])
+      expect(paramOf(() => usdParam(bad, 'amount_usd'))).toBe('amount_usd');
   });
 });
 
 describe('parseBody', () => {
   it('accepts either reservation form and names the first bad field of the closest one', () => {
     expect(parseBody(reserveSchema, { amount_usd: '1.00' })).toEqual({ amount_usd: '1.00' });
-    expect(parseBody(reserveSchema, { model: 'm', input_tokens: 1, max_output_tokens: 2 })).toEqual({ model: 'm', input_tokens: 1, max_output_tokens: 2 });
-    expect(paramOf(() => parseBody(reserveSchema, { model: 'm', input_tokens: -1, max_output_tokens: 2 }))).toBe('input_tokens');
+    expect(parseBody(reserveSchema, { model: 'm', input_tokens: 1, max_output_tokens: 2 })).toEqual({
+      model: 'm',
+      input_tokens: 1,
+      max_output_tokens: 2,
+    });
+    expect(paramOf(() => parseBody(reserveSchema, { model: 'm', input_tokens: -1, max_output_tokens: 2 }))).toBe(
+      'input_tokens',
+    );
     expect(paramOf(() => parseBody(commitSchema, { usage: { input_tokens: 1 } }))).toBe('usage.output_tokens');
     expect(paramOf(() => parseBody(reserveSchema, []))).toBeNull();
   });

@@ -60,12 +60,16 @@ export type CommitBody = z.output<typeof commitSchema>;
 
 /** Parses `raw` with `schema`; a failure is a 400 naming the first bad field. */
 export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidRequest('The request body must be a JSON object.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalidRequest('The request body must be a JSON object.');
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = firstIssue(result.error.issues);
   const path = issue?.path.map(String).join('.') ?? '';
-  throw invalidRequest(path ? `${path}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'The request body is invalid.'), path || null);
+  throw invalidRequest(
+    path ? `${path}: ${issue?.message ?? 'invalid'}` : (issue?.message ?? 'The request body is invalid.'),
+    path || null,
+  );
 }
 
 /** A union's own issue says only "invalid input": report the closest branch's first issue instead. */
@@ -94,7 +98,8 @@ export function usdParam(text: string, param: string): Micros {
 /** A duration string ("90s", "24h") to ms, or a 400 naming `param`; above `maxMs` is refused. */
 export function durationParam(text: string, param: string, maxMs: number = Number.MAX_SAFE_INTEGER): number {
   const ms = parseDurationMs(text);
-  if (ms === null) throw invalidRequest(`${param} must be a duration like "90s", "15m", "24h" or "7d", got "${text}".`, param);
+  if (ms === null)
+    throw invalidRequest(`${param} must be a duration like "90s", "15m", "24h" or "7d", got "${text}".`, param);
   if (ms > maxMs) throw invalidRequest(`${param} "${text}" is longer than the maximum of ${maxMs / 1000}s.`, param);
   return ms;
 }
@@ -102,9 +107,16 @@ export function durationParam(text: string, param: string, maxMs: number = Numbe
 /** A point in time given as ISO-8601 or epoch milliseconds, or a 400 naming `param`. */
 export function timeParam(text: string, param: string): number {
   const trimmed = text.trim();
-  const ms = /^\d{1,16}$/.test(trimmed) ? Number(trimmed) : /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  const ms = /^\d{1,16}$/.test(trimmed)
+    ? Number(trimmed)
+    : /^\d{4}-\d{2}-\d{2}/.test(trimmed)
+      ? Date.parse(trimmed)
+      : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw invalidRequest(`${param} must be an ISO-8601 timestamp (2026-11-01T00:00:00Z) or epoch milliseconds, got "${text}".`, param);
+    throw invalidRequest(
+      `${param} must be an ISO-8601 timestamp (2026-11-01T00:00:00Z) or epoch milliseconds, got "${text}".`,
+      param,
+    );
   }
   return ms;
 }

@@ -13,7 +13,10 @@ export async function planeLedger<T>(deps: PipelineDeps, operation: string, fn: 
     if (error instanceof LedgerDown) {
       deps.metrics.ledgerUnavailable.inc();
       deps.logger.error({ operation, err: error.cause }, 'ledger unavailable: budget-plane request refused');
-      throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable; nothing was changed. Retry shortly.');
+      throw new RuncapError(
+        'ledger_unavailable',
+        'The budget ledger is unreachable; nothing was changed. Retry shortly.',
+      );
     }
     if (error instanceof LedgerError) {
       switch (error.code) {

@@ -40,23 +40,45 @@ export function planOf(price: ModelPrice, inputTokens: number, maxOutputTokens: 
 }
 
 /** What a caller's reported usage costs at the reservation's model and price table version. */
-export function usageCost(deps: PipelineDeps, tenant: TenantPolicy, model: string, priceTableVersion: string, usage: Usage): Micros {
+export function usageCost(
+  deps: PipelineDeps,
+  tenant: TenantPolicy,
+  model: string,
+  priceTableVersion: string,
+  usage: Usage,
+): Micros {
   const table = tableFor(deps, tenant, priceTableVersion);
   const found = lookupModel(table, model, tenant.priceOverrides);
   if (!found.found) {
-    throw new RuncapError('price_unknown', `runcap has no price for model "${model}" in price table ${table.version} any more; commit amount_usd instead.`, { param: 'usage' });
+    throw new RuncapError(
+      'price_unknown',
+      `runcap has no price for model "${model}" in price table ${table.version} any more; commit amount_usd instead.`,
+      { param: 'usage' },
+    );
   }
   if (usage.cachedInputTokens + usage.cacheWriteTokens > usage.inputTokens) {
-    throw invalidRequest('usage.cached_input_tokens (plus cache_write_tokens) cannot exceed usage.input_tokens.', 'usage.cached_input_tokens');
+    throw invalidRequest(
+      'usage.cached_input_tokens (plus cache_write_tokens) cannot exceed usage.input_tokens.',
+      'usage.cached_input_tokens',
+    );
   }
   if (usage.reasoningTokens > usage.outputTokens) {
-    throw invalidRequest('usage.reasoning_tokens are part of usage.output_tokens and cannot exceed them.', 'usage.reasoning_tokens');
+    throw invalidRequest(
+      'usage.reasoning_tokens are part of usage.output_tokens and cannot exceed them.',
+      'usage.reasoning_tokens',
+    );
   }
   return costMicros(found.price, usage);
 }
 
 /** The 402 of a hold the caller priced itself: the proxy's block, worded for an amount. */
-export function renderPlaneBlock(tenant: TenantPolicy, blocking: ScopeView, amountMicros: Micros, runId: string, priceTableVersion: string): RuncapError {
+export function renderPlaneBlock(
+  tenant: TenantPolicy,
+  blocking: ScopeView,
+  amountMicros: Micros,
+  runId: string,
+  priceTableVersion: string,
+): RuncapError {
   const limit = blocking.limitMicros ?? 0;
   const remaining = Math.max(0, blocking.availableMicros ?? 0);
   const message =
@@ -64,8 +86,19 @@ export function renderPlaneBlock(tenant: TenantPolicy, blocking: ScopeView, amou
       ? `The ${blocking.type} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
       : `The ${blocking.type} budget is exhausted: this reservation of $${formatUsd(amountMicros)} does not fit; only $${formatUsd(remaining)} of $${formatUsd(limit)} remains.`;
   // The proxy's block, for its code, status and members; the token fields do not apply.
-  const proxy = blockError({ tenant, blocking, plan: amountPlan(amountMicros), runId, priceTableVersion, alternatives: [] });
-  const budget = { ...(proxy.extra.members?.['budget'] as Record<string, unknown>), effective_max_output_tokens: null, client_requested_max_output_tokens: null };
+  const proxy = blockError({
+    tenant,
+    blocking,
+    plan: amountPlan(amountMicros),
+    runId,
+    priceTableVersion,
+    alternatives: [],
+  });
+  const budget = {
+    ...(proxy.extra.members?.['budget'] as Record<string, unknown>),
+    effective_max_output_tokens: null,
+    client_requested_max_output_tokens: null,
+  };
   return new RuncapError(proxy.code, message, { ...proxy.extra, members: { ...proxy.extra.members, budget } });
 }
 
@@ -73,9 +106,31 @@ export function renderPlaneBlock(tenant: TenantPolicy, blocking: ScopeView, amou
 function amountPlan(amountMicros: Micros): CallPlan {
   const zero = 0n;
   const price: ModelPrice = {
-    model: '(amount)', provider: 'caller', aliases: [], encoding: 'o200k_base', estimateFactor: 1,
-    input: zero, cachedInput: zero, cacheWrite: zero, output: zero, reasoning: zero,
-    contextWindow: 0, maxOutputTokens: 0, capabilities: { tools: false, jsonSchema: false, vision: false }, downgradeTo: [], longContext: null,
+    model: '(amount)',
+    provider: 'caller',
+    aliases: [],
+    encoding: 'o200k_base',
+    estimateFactor: 1,
+    input: zero,
+    cachedInput: zero,
+    cacheWrite: zero,
+    output: zero,
+    reasoning: zero,
+    contextWindow: 0,
+    maxOutputTokens: 0,
+    capabilities: { tools: false, jsonSchema: false, vision: false },
+    downgradeTo: [],
+    longContext: null,
   };
-  return { price, inputTokens: 0, chainTokens: null, clientRequestedMaxOutputTokens: null, maxOutputTokens: 0, policyMaxOutputTokens: 0, outputMultiplier: 1, amountMicros, outputClamped: false };
+  return {
+    price,
+    inputTokens: 0,
+    chainTokens: null,
+    clientRequestedMaxOutputTokens: null,
+    maxOutputTokens: 0,
+    policyMaxOutputTokens: 0,
+    outputMultiplier: 1,
+    amountMicros,
+    outputClamped: false,
+  };
 }

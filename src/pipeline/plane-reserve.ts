@@ -41,17 +41,28 @@ export interface PlaneAnswer {
   readonly body: Record<string, unknown>;
 }
 
-export async function createReservation(deps: PipelineDeps, principal: Principal, body: ReserveBody, idempotencyHeader: string | null): Promise<PlaneAnswer> {
+export async function createReservation(
+  deps: PipelineDeps,
+  principal: Principal,
+  body: ReserveBody,
+  idempotencyHeader: string | null,
+): Promise<PlaneAnswer> {
   const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
   const table = tableFor(deps, tenant, null);
   const runId = validRunId(body.run_id, 'run_id');
   if (body.run_budget_usd !== undefined) requestedRunLimit(tenant, body.run_budget_usd, 'run_budget_usd');
-  if (body.user !== undefined && !tenant.allowUserHeader) throw invalidRequest('This tenant does not allow end-user attribution (allow_user_header).', 'user');
-  if (idempotencyHeader !== null && (idempotencyHeader.length === 0 || idempotencyHeader.length > MAX_IDEMPOTENCY_KEY)) {
+  if (body.user !== undefined && !tenant.allowUserHeader)
+    throw invalidRequest('This tenant does not allow end-user attribution (allow_user_header).', 'user');
+  if (
+    idempotencyHeader !== null &&
+    (idempotencyHeader.length === 0 || idempotencyHeader.length > MAX_IDEMPOTENCY_KEY)
+  ) {
     throw invalidRequest(`Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY} characters.`, 'Idempotency-Key');
   }
-  const ttlMs = body.ttl === undefined ? deps.config.reservationTtlMs : durationParam(body.ttl, 'ttl', MAX_PLANE_TTL_MS);
-  const plan = 'model' in body ? pricedPlan(deps, tenant, table, body.model, body.input_tokens, body.max_output_tokens) : null;
+  const ttlMs =
+    body.ttl === undefined ? deps.config.reservationTtlMs : durationParam(body.ttl, 'ttl', MAX_PLANE_TTL_MS);
+  const plan =
+    'model' in body ? pricedPlan(deps, tenant, table, body.model, body.input_tokens, body.max_output_tokens) : null;
   const amountMicros = plan ? plan.amountMicros : usdParam('amount_usd' in body ? body.amount_usd : '', 'amount_usd');
   const feature = body.feature ?? null;
   const userId = endUserId(principal, body.user ?? null);
@@ -62,9 +73,26 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
     principal,
     { runId, budgetUsd: body.run_budget_usd ?? null },
   );
-  const scopes = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: principal.keyId, userId, teamId: principal.teamId, feature });
+  const scopes = buildScopes(tenant, {
+    runId: run.runId,
+    runLimitMicros: run.limitMicros,
+    keyId: principal.keyId,
+    userId,
+    teamId: principal.teamId,
+    feature,
+  });
   const decisionId = newDecisionId();
-  const base = { id: decisionId, principal, runId: run.runId, feature, userId, plan, amountMicros, priceTableVersion: table.version, ttlMs };
+  const base = {
+    id: decisionId,
+    principal,
+    runId: run.runId,
+    feature,
+    userId,
+    plan,
+    amountMicros,
+    priceTableVersion: table.version,
+    ttlMs,
+  };
 
   let outcome;
   const reservationId = newReservationId();
@@ -80,7 +108,14 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
         idempotencyKey: idempotencyHeader === null ? null : `${principal.keyId}:reservation:${idempotencyHeader}`,
         model: plan?.price.model ?? AMOUNT_MODEL,
         priceTableVersion: table.version,
-        attribution: { runId: run.runId, keyId: principal.keyId, userId, teamId: principal.teamId, feature, endpoint: PLANE_ENDPOINT },
+        attribution: {
+          runId: run.runId,
+          keyId: principal.keyId,
+          userId,
+          teamId: principal.teamId,
+          feature,
+          endpoint: PLANE_ENDPOINT,
+        },
         // runcap cannot see when the caller spends: the hold counts as forwarded at once,
         // so one that is never settled expires charged in full.
         forwarded: true,
@@ -94,15 +129,56 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
   }
 
   if (outcome.kind === 'blocked') {
-    const alternatives = plan && tenant.downgrade !== 'off' ? alternativesFor(deps, tenant, table, plan, outcome.scopes, scopes) : [];
+    const alternatives =
+      plan && tenant.downgrade !== 'off' ? alternativesFor(deps, tenant, table, plan, outcome.scopes, scopes) : [];
     const error = plan
-      ? blockError({ tenant, blocking: outcome.blocking, plan, runId: run.runId, priceTableVersion: table.version, alternatives: alternatives.map(renderAlternative) })
+      ? blockError({
+          tenant,
+          blocking: outcome.blocking,
+          plan,
+          runId: run.runId,
+          priceTableVersion: table.version,
+          alternatives: alternatives.map(renderAlternative),
+        })
       : renderPlaneBlock(tenant, outcome.blocking, amountMicros, run.runId, table.version);
     const mode = outcome.blocking.mode;
-    record(deps, { ...base, decision: 'block', mode, code: error.code, blocking: outcome.blocking, reservationId: null, views: outcome.scopes, alternatives });
-    deps.metrics.decisions.inc({ decision: 'block', mode, blocking_scope: outcome.blocking.type, endpoint: PLANE_ENDPOINT });
-    deps.logger.info({ decision_id: decisionId, decision: 'block', code: error.code, mode, run_id: run.runId, model: plan?.price.model ?? null, estimate_usd: formatUsd(amountMicros) }, 'budget decision');
-    const state = decisionState({ id: decisionId, kind: 'block', mode, reservationId: null, blocking: outcome.blocking, runId: run.runId, table });
+    record(deps, {
+      ...base,
+      decision: 'block',
+      mode,
+      code: error.code,
+      blocking: outcome.blocking,
+      reservationId: null,
+      views: outcome.scopes,
+      alternatives,
+    });
+    deps.metrics.decisions.inc({
+      decision: 'block',
+      mode,
+      blocking_scope: outcome.blocking.type,
+      endpoint: PLANE_ENDPOINT,
+    });
+    deps.logger.info(
+      {
+        decision_id: decisionId,
+        decision: 'block',
+        code: error.code,
+        mode,
+        run_id: run.runId,
+        model: plan?.price.model ?? null,
+        estimate_usd: formatUsd(amountMicros),
+      },
+      'budget decision',
+    );
+    const state = decisionState({
+      id: decisionId,
+      kind: 'block',
+      mode,
+      reservationId: null,
+      blocking: outcome.blocking,
+      runId: run.runId,
+      table,
+    });
     throw error.withHeaders(budgetHeaders(state));
   }
 
@@ -112,22 +188,63 @@ export async function createReservation(deps: PipelineDeps, principal: Principal
   const decision: DecisionKind = outcome.warnings.length > 0 ? 'advisory_warn' : 'allow';
   const tightest = tightestScope(outcome.scopes);
   if (!reused) {
-    record(deps, { ...base, decision, mode, code: null, blocking: tightest, reservationId: reservation.id, views: outcome.scopes, alternatives: [] });
+    record(deps, {
+      ...base,
+      decision,
+      mode,
+      code: null,
+      blocking: tightest,
+      reservationId: reservation.id,
+      views: outcome.scopes,
+      alternatives: [],
+    });
     deps.metrics.decisions.inc({ decision, mode, blocking_scope: tightest?.type ?? 'none', endpoint: PLANE_ENDPOINT });
     deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
     observeRunUtilization(deps.metrics, outcome.scopes);
-    deps.logger.info({ decision_id: decisionId, decision, mode, run_id: run.runId, model: plan?.price.model ?? null, estimate_usd: formatUsd(amountMicros), reservation_id: reservation.id }, 'budget decision');
+    deps.logger.info(
+      {
+        decision_id: decisionId,
+        decision,
+        mode,
+        run_id: run.runId,
+        model: plan?.price.model ?? null,
+        estimate_usd: formatUsd(amountMicros),
+        reservation_id: reservation.id,
+      },
+      'budget decision',
+    );
   }
-  const state = decisionState({ id: reservation.decisionId, kind: decision, mode, reservationId: reservation.id, blocking: tightest, runId: run.runId, table });
+  const state = decisionState({
+    id: reservation.decisionId,
+    kind: decision,
+    mode,
+    reservationId: reservation.id,
+    blocking: tightest,
+    runId: run.runId,
+    table,
+  });
   return {
     status: reused ? 200 : 201,
     headers: budgetHeaders(state),
-    body: reservationBody(reservation, { decision, mode, remainingMicros: tightest?.availableMicros ?? null, views: outcome.scopes, reused }),
+    body: reservationBody(reservation, {
+      decision,
+      mode,
+      remainingMicros: tightest?.availableMicros ?? null,
+      views: outcome.scopes,
+      reused,
+    }),
   };
 }
 
 /** Cheaper models (the tenant's chains) whose worst case for the same tokens fits now. */
-function alternativesFor(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, plan: CallPlan, views: readonly ScopeView[], scopes: readonly ScopeSpec[]): CallPlan[] {
+function alternativesFor(
+  deps: PipelineDeps,
+  tenant: TenantPolicy,
+  table: PriceTable,
+  plan: CallPlan,
+  views: readonly ScopeView[],
+  scopes: readonly ScopeSpec[],
+): CallPlan[] {
   const lookup = (model: string): ModelPrice | null => {
     const found = lookupModel(table, model, tenant.priceOverrides);
     return found.found ? found.price : null;
@@ -143,25 +260,57 @@ function alternativesFor(deps: PipelineDeps, tenant: TenantPolicy, table: PriceT
   });
 }
 
-function pricedPlan(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, model: string, inputTokens: number, maxOutputTokens: number): CallPlan {
-  if (!isModelAllowed(tenant, model)) throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
+function pricedPlan(
+  deps: PipelineDeps,
+  tenant: TenantPolicy,
+  table: PriceTable,
+  model: string,
+  inputTokens: number,
+  maxOutputTokens: number,
+): CallPlan {
+  if (!isModelAllowed(tenant, model))
+    throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
   const found = lookupModel(table, model, tenant.priceOverrides);
   if (!found.found) {
     deps.metrics.priceUnknown.inc();
-    throw new RuncapError('price_unknown', `runcap has no price for model "${model}" in price table ${table.version}, so it cannot bound the cost; reserve an amount_usd instead, or add the model to the price table or a tenant price override.`, { param: 'model' });
+    throw new RuncapError(
+      'price_unknown',
+      `runcap has no price for model "${model}" in price table ${table.version}, so it cannot bound the cost; reserve an amount_usd instead, or add the model to the price table or a tenant price override.`,
+      { param: 'model' },
+    );
   }
   const plan = planOf(found.price, inputTokens, maxOutputTokens);
-  if (!plan) throw invalidRequest(`input_tokens ${inputTokens} does not fit the context window of ${found.price.model} (${found.price.contextWindow} tokens).`, 'input_tokens');
+  if (!plan)
+    throw invalidRequest(
+      `input_tokens ${inputTokens} does not fit the context window of ${found.price.model} (${found.price.contextWindow} tokens).`,
+      'input_tokens',
+    );
   return plan;
 }
 
 function record(deps: PipelineDeps, input: Omit<PlaneRecordInput, 'nowMs'>): void {
   const nowMs = deps.clock();
   const body = planeDecisionRecord({ ...input, nowMs });
-  deps.tasks.track(deps.store.decisions.put({ id: input.id, tenant: input.principal.tenant, keyId: input.principal.keyId, createdAtMs: nowMs, record: body }));
+  deps.tasks.track(
+    deps.store.decisions.put({
+      id: input.id,
+      tenant: input.principal.tenant,
+      keyId: input.principal.keyId,
+      createdAtMs: nowMs,
+      record: body,
+    }),
+  );
 }
 
-function decisionState(known: { id: string | null; kind: DecisionKind; mode: DecisionState['mode']; reservationId: string | null; blocking: ScopeView | null; runId: string; table: PriceTable }): DecisionState {
+function decisionState(known: {
+  id: string | null;
+  kind: DecisionKind;
+  mode: DecisionState['mode'];
+  reservationId: string | null;
+  blocking: ScopeView | null;
+  runId: string;
+  table: PriceTable;
+}): DecisionState {
   return {
     id: known.id,
     kind: known.kind,
@@ -179,28 +328,65 @@ function decisionState(known: { id: string | null; kind: DecisionKind; mode: Dec
 }
 
 /** The ledger is down: fail-open tenants get an allow without a hold (loudly), the rest 503. */
-function failOpenOrClosed(deps: PipelineDeps, tenant: TenantPolicy, table: PriceTable, runId: string, down: LedgerDown): PlaneAnswer {
+function failOpenOrClosed(
+  deps: PipelineDeps,
+  tenant: TenantPolicy,
+  table: PriceTable,
+  runId: string,
+  down: LedgerDown,
+): PlaneAnswer {
   const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
-  const state = { ...decisionState({ id: null, kind: 'allow', mode: tenant.run.mode, reservationId: null, blocking: null, runId, table }), failOpen: true };
+  const state = {
+    ...decisionState({
+      id: null,
+      kind: 'allow',
+      mode: tenant.run.mode,
+      reservationId: null,
+      blocking: null,
+      runId,
+      table,
+    }),
+    failOpen: true,
+  };
   if (!failsOpen(tenant)) {
     deps.metrics.ledgerUnavailable.inc();
     deps.logger.error(log, 'ledger unavailable: reservation refused (fail closed)');
-    throw new RuncapError('ledger_unavailable', 'The budget ledger is unreachable, and this tenant fails closed: no reservation was made. Retry shortly.', {
-      headers: budgetHeaders({ ...state, kind: 'block', failOpen: false }),
-    });
+    throw new RuncapError(
+      'ledger_unavailable',
+      'The budget ledger is unreachable, and this tenant fails closed: no reservation was made. Retry shortly.',
+      {
+        headers: budgetHeaders({ ...state, kind: 'block', failOpen: false }),
+      },
+    );
   }
   deps.metrics.failOpen.inc({ reason: down.operation });
   deps.logger.error(log, 'ledger unavailable: reservation answered allow WITHOUT a hold (fail open)');
   return {
     status: 201,
     headers: budgetHeaders(state),
-    body: { decision: 'allow', fail_open: true, decision_id: null, reservation_id: null, run_id: runId, amount_usd: null, remaining_usd: null, expires_at: null, scopes: [] },
+    body: {
+      decision: 'allow',
+      fail_open: true,
+      decision_id: null,
+      reservation_id: null,
+      run_id: runId,
+      amount_usd: null,
+      remaining_usd: null,
+      expires_at: null,
+      scopes: [],
+    },
   };
 }
 
 export function reservationBody(
   reservation: Reservation,
-  decision: { decision: DecisionKind; mode: string; remainingMicros: Micros | null; views: readonly ScopeView[]; reused: boolean },
+  decision: {
+    decision: DecisionKind;
+    mode: string;
+    remainingMicros: Micros | null;
+    views: readonly ScopeView[];
+    reused: boolean;
+  },
 ): Record<string, unknown> {
   return {
     decision: decision.decision,

@@ -19,10 +19,20 @@ const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
 
 /** POST /budget/runs: a new run bound to the caller (or, for the admin, to `key_id`). */
-export async function createRun(deps: PipelineDeps, caller: Caller, body: CreateRunBody): Promise<Record<string, unknown>> {
+export async function createRun(
+  deps: PipelineDeps,
+  caller: Caller,
+  body: CreateRunBody,
+): Promise<Record<string, unknown>> {
   const owner = caller.admin ? adminOwner(body) : { tenant: caller.principal.tenant, keyId: caller.principal.keyId };
-  if (!caller.admin && ((body.tenant !== undefined && body.tenant !== owner.tenant) || (body.key_id !== undefined && body.key_id !== owner.keyId))) {
-    throw new RuncapError('forbidden', 'Only the admin token may create a run for another tenant or key.', { param: body.tenant !== undefined ? 'tenant' : 'key_id' });
+  if (
+    !caller.admin &&
+    ((body.tenant !== undefined && body.tenant !== owner.tenant) ||
+      (body.key_id !== undefined && body.key_id !== owner.keyId))
+  ) {
+    throw new RuncapError('forbidden', 'Only the admin token may create a run for another tenant or key.', {
+      param: body.tenant !== undefined ? 'tenant' : 'key_id',
+    });
   }
   const tenant = tenantPolicy(deps, owner.tenant);
   const runId = validRunId(body.id, 'id');
@@ -34,12 +44,20 @@ export async function createRun(deps: PipelineDeps, caller: Caller, body: Create
     run = await resolveRun(
       { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
       tenant,
-      { kind: 'virtual', userId: null, teamId: null, upstream: deps.config.defaultUpstream, providerKey: null, ...principal },
+      {
+        kind: 'virtual',
+        userId: null,
+        teamId: null,
+        upstream: deps.config.defaultUpstream,
+        providerKey: null,
+        ...principal,
+      },
       { runId, budgetUsd: body.limit_usd ?? null, tags: body.tags ?? {}, createOnly: true, idleTtlMs },
     );
   } catch (error) {
     // Another principal's run with this id: the id is taken, whoever holds it.
-    if (error instanceof RuncapError && error.code === 'run_principal_mismatch') throw new RuncapError('conflict', `Run "${runId ?? ''}" already exists.`, { param: 'id' });
+    if (error instanceof RuncapError && error.code === 'run_principal_mismatch')
+      throw new RuncapError('conflict', `Run "${runId ?? ''}" already exists.`, { param: 'id' });
     throw error;
   }
   deps.logger.info({ run_id: run.runId, tenant: run.tenant, limit_usd: formatUsd(run.limitMicros) }, 'run created');
@@ -47,7 +65,12 @@ export async function createRun(deps: PipelineDeps, caller: Caller, body: Create
 }
 
 /** The run `runId` if the caller may see it; else 404 (never 403: ids do not leak). */
-export async function visibleRun(deps: PipelineDeps, caller: Caller, runId: string, tenantParam: string | undefined): Promise<RunRecord> {
+export async function visibleRun(
+  deps: PipelineDeps,
+  caller: Caller,
+  runId: string,
+  tenantParam: string | undefined,
+): Promise<RunRecord> {
   const tenant = caller.admin ? (tenantParam ?? 'default') : caller.principal.tenant;
   const run = await planeLedger(deps, 'get_run', () => deps.store.runs.get(tenant, runId));
   if (!run || !canSee(caller, run.tenant, run.keyId)) throw notFound('run', runId);
@@ -63,9 +86,14 @@ export async function closeRun(deps: PipelineDeps, caller: Caller, run: RunRecor
 }
 
 /** GET /budget/runs: the caller's runs (admin: a tenant's), newest first, without spend. */
-export async function listRuns(deps: PipelineDeps, caller: Caller, query: { tenant?: string | undefined; key_id?: string | undefined; limit?: string | undefined }): Promise<Record<string, unknown>> {
+export async function listRuns(
+  deps: PipelineDeps,
+  caller: Caller,
+  query: { tenant?: string | undefined; key_id?: string | undefined; limit?: string | undefined },
+): Promise<Record<string, unknown>> {
   const limit = query.limit === undefined ? DEFAULT_LIST_LIMIT : Number(query.limit);
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw invalidRequest(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit');
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
+    throw invalidRequest(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit');
   const tenant = caller.admin ? (query.tenant ?? 'default') : caller.principal.tenant;
   const keyId = caller.admin ? (query.key_id ?? null) : caller.principal.keyId;
   const runs = await planeLedger(deps, 'list_runs', () => deps.store.runs.list(tenant, keyId, limit));
@@ -77,10 +105,23 @@ export async function listRuns(deps: PipelineDeps, caller: Caller, query: { tena
 export async function runReport(deps: PipelineDeps, caller: Caller, run: RunRecord): Promise<Record<string, unknown>> {
   const tenant = tenantPolicy(deps, run.tenant);
   const facts = keyFacts(deps, caller, run.tenant, run.keyId);
-  const specs = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: run.keyId, ...facts, feature: null });
+  const specs = buildScopes(tenant, {
+    runId: run.runId,
+    runLimitMicros: run.limitMicros,
+    keyId: run.keyId,
+    ...facts,
+    feature: null,
+  });
   const views = await planeLedger(deps, 'view', () => deps.store.ledger.view(run.tenant, specs));
   const byModel = await planeLedger(deps, 'spend', () =>
-    deps.store.spend.spend({ tenant: run.tenant, keyId: run.keyId, runId: run.runId, groupBy: 'model', fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }),
+    deps.store.spend.spend({
+      tenant: run.tenant,
+      keyId: run.keyId,
+      runId: run.runId,
+      groupBy: 'model',
+      fromMs: 0,
+      toMs: Number.MAX_SAFE_INTEGER,
+    }),
   );
   const runView: ScopeView | undefined = views.find((view) => view.type === 'run');
   return {
@@ -113,7 +154,8 @@ function renderRun(run: RunRecord, nowMs: number): Record<string, unknown> {
 }
 
 function adminOwner(body: CreateRunBody): { tenant: string; keyId: string } {
-  if (body.key_id === undefined) throw invalidRequest('The admin token must name the key the run is bound to in key_id.', 'key_id');
+  if (body.key_id === undefined)
+    throw invalidRequest('The admin token must name the key the run is bound to in key_id.', 'key_id');
   return { tenant: body.tenant ?? 'default', keyId: body.key_id };
 }
 

@@ -20,13 +20,20 @@ import { AMOUNT_MODEL } from './plane-reserve.js';
 /** The reservation if the caller may see it (its own key's, or any for the admin); else 404. */
 export async function visibleReservation(deps: PipelineDeps, caller: Caller, id: string): Promise<Reservation> {
   const reservation = await planeLedger(deps, 'get_reservation', () => deps.store.ledger.getReservation(id));
-  if (!reservation || !canSee(caller, reservation.tenant, reservation.attribution.keyId)) throw notFound('reservation', id);
+  if (!reservation || !canSee(caller, reservation.tenant, reservation.attribution.keyId))
+    throw notFound('reservation', id);
   return reservation;
 }
 
-export async function commitReservation(deps: PipelineDeps, caller: Caller, id: string, body: CommitBody): Promise<Record<string, unknown>> {
+export async function commitReservation(
+  deps: PipelineDeps,
+  caller: Caller,
+  id: string,
+  body: CommitBody,
+): Promise<Record<string, unknown>> {
   const reservation = planeOwned(await visibleReservation(deps, caller, id));
-  if (reservation.state === 'released') throw conflict(reservation, 'commit', 'it was released, so nothing was charged; reserve again for new spending');
+  if (reservation.state === 'released')
+    throw conflict(reservation, 'commit', 'it was released, so nothing was charged; reserve again for new spending');
   const tenant = deps.config.tenants.get(reservation.tenant) as TenantPolicy | undefined;
   let actualMicros: Micros;
   let tokens: TokenTotals | null = null;
@@ -35,7 +42,11 @@ export async function commitReservation(deps: PipelineDeps, caller: Caller, id: 
     actualMicros = usdParam(body.amount_usd, 'amount_usd');
   } else {
     if (reservation.model === AMOUNT_MODEL || !tenant) {
-      throw new RuncapError('invalid_request', `Reservation ${id} was made for an amount, not a model: commit amount_usd.`, { param: 'usage' });
+      throw new RuncapError(
+        'invalid_request',
+        `Reservation ${id} was made for an amount, not a model: commit amount_usd.`,
+        { param: 'usage' },
+      );
     }
     usage = {
       inputTokens: body.usage.input_tokens,
@@ -45,9 +56,16 @@ export async function commitReservation(deps: PipelineDeps, caller: Caller, id: 
       reasoningTokens: body.usage.reasoning_tokens ?? 0,
     };
     actualMicros = usageCost(deps, tenant, reservation.model, reservation.priceTableVersion, usage);
-    tokens = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedInputTokens: usage.cachedInputTokens, reasoningTokens: usage.reasoningTokens };
+    tokens = {
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cachedInputTokens: usage.cachedInputTokens,
+      reasoningTokens: usage.reasoningTokens,
+    };
   }
-  const result = await settleCall(deps, reservation, 'commit', () => deps.store.ledger.commit(id, { actualMicros, usageSource: 'caller', tokens }));
+  const result = await settleCall(deps, reservation, 'commit', () =>
+    deps.store.ledger.commit(id, { actualMicros, usageSource: 'caller', tokens }),
+  );
   const settled = result.reservation;
   if (result.changed) {
     // A late commit on an expired hold reconciles it; the expiry already counted its charge.
@@ -55,31 +73,66 @@ export async function commitReservation(deps: PipelineDeps, caller: Caller, id: 
     if (settled.overrunMicros > 0) {
       deps.metrics.overruns.inc();
       deps.metrics.overrunUsd.inc(settled.overrunMicros / 1e6);
-      deps.logger.warn({ decision_id: settled.decisionId, overrun_usd: formatUsd(settled.overrunMicros) }, 'commit exceeded its hold (overrun recorded in full)');
+      deps.logger.warn(
+        { decision_id: settled.decisionId, overrun_usd: formatUsd(settled.overrunMicros) },
+        'commit exceeded its hold (overrun recorded in full)',
+      );
     }
-    if (actualMicros > 0) deps.metrics.estimateRatio.observe({ endpoint: PLANE_ENDPOINT }, settled.amountMicros / actualMicros);
+    if (actualMicros > 0)
+      deps.metrics.estimateRatio.observe({ endpoint: PLANE_ENDPOINT }, settled.amountMicros / actualMicros);
     await patchDecision(deps, settled.decisionId, {
       state: settled.state === 'reconciled' ? 'reconciled' : 'settled',
       actual_usd: formatUsd(settled.actualMicros ?? actualMicros),
       usage_source: 'caller',
       overrun_usd: formatUsd(settled.overrunMicros),
-      usage: usage ? { input_tokens: usage.inputTokens, cached_input_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteTokens, output_tokens: usage.outputTokens, reasoning_tokens: usage.reasoningTokens } : null,
+      usage: usage
+        ? {
+            input_tokens: usage.inputTokens,
+            cached_input_tokens: usage.cachedInputTokens,
+            cache_write_tokens: usage.cacheWriteTokens,
+            output_tokens: usage.outputTokens,
+            reasoning_tokens: usage.reasoningTokens,
+          }
+        : null,
       settled_at: new Date(deps.clock()).toISOString(),
     });
-    deps.logger.info({ decision_id: settled.decisionId, reservation_id: id, actual_usd: formatUsd(actualMicros), usage_source: 'caller' }, 'reservation committed');
+    deps.logger.info(
+      {
+        decision_id: settled.decisionId,
+        reservation_id: id,
+        actual_usd: formatUsd(actualMicros),
+        usage_source: 'caller',
+      },
+      'reservation committed',
+    );
   }
   return renderReservation(settled);
 }
 
-export async function releaseReservation(deps: PipelineDeps, caller: Caller, id: string): Promise<Record<string, unknown>> {
+export async function releaseReservation(
+  deps: PipelineDeps,
+  caller: Caller,
+  id: string,
+): Promise<Record<string, unknown>> {
   const reservation = planeOwned(await visibleReservation(deps, caller, id));
   if (reservation.state !== 'reserved' && reservation.state !== 'forwarded' && reservation.state !== 'released') {
-    throw conflict(reservation, 'release', reservation.state === 'committed' || reservation.state === 'reconciled' ? 'it was already committed' : 'it expired and its hold was charged; commit the actual amount to reconcile it');
+    throw conflict(
+      reservation,
+      'release',
+      reservation.state === 'committed' || reservation.state === 'reconciled'
+        ? 'it was already committed'
+        : 'it expired and its hold was charged; commit the actual amount to reconcile it',
+    );
   }
   const result = await settleCall(deps, reservation, 'release', () => deps.store.ledger.release(id));
   if (result.changed) {
     deps.metrics.releasedUsd.inc(result.reservation.amountMicros / 1e6);
-    await patchDecision(deps, result.reservation.decisionId, { state: 'released', actual_usd: '0.00', release_reason: 'caller', settled_at: new Date(deps.clock()).toISOString() });
+    await patchDecision(deps, result.reservation.decisionId, {
+      state: 'released',
+      actual_usd: '0.00',
+      release_reason: 'caller',
+      settled_at: new Date(deps.clock()).toISOString(),
+    });
     deps.logger.info({ decision_id: result.reservation.decisionId, reservation_id: id }, 'reservation released');
   }
   return renderReservation(result.reservation);
@@ -100,7 +153,12 @@ export function renderReservation(reservation: Reservation): Record<string, unkn
     overrun_usd: formatUsd(reservation.overrunMicros),
     usage_source: reservation.usageSource,
     usage: tokens
-      ? { input_tokens: tokens.inputTokens, output_tokens: tokens.outputTokens, cached_input_tokens: tokens.cachedInputTokens, reasoning_tokens: tokens.reasoningTokens }
+      ? {
+          input_tokens: tokens.inputTokens,
+          output_tokens: tokens.outputTokens,
+          cached_input_tokens: tokens.cachedInputTokens,
+          reasoning_tokens: tokens.reasoningTokens,
+        }
       : null,
     price_table_version: reservation.priceTableVersion,
     created_at: new Date(reservation.createdAtMs).toISOString(),
@@ -112,13 +170,21 @@ export function renderReservation(reservation: Reservation): Record<string, unkn
 /** Holds of proxied calls are settled by the proxy; settling them here would race it. */
 function planeOwned(reservation: Reservation): Reservation {
   if (reservation.attribution.endpoint !== PLANE_ENDPOINT) {
-    throw new RuncapError('conflict', `Reservation ${reservation.id} belongs to a proxied ${reservation.attribution.endpoint} call; runcap settles it when the call ends.`);
+    throw new RuncapError(
+      'conflict',
+      `Reservation ${reservation.id} belongs to a proxied ${reservation.attribution.endpoint} call; runcap settles it when the call ends.`,
+    );
   }
   return reservation;
 }
 
 /** A ledger transition, with its invalid_transition (a race with another settle) worded for the caller. */
-async function settleCall<T>(deps: PipelineDeps, reservation: Reservation, action: 'commit' | 'release', fn: () => Promise<T>): Promise<T> {
+async function settleCall<T>(
+  deps: PipelineDeps,
+  reservation: Reservation,
+  action: 'commit' | 'release',
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await planeLedger(deps, action, fn);
   } catch (error) {
@@ -131,7 +197,10 @@ async function settleCall<T>(deps: PipelineDeps, reservation: Reservation, actio
 }
 
 function conflict(reservation: Reservation, action: string, why: string): RuncapError {
-  return new RuncapError('conflict', `Reservation ${reservation.id} is ${reservation.state}: it cannot be ${action === 'commit' ? 'committed' : 'released'} (${why}).`);
+  return new RuncapError(
+    'conflict',
+    `Reservation ${reservation.id} is ${reservation.state}: it cannot be ${action === 'commit' ? 'committed' : 'released'} (${why}).`,
+  );
 }
 
 async function patchDecision(deps: PipelineDeps, decisionId: string, patch: Record<string, unknown>): Promise<void> {

@@ -49,10 +49,15 @@ export interface SpendReportRow {
 /** Turns the query string into a SpendQuery the caller is allowed to run (400/403 otherwise). */
 export function spendQuery(deps: PipelineDeps, caller: Caller, params: SpendParams): SpendQuery {
   const groupBy = params.group_by ?? 'run';
-  if (!isGroupBy(groupBy)) throw invalidRequest(`group_by must be one of ${GROUP_BYS.join(', ')}; got "${groupBy}".`, 'group_by');
+  if (!isGroupBy(groupBy))
+    throw invalidRequest(`group_by must be one of ${GROUP_BYS.join(', ')}; got "${groupBy}".`, 'group_by');
   const toMs = params.to === undefined ? deps.clock() : timeParam(params.to, 'to');
   const fromMs = params.from === undefined ? Math.max(0, toMs - DEFAULT_WINDOW_MS) : timeParam(params.from, 'from');
-  if (fromMs >= toMs) throw invalidRequest(`from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()}).`, 'from');
+  if (fromMs >= toMs)
+    throw invalidRequest(
+      `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()}).`,
+      'from',
+    );
   const runId = validRunId(params.run_id, 'run_id');
   if (caller.admin) {
     // One run's spend needs its tenant; "default" is the passthrough tenant.
@@ -60,8 +65,15 @@ export function spendQuery(deps: PipelineDeps, caller: Caller, params: SpendPara
     return { tenant, keyId: params.key_id ?? null, runId, groupBy, fromMs, toMs };
   }
   const { tenant, keyId } = caller.principal;
-  if ((params.tenant !== undefined && params.tenant !== tenant) || (params.key_id !== undefined && params.key_id !== keyId)) {
-    throw new RuncapError('forbidden', "A key sees only its own spend; another tenant's or key's needs the admin token.", { param: params.tenant !== undefined ? 'tenant' : 'key_id' });
+  if (
+    (params.tenant !== undefined && params.tenant !== tenant) ||
+    (params.key_id !== undefined && params.key_id !== keyId)
+  ) {
+    throw new RuncapError(
+      'forbidden',
+      "A key sees only its own spend; another tenant's or key's needs the admin token.",
+      { param: params.tenant !== undefined ? 'tenant' : 'key_id' },
+    );
   }
   return { tenant, keyId, runId, groupBy, fromMs, toMs };
 }
@@ -82,7 +94,15 @@ export async function spendReport(deps: PipelineDeps, query: SpendQuery): Promis
 }
 
 /** Column order of the CSV rendering (the JSON row's member names). */
-export const SPEND_COLUMNS = ['group', 'cost_usd', 'calls', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens'] as const satisfies readonly (keyof SpendReportRow)[];
+export const SPEND_COLUMNS = [
+  'group',
+  'cost_usd',
+  'calls',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'reasoning_tokens',
+] as const satisfies readonly (keyof SpendReportRow)[];
 
 function renderRow(row: SpendRow): SpendReportRow {
   return {

@@ -52,7 +52,9 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
   const startedNs = process.hrtime.bigint();
   const principal = authenticate(deps.config, call.headers.get(H.authorization));
   const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
-  const table = (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ?? deps.catalog.latest;
+  const table =
+    (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ??
+    deps.catalog.latest;
   const context: CallContext = { call, principal, tenant, table };
   try {
     const request = (context.request = call.adapter.parse(parseJson(call.body)));
@@ -63,9 +65,16 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     const price = requirePrice(deps, context, lookup);
     // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
     // No text the estimate counts is longer than the body, so small bodies skip this pass.
-    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe), call.body.byteLength);
+    await deps.tokenizer.prefetch?.(
+      (probe) => call.adapter.countInputTokens(request, price, probe),
+      call.body.byteLength,
+    );
     const previous = request.previousResponseId;
-    const chain = previous === null ? null : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ?? 'unknown');
+    const chain =
+      previous === null
+        ? null
+        : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ??
+          'unknown');
     const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
     const requested = (context.plan = planFor(planContext, price));
 
@@ -77,108 +86,268 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       { runId: call.headers.get(H.runId), budgetUsd: call.headers.get(H.runBudget) },
     );
     context.runId = run.runId;
-    const scopes = buildScopes(tenant, { runId: run.runId, runLimitMicros: run.limitMicros, keyId: principal.keyId, teamId: principal.teamId, ...tags });
+    const scopes = buildScopes(tenant, {
+      runId: run.runId,
+      runLimitMicros: run.limitMicros,
+      keyId: principal.keyId,
+      teamId: principal.teamId,
+      ...tags,
+    });
     const idempotencyKey = call.headers.get(H.idempotencyKey);
     const decisionId = newDecisionId();
     const admission = await admit(deps, {
       tenant,
       decisionId,
       scopes,
-      attribution: { runId: run.runId, keyId: principal.keyId, teamId: principal.teamId, ...tags, endpoint: call.adapter.name },
+      attribution: {
+        runId: run.runId,
+        keyId: principal.keyId,
+        teamId: principal.teamId,
+        ...tags,
+        endpoint: call.adapter.name,
+      },
       idempotencyKey: idempotencyKey ? `${principal.keyId}:proxy:${idempotencyKey}` : null,
       planContext,
       requested,
       priceTableVersion: table.version,
       lookup,
     });
-    const record = { id: decisionId, principal, runId: run.runId, ...tags, endpoint: call.adapter.name, requestedModel: request.model, requested, priceTableVersion: table.version };
+    const record = {
+      id: decisionId,
+      principal,
+      runId: run.runId,
+      ...tags,
+      endpoint: call.adapter.name,
+      requestedModel: request.model,
+      requested,
+      priceTableVersion: table.version,
+    };
     if (admission.kind === 'blocked') throw refuse(deps, context, admission, record);
     return await dispatch(deps, context, admission, record, startedNs);
   } catch (error) {
     if (error instanceof LedgerDown) return failOpenOrClosed(deps, context, error);
-    if (error instanceof RuncapError && !error.extra.headers) throw error.withHeaders(budgetHeaders(refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId: context.runId ?? null })));
+    if (error instanceof RuncapError && !error.extra.headers)
+      throw error.withHeaders(
+        budgetHeaders(
+          refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId: context.runId ?? null }),
+        ),
+      );
     throw error;
   }
 }
 
 /** The parts of a proxied call's decision record known before the decision. */
-type RecordBase = Omit<RecordInput, 'nowMs' | 'decision' | 'mode' | 'code' | 'blocking' | 'selected' | 'reservationId' | 'views' | 'alternatives' | 'failOpen' | 'requested' | 'requestedModel'> & {
+type RecordBase = Omit<
+  RecordInput,
+  | 'nowMs'
+  | 'decision'
+  | 'mode'
+  | 'code'
+  | 'blocking'
+  | 'selected'
+  | 'reservationId'
+  | 'views'
+  | 'alternatives'
+  | 'failOpen'
+  | 'requested'
+  | 'requestedModel'
+> & {
   readonly requested: CallPlan;
   readonly requestedModel: string;
 };
 
 /** A budget block: records the decision and returns the 402 problem to throw. */
-function refuse(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'blocked' }>, record: RecordBase): RuncapError {
+function refuse(
+  deps: PipelineDeps,
+  context: CallContext,
+  admission: Extract<Admission, { kind: 'blocked' }>,
+  record: RecordBase,
+): RuncapError {
   const { tenant, table } = context;
   const runId = record.runId;
-  const error = blockError({ tenant, blocking: admission.blocking, plan: record.requested, runId, priceTableVersion: table.version, alternatives: admission.alternatives.map(renderAlternative) });
+  const error = blockError({
+    tenant,
+    blocking: admission.blocking,
+    plan: record.requested,
+    runId,
+    priceTableVersion: table.version,
+    alternatives: admission.alternatives.map(renderAlternative),
+  });
   const state: DecisionState = {
-    id: record.id, kind: 'block', mode: admission.mode, reservationId: null, blockingScope: admission.blocking,
-    remainingMicros: admission.blocking.availableMicros, requestedModel: record.requestedModel, selectedModel: null,
-    outputClamped: false, priceTableVersion: table.version, runId, failOpen: false,
+    id: record.id,
+    kind: 'block',
+    mode: admission.mode,
+    reservationId: null,
+    blockingScope: admission.blocking,
+    remainingMicros: admission.blocking.availableMicros,
+    requestedModel: record.requestedModel,
+    selectedModel: null,
+    outputClamped: false,
+    priceTableVersion: table.version,
+    runId,
+    failOpen: false,
   };
   storeDecision(deps, context, record, {
-    decision: 'block', mode: admission.mode, code: error.code, blocking: admission.blocking, selected: null,
-    reservationId: null, views: admission.views, alternatives: admission.alternatives,
+    decision: 'block',
+    mode: admission.mode,
+    code: error.code,
+    blocking: admission.blocking,
+    selected: null,
+    reservationId: null,
+    views: admission.views,
+    alternatives: admission.alternatives,
   });
-  deps.metrics.decisions.inc({ decision: 'block', mode: admission.mode, blocking_scope: admission.blocking.type, endpoint: record.endpoint });
-  deps.logger.info({ decision_id: record.id, decision: 'block', code: error.code, mode: admission.mode, run_id: runId, model: record.requestedModel, estimate_usd: formatUsd(record.requested.amountMicros) }, 'budget decision');
+  deps.metrics.decisions.inc({
+    decision: 'block',
+    mode: admission.mode,
+    blocking_scope: admission.blocking.type,
+    endpoint: record.endpoint,
+  });
+  deps.logger.info(
+    {
+      decision_id: record.id,
+      decision: 'block',
+      code: error.code,
+      mode: admission.mode,
+      run_id: runId,
+      model: record.requestedModel,
+      estimate_usd: formatUsd(record.requested.amountMicros),
+    },
+    'budget decision',
+  );
   return error.withHeaders(budgetHeaders(state));
 }
 
 /** An admitted call (its hold already `forwarded`): record it and send it upstream. */
-async function dispatch(deps: PipelineDeps, context: CallContext, admission: Extract<Admission, { kind: 'admitted' }>, record: RecordBase, startedNs: bigint): Promise<Response> {
+async function dispatch(
+  deps: PipelineDeps,
+  context: CallContext,
+  admission: Extract<Admission, { kind: 'admitted' }>,
+  record: RecordBase,
+  startedNs: bigint,
+): Promise<Response> {
   const { call, principal, table } = context;
   const request = context.request as ParsedRequest;
   const { plan, reservation } = admission;
   // The hold is created already `forwarded`: one that an Idempotency-Key reused belongs to a
   // request still in flight, and a concurrent retry must not spend it a second time.
   if (admission.reused) {
-    throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', { param: 'Idempotency-Key' });
+    throw new RuncapError('conflict', 'A request with this Idempotency-Key is already in flight.', {
+      param: 'Idempotency-Key',
+    });
   }
-  const settle = createSettler(deps, { reservationId: reservation.id, decisionId: record.id, tenant: context.tenant.name, endpoint: call.adapter.name, plan, holdMicros: reservation.amountMicros });
+  const settle = createSettler(deps, {
+    reservationId: reservation.id,
+    decisionId: record.id,
+    tenant: context.tenant.name,
+    endpoint: call.adapter.name,
+    plan,
+    holdMicros: reservation.amountMicros,
+  });
   let upstreamCall: ForwardInput;
   try {
     const tightest = tightestScope(admission.views);
     const state: DecisionState = {
-      id: record.id, kind: admission.decision, mode: admission.mode, reservationId: reservation.id, blockingScope: tightest,
-      remainingMicros: tightest?.availableMicros ?? null, requestedModel: request.model, selectedModel: plan.price.model,
-      outputClamped: plan.outputClamped, priceTableVersion: table.version, runId: record.runId, failOpen: false,
+      id: record.id,
+      kind: admission.decision,
+      mode: admission.mode,
+      reservationId: reservation.id,
+      blockingScope: tightest,
+      remainingMicros: tightest?.availableMicros ?? null,
+      requestedModel: request.model,
+      selectedModel: plan.price.model,
+      outputClamped: plan.outputClamped,
+      priceTableVersion: table.version,
+      runId: record.runId,
+      failOpen: false,
     };
     storeDecision(deps, context, record, {
-      decision: admission.decision, mode: admission.mode, code: null, blocking: tightest, selected: plan,
-      reservationId: reservation.id, views: admission.views, alternatives: [],
+      decision: admission.decision,
+      mode: admission.mode,
+      code: null,
+      blocking: tightest,
+      selected: plan,
+      reservationId: reservation.id,
+      views: admission.views,
+      alternatives: [],
     });
-    deps.metrics.decisions.inc({ decision: admission.decision, mode: admission.mode, blocking_scope: tightest?.type ?? 'none', endpoint: call.adapter.name });
+    deps.metrics.decisions.inc({
+      decision: admission.decision,
+      mode: admission.mode,
+      blocking_scope: tightest?.type ?? 'none',
+      endpoint: call.adapter.name,
+    });
     deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
     observeRunUtilization(deps.metrics, admission.views);
-    deps.logger.info({ decision_id: record.id, decision: admission.decision, mode: admission.mode, run_id: record.runId, model: plan.price.model, estimate_usd: formatUsd(plan.amountMicros), reservation_id: reservation.id }, 'budget decision');
+    deps.logger.info(
+      {
+        decision_id: record.id,
+        decision: admission.decision,
+        mode: admission.mode,
+        run_id: record.runId,
+        model: plan.price.model,
+        estimate_usd: formatUsd(plan.amountMicros),
+        reservation_id: reservation.id,
+      },
+      'budget decision',
+    );
 
     const changes = {
       ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
-      ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens ? { maxOutputTokens: plan.maxOutputTokens } : {}),
+      ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
+        ? { maxOutputTokens: plan.maxOutputTokens }
+        : {}),
     };
     upstreamCall = {
-      adapter: call.adapter, request, rawBody: call.body, preparedBody: call.adapter.prepareUpstream(request, changes),
-      clientHeaders: call.headers, providerKey: principal.providerKey, upstream: upstreamOf(deps, principal.upstream),
-      budgetHeaders: budgetHeaders(state), clientSignal: call.signal, abortClient: call.abortClient, reservationId: reservation.id, settle,
+      adapter: call.adapter,
+      request,
+      rawBody: call.body,
+      preparedBody: call.adapter.prepareUpstream(request, changes),
+      clientHeaders: call.headers,
+      providerKey: principal.providerKey,
+      upstream: upstreamOf(deps, principal.upstream),
+      budgetHeaders: budgetHeaders(state),
+      clientSignal: call.signal,
+      abortClient: call.abortClient,
+      reservationId: reservation.id,
+      settle,
     };
   } catch (error) {
     // Nothing was sent: the hold must not wait for expiry to be charged.
     await settle({ kind: 'release', reason: 'not_sent' });
     throw error;
   }
-  deps.metrics.overheadSeconds.observe({ endpoint: call.adapter.name }, Number(process.hrtime.bigint() - startedNs) / 1e9);
+  deps.metrics.overheadSeconds.observe(
+    { endpoint: call.adapter.name },
+    Number(process.hrtime.bigint() - startedNs) / 1e9,
+  );
   return forward(deps, upstreamCall);
 }
 
-function storeDecision(deps: PipelineDeps, context: CallContext, record: RecordBase, outcome: Omit<RecordInput, keyof RecordBase | 'nowMs' | 'failOpen'>): void {
+function storeDecision(
+  deps: PipelineDeps,
+  context: CallContext,
+  record: RecordBase,
+  outcome: Omit<RecordInput, keyof RecordBase | 'nowMs' | 'failOpen'>,
+): void {
   const nowMs = deps.clock();
   const body = decisionRecord({ ...record, ...outcome, nowMs, failOpen: false });
-  deps.tasks.track(deps.store.decisions.put({ id: record.id, tenant: context.tenant.name, keyId: context.principal.keyId, createdAtMs: nowMs, record: body }));
+  deps.tasks.track(
+    deps.store.decisions.put({
+      id: record.id,
+      tenant: context.tenant.name,
+      keyId: context.principal.keyId,
+      createdAtMs: nowMs,
+      record: body,
+    }),
+  );
 }
 
-function requirePrice(deps: PipelineDeps, context: CallContext, lookup: (model: string) => ModelPrice | null): ModelPrice {
+function requirePrice(
+  deps: PipelineDeps,
+  context: CallContext,
+  lookup: (model: string) => ModelPrice | null,
+): ModelPrice {
   const model = (context.request as ParsedRequest).model;
   if (!isModelAllowed(context.tenant, model)) {
     throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
@@ -193,7 +362,11 @@ function requirePrice(deps: PipelineDeps, context: CallContext, lookup: (model: 
   );
 }
 
-function attributionTags(headers: Headers, tenant: TenantPolicy, principal: Principal): { feature: string | null; userId: string | null } {
+function attributionTags(
+  headers: Headers,
+  tenant: TenantPolicy,
+  principal: Principal,
+): { feature: string | null; userId: string | null } {
   const feature = headerTag(headers, H.feature);
   const userId = endUserId(principal, tenant.allowUserHeader ? headerTag(headers, H.user) : null);
   return { feature, userId };

@@ -87,5 +87,9 @@ export function renderAlternative(plan: CallPlan): Record<string, unknown> {
 }
 
 function capabilities(price: ModelPrice): Record<string, boolean> {
-  return { tools: price.capabilities.tools, json_schema: price.capabilities.jsonSchema, vision: price.capabilities.vision };
+  return {
+    tools: price.capabilities.tools,
+    json_schema: price.capabilities.jsonSchema,
+    vision: price.capabilities.vision,
+  };
 }

@@ -19,7 +19,11 @@ export function validRunId(runId: string | null | undefined, param = 'X-Run-Id')
 }
 
 /** The ceiling a new run asks for, checked against the tenant maximum. */
-export function requestedRunLimit(tenant: TenantPolicy, text: string | null | undefined, param = 'X-Run-Budget-USD'): Micros {
+export function requestedRunLimit(
+  tenant: TenantPolicy,
+  text: string | null | undefined,
+  param = 'X-Run-Budget-USD',
+): Micros {
   if (text === null || text === undefined) return tenant.run.defaultLimitMicros;
   let micros: Micros;
   try {
@@ -29,7 +33,11 @@ export function requestedRunLimit(tenant: TenantPolicy, text: string | null | un
     throw error;
   }
   if (micros > tenant.run.maxLimitMicros) {
-    throw new RuncapError('run_budget_above_max', `${param} ${text} is above this tenant's maximum run budget of ${formatUsd(tenant.run.maxLimitMicros)} USD.`, { param });
+    throw new RuncapError(
+      'run_budget_above_max',
+      `${param} ${text} is above this tenant's maximum run budget of ${formatUsd(tenant.run.maxLimitMicros)} USD.`,
+      { param },
+    );
   }
   return micros;
 }
@@ -43,7 +51,12 @@ export interface RunRequest {
 }
 
 /** Opens (or finds) the run for a call; throws the SPEC §6 error for every refusal. */
-export async function resolveRun(runs: Pick<RunStore, 'open'>, tenant: TenantPolicy, principal: Principal, request: RunRequest): Promise<RunRecord> {
+export async function resolveRun(
+  runs: Pick<RunStore, 'open'>,
+  tenant: TenantPolicy,
+  principal: Principal,
+  request: RunRequest,
+): Promise<RunRecord> {
   const named = validRunId(request.runId);
   const runId = named ?? newRunId();
   const limitMicros = requestedRunLimit(tenant, request.budgetUsd);
@@ -61,14 +74,20 @@ export async function resolveRun(runs: Pick<RunStore, 'open'>, tenant: TenantPol
   });
   switch (outcome.kind) {
     case 'principal_mismatch':
-      throw new RuncapError('run_principal_mismatch', `Run "${runId}" belongs to another principal.`, { param: 'X-Run-Id' });
+      throw new RuncapError('run_principal_mismatch', `Run "${runId}" belongs to another principal.`, {
+        param: 'X-Run-Id',
+      });
     case 'too_many_active':
-      throw new RuncapError('too_many_active_runs', `This key already has ${outcome.active} active runs (the limit is ${tenant.run.maxActivePerKey}); close runs or let them idle out.`);
+      throw new RuncapError(
+        'too_many_active_runs',
+        `This key already has ${outcome.active} active runs (the limit is ${tenant.run.maxActivePerKey}); close runs or let them idle out.`,
+      );
     case 'exists':
       throw new RuncapError('conflict', `Run "${runId}" already exists.`, { param: 'id' });
     case 'created':
     case 'existing':
-      if (outcome.run.state === 'closed') throw new RuncapError('run_closed', `Run "${runId}" is closed.`, { param: 'X-Run-Id' });
+      if (outcome.run.state === 'closed')
+        throw new RuncapError('run_closed', `Run "${runId}" is closed.`, { param: 'X-Run-Id' });
       return outcome.run;
   }
 }

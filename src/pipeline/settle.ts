@@ -50,15 +50,27 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
   if (outcome.kind === 'release') {
     const result = await ledgerCall(deps, 'release', () => ledger.release(target.reservationId));
     if (result.changed) deps.metrics.releasedUsd.inc(target.holdMicros / 1e6);
-    await patchRecord(deps, target, { state: 'released', actual_usd: '0.00', release_reason: outcome.reason, settled_at: now(deps) });
+    await patchRecord(deps, target, {
+      state: 'released',
+      actual_usd: '0.00',
+      release_reason: outcome.reason,
+      settled_at: now(deps),
+    });
     return;
   }
 
   const { actualMicros, source, usage } = actualCost(deps, target, outcome);
   const tokens = usage
-    ? { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedInputTokens: usage.cachedInputTokens, reasoningTokens: usage.reasoningTokens }
+    ? {
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cachedInputTokens: usage.cachedInputTokens,
+        reasoningTokens: usage.reasoningTokens,
+      }
     : null;
-  const result = await ledgerCall(deps, 'commit', () => ledger.commit(target.reservationId, { actualMicros, usageSource: source, tokens }));
+  const result = await ledgerCall(deps, 'commit', () =>
+    ledger.commit(target.reservationId, { actualMicros, usageSource: source, tokens }),
+  );
   const overrunMicros = result.reservation.overrunMicros;
   // A late commit on an expired hold reconciles it; the expiry already counted its charge.
   if (result.changed && result.reservation.state !== 'reconciled') {
@@ -66,9 +78,13 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     if (overrunMicros > 0) {
       deps.metrics.overruns.inc();
       deps.metrics.overrunUsd.inc(overrunMicros / 1e6);
-      deps.logger.warn({ decision_id: target.decisionId, overrun_usd: formatUsd(overrunMicros) }, 'commit exceeded its hold (overrun recorded in full)');
+      deps.logger.warn(
+        { decision_id: target.decisionId, overrun_usd: formatUsd(overrunMicros) },
+        'commit exceeded its hold (overrun recorded in full)',
+      );
     }
-    if (actualMicros > 0) deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
+    if (actualMicros > 0)
+      deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
   }
   await patchRecord(deps, target, {
     state: 'settled',
@@ -83,20 +99,33 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     const responseId = outcome.responseId;
     const tokens = { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens };
     // Bookkeeping for the next turn's estimate: a failure here must not undo the settlement.
-    await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, tokens)).catch((error: unknown) =>
-      deps.logger.warn({ decision_id: target.decisionId, err: error }, 'could not record the response chain; its next turn is estimated conservatively'),
+    await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, tokens)).catch(
+      (error: unknown) =>
+        deps.logger.warn(
+          { decision_id: target.decisionId, err: error },
+          'could not record the response chain; its next turn is estimated conservatively',
+        ),
     );
   }
 }
 
 /** The money is settled by now; a record that cannot be updated is logged, not retried. */
 async function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): Promise<void> {
-  await deps.store.decisions.patch(target.decisionId, patch).catch((error: unknown) =>
-    deps.logger.error({ decision_id: target.decisionId, err: error }, 'settled, but the decision record could not be updated'),
-  );
+  await deps.store.decisions
+    .patch(target.decisionId, patch)
+    .catch((error: unknown) =>
+      deps.logger.error(
+        { decision_id: target.decisionId, err: error },
+        'settled, but the decision record could not be updated',
+      ),
+    );
 }
 
-function actualCost(deps: PipelineDeps, target: SettleTarget, outcome: Exclude<SettleOutcome, { kind: 'release' }>): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
+function actualCost(
+  deps: PipelineDeps,
+  target: SettleTarget,
+  outcome: Exclude<SettleOutcome, { kind: 'release' }>,
+): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
   const { price, inputTokens } = target.plan;
   switch (outcome.kind) {
     case 'usage':

@@ -26,7 +26,12 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
       if (charged) deps.metrics.expiredUsd.inc(reservation.amountMicros / 1e6);
       else deps.metrics.releasedUsd.inc(reservation.amountMicros / 1e6);
       deps.logger.warn(
-        { decision_id: reservation.decisionId, reservation_id: reservation.id, charged, amount_usd: formatUsd(reservation.amountMicros) },
+        {
+          decision_id: reservation.decisionId,
+          reservation_id: reservation.id,
+          charged,
+          amount_usd: formatUsd(reservation.amountMicros),
+        },
         charged ? 'hold expired without a result: charged in full' : 'hold expired before it was forwarded: released',
       );
       // The expiry itself is done; a failed record update must not stop the others.
@@ -37,7 +42,12 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
           usage_source: charged ? 'expired' : null,
           settled_at: new Date(deps.clock()).toISOString(),
         })
-        .catch((error: unknown) => deps.logger.error({ err: error, decision_id: reservation.decisionId }, 'could not mark the decision record expired'));
+        .catch((error: unknown) =>
+          deps.logger.error(
+            { err: error, decision_id: reservation.decisionId },
+            'could not mark the decision record expired',
+          ),
+        );
     }
     const nowMs = deps.clock();
     if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {

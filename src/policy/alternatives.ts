@@ -26,7 +26,11 @@ export interface AlternativesInput<P extends ModelPlan = ModelPlan> {
 }
 
 /** Candidates in chain order (breadth-first through each model's chain), each at most once. */
-export function downgradeCandidates(requested: ModelPrice, chains: AlternativesInput['chains'], lookup: AlternativesInput['lookup']): ModelPrice[] {
+export function downgradeCandidates(
+  requested: ModelPrice,
+  chains: AlternativesInput['chains'],
+  lookup: AlternativesInput['lookup'],
+): ModelPrice[] {
   const seen = new Set<string>([requested.model]);
   const queue: ModelPrice[] = [requested];
   const out: ModelPrice[] = [];
@@ -44,7 +48,11 @@ export function downgradeCandidates(requested: ModelPrice, chains: AlternativesI
 }
 
 export function satisfiesNeeds(price: ModelPrice, needs: RequestNeeds): boolean {
-  return (!needs.tools || price.capabilities.tools) && (!needs.jsonSchema || price.capabilities.jsonSchema) && (!needs.vision || price.capabilities.vision);
+  return (
+    (!needs.tools || price.capabilities.tools) &&
+    (!needs.jsonSchema || price.capabilities.jsonSchema) &&
+    (!needs.vision || price.capabilities.vision)
+  );
 }
 
 export function findAlternatives<P extends ModelPlan>(input: AlternativesInput<P>): P[] {

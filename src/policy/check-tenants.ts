@@ -11,14 +11,18 @@ export function checkTenantsAgainstPrices(config: Config, catalog: PriceCatalog)
     const where = `tenants.${tenant.name}`;
     const pinned = tenant.priceTableVersion;
     if (pinned !== null && !catalog.byVersion.has(pinned)) {
-      problems.push(`${where}.price_table_version: no price table "${pinned}" (loaded: ${[...catalog.byVersion.keys()].join(', ')})`);
+      problems.push(
+        `${where}.price_table_version: no price table "${pinned}" (loaded: ${[...catalog.byVersion.keys()].join(', ')})`,
+      );
       continue;
     }
     const table = (pinned === null ? undefined : catalog.byVersion.get(pinned)) ?? catalog.latest;
     for (const [model, chain] of tenant.downgradeChains) {
       for (const name of [model, ...chain]) {
         if (!lookupModel(table, name, tenant.priceOverrides).found) {
-          problems.push(`${where}.downgrade_chains.${model}: "${name}" has no price in table ${table.version} or the tenant's price_overrides`);
+          problems.push(
+            `${where}.downgrade_chains.${model}: "${name}" has no price in table ${table.version} or the tenant's price_overrides`,
+          );
         }
       }
     }

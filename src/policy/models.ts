@@ -6,7 +6,12 @@ const cache = new Map<string, RegExp>();
 function globToRegExp(glob: string): RegExp {
   let re = cache.get(glob);
   if (!re) {
-    re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${glob
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     cache.set(glob, re);
   }
   return re;

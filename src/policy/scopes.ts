@@ -16,13 +16,29 @@ export interface ScopeSubject {
 export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeSpec[] {
   const margin = tenant.softGateMarginMicros;
   const scopes: ScopeSpec[] = [
-    { type: 'run', id: subject.runId, window: 'none', limitMicros: subject.runLimitMicros, mode: tenant.run.mode, marginMicros: margin },
+    {
+      type: 'run',
+      id: subject.runId,
+      window: 'none',
+      limitMicros: subject.runLimitMicros,
+      mode: tenant.run.mode,
+      marginMicros: margin,
+    },
   ];
   const add = (type: 'key' | 'user' | 'team' | 'feature', id: string | null): void => {
     if (id === null) return;
     const limit = tenant.limits[type];
-    if (limit) scopes.push({ type, id, window: limit.window, limitMicros: limit.limitMicros, mode: limit.mode, marginMicros: margin });
-    else if (type === 'feature') scopes.push({ type, id, window: 'none', limitMicros: null, mode: 'advisory_estimate' });
+    if (limit)
+      scopes.push({
+        type,
+        id,
+        window: limit.window,
+        limitMicros: limit.limitMicros,
+        mode: limit.mode,
+        marginMicros: margin,
+      });
+    else if (type === 'feature')
+      scopes.push({ type, id, window: 'none', limitMicros: null, mode: 'advisory_estimate' });
   };
   add('key', subject.keyId);
   add('user', subject.userId);
@@ -36,6 +52,9 @@ export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeS
  * user named by the caller (X-Budget-User, where the tenant allows it) lives under its key
  * ("k_app/alice"), so a name can neither reach another key's users nor dodge a ceiling.
  */
-export function endUserId(principal: { readonly keyId: string; readonly userId: string | null }, named: string | null): string | null {
+export function endUserId(
+  principal: { readonly keyId: string; readonly userId: string | null },
+  named: string | null,
+): string | null {
   return principal.userId ?? (named === null ? null : `${principal.keyId}/${named}`);
 }

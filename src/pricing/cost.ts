@@ -85,7 +85,8 @@ export function inputCostMicros(price: ModelPrice, inputTokens: number): Micros 
  * callers take the min with the other caps.
  */
 export function maxOutputAffordable(price: ModelPrice, inputTokens: number, budgetMicros: Micros): number {
-  if (!Number.isSafeInteger(budgetMicros)) throw new MoneyError(`budget must be integer micro-USD, got ${budgetMicros}`);
+  if (!Number.isSafeInteger(budgetMicros))
+    throw new MoneyError(`budget must be integer micro-USD, got ${budgetMicros}`);
   assertTokens(inputTokens, 'inputTokens');
   if (budgetMicros < 0) return 0;
   const { inputRate, outputRate } = worstRates(price, inputTokens);
@@ -97,7 +98,10 @@ export function maxOutputAffordable(price: ModelPrice, inputTokens: number, budg
   return tokens > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(tokens);
 }
 
-function worstRates(price: ModelPrice, inputTokens: number): { inputRate: RateNanoPerMTok; outputRate: RateNanoPerMTok } {
+function worstRates(
+  price: ModelPrice,
+  inputTokens: number,
+): { inputRate: RateNanoPerMTok; outputRate: RateNanoPerMTok } {
   const rates = ratesFor(price, inputTokens);
   const inputRate = maxRate(maxRate(rates.input, rates.cacheWrite), rates.cachedInput);
   return { inputRate, outputRate: maxRate(rates.output, rates.reasoning) };

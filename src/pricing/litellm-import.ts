@@ -29,7 +29,8 @@ const OPENAI_TOKENIZER_PROVIDERS = new Set(['openai', 'text-completion-openai', 
 const CL100K_MODEL = /^(?:ft:)?(?:gpt-4(?:$|-(?!o))|gpt-35|gpt-3\.5|text-embedding|davinci|babbage)/;
 const ESTIMATE_FACTOR = '1.4';
 const MAX_DECIMALS = 9;
-const TIER_KEY = /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
+const TIER_KEY =
+  /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
 const DATED_SNAPSHOT = /^(.+)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
 
 /** Thrown for one entry; becomes a SkippedModel. */
@@ -48,9 +49,12 @@ export function perTokenToPerMillion(value: number): string {
   const whole = match[1] ?? '0';
   const digits = whole + (match[2] ?? '');
   const point = whole.length + Number(match[3] ?? '0') + 6;
-  const shifted = point <= 0 ? `0.${'0'.repeat(-point)}${digits}`
-    : point >= digits.length ? digits + '0'.repeat(point - digits.length)
-    : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const shifted =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
   const [intPart = '0', fraction = ''] = shifted.split('.');
   const int = intPart.replace(/^0+(?=\d)/, '');
   const frac = fraction.replace(/0+$/, '');
@@ -58,7 +62,8 @@ export function perTokenToPerMillion(value: number): string {
 }
 
 export function importLitellm(raw: unknown, options: LitellmImportOptions): LitellmImport {
-  if (!isValidVersion(options.version)) throw new RangeError(`version must be a date like "2026-11-01", got "${options.version}"`);
+  if (!isValidVersion(options.version))
+    throw new RangeError(`version must be a date like "2026-11-01", got "${options.version}"`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TypeError('the LiteLLM file must be a JSON object of model name -> entry');
   }
@@ -72,7 +77,10 @@ export function importLitellm(raw: unknown, options: LitellmImportOptions): Lite
       converted.set(model, entry);
     } catch (error) {
       if (!(error instanceof Error)) throw error;
-      skipped.push({ model, reason: error instanceof Skip ? error.message : `invalid after conversion: ${error.message}` });
+      skipped.push({
+        model,
+        reason: error instanceof Skip ? error.message : `invalid after conversion: ${error.message}`,
+      });
     }
   }
   const models: Record<string, PriceEntryJson> = {};
@@ -81,8 +89,9 @@ export function importLitellm(raw: unknown, options: LitellmImportOptions): Lite
     table: {
       version: options.version,
       currency: 'USD',
-      notes: 'Imported from LiteLLM model_prices_and_context_window.json by `runcap prices import`. '
-        + 'downgrade_to chains are not part of that data and are left empty; add them by hand.',
+      notes:
+        'Imported from LiteLLM model_prices_and_context_window.json by `runcap prices import`. ' +
+        'downgrade_to chains are not part of that data and are left empty; add them by hand.',
       models,
     },
     skipped,
@@ -111,14 +120,18 @@ function convertEntry(model: string, value: unknown, providers: readonly string[
 
   const contextWindow = tokens(e['max_input_tokens']) ?? tokens(e['max_tokens']);
   if (contextWindow === undefined) throw new Skip('no max_input_tokens or max_tokens');
-  const maxOutput = embedding ? 0 : tokens(e['max_output_tokens']) ?? tokens(e['max_tokens']);
+  const maxOutput = embedding ? 0 : (tokens(e['max_output_tokens']) ?? tokens(e['max_tokens']));
   if (maxOutput === undefined) throw new Skip('no max_output_tokens or max_tokens');
 
   const openaiTokenizer = OPENAI_TOKENIZER_PROVIDERS.has(provider);
   const baseName = model.slice(model.lastIndexOf('/') + 1);
   const capabilities: CapabilitiesJson = embedding
     ? { tools: false, json_schema: false, vision: false }
-    : { tools: e['supports_function_calling'] === true, json_schema: e['supports_response_schema'] === true, vision: e['supports_vision'] === true };
+    : {
+        tools: e['supports_function_calling'] === true,
+        json_schema: e['supports_response_schema'] === true,
+        vision: e['supports_vision'] === true,
+      };
   const longContext = tier(e, contextWindow);
   return withoutUndefined({
     provider,
@@ -168,7 +181,8 @@ function price(e: Record<string, unknown>, key: string, required: boolean): stri
     if (required) throw new Skip(`no ${key}`);
     return undefined;
   }
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Skip(`${key} is not a non-negative number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new Skip(`${key} is not a non-negative number`);
   const perMillion = perTokenToPerMillion(value);
   const dot = perMillion.indexOf('.');
   if (dot >= 0 && perMillion.length - dot - 1 > MAX_DECIMALS) {

@@ -47,7 +47,10 @@ export function loadPriceCatalog(path: string): PriceCatalog {
     throw new PriceTableError(path, null, null, `cannot read prices (${errorText(error)})`);
   }
   const files = isFolder
-    ? readdirSync(path).filter((name) => name.endsWith('.json')).sort().map((name) => join(path, name))
+    ? readdirSync(path)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+        .map((name) => join(path, name))
     : [path];
   if (files.length === 0) throw new PriceTableError(path, null, null, 'the folder contains no *.json price tables');
 

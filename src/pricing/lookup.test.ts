@@ -4,14 +4,23 @@ import { parsePriceOverrides } from './parse-overrides.js';
 import { canonicalModels, lookupModel } from './lookup.js';
 
 const base = { provider: 'openai', context_window: 128000, max_output_tokens: 16384 };
-const table = parsePriceTable({
-  version: '2026-11-01',
-  currency: 'USD',
-  models: {
-    'gpt-4o': { ...base, aliases: ['gpt-4o-2024-08-06'], input: '2.50', output: '10', downgrade_to: ['gpt-4o-mini-2024-07-18'] },
-    'gpt-4o-mini': { ...base, aliases: ['gpt-4o-mini-2024-07-18'], input: '0.15', output: '0.60' },
+const table = parsePriceTable(
+  {
+    version: '2026-11-01',
+    currency: 'USD',
+    models: {
+      'gpt-4o': {
+        ...base,
+        aliases: ['gpt-4o-2024-08-06'],
+        input: '2.50',
+        output: '10',
+        downgrade_to: ['gpt-4o-mini-2024-07-18'],
+      },
+      'gpt-4o-mini': { ...base, aliases: ['gpt-4o-mini-2024-07-18'], input: '0.15', output: '0.60' },
+    },
   },
-}, 'test.json');
+  'test.json',
+);
 
 describe('lookupModel', () => {
   it('finds canonical names and resolves dated aliases to the canonical entry', () => {
@@ -38,10 +47,13 @@ describe('lookupModel', () => {
   });
 
   it('lets overrides win, for their own names, their aliases and table aliases of the overridden model', () => {
-    const overrides = parsePriceOverrides({
-      'gpt-4o': { ...base, input: '1', output: '4' },
-      'in-house': { ...base, aliases: ['in-house-v2'], input: '0.01', output: '0.02' },
-    }, 'tenants.acme.price_overrides');
+    const overrides = parsePriceOverrides(
+      {
+        'gpt-4o': { ...base, input: '1', output: '4' },
+        'in-house': { ...base, aliases: ['in-house-v2'], input: '0.01', output: '0.02' },
+      },
+      'tenants.acme.price_overrides',
+    );
     const direct = lookupModel(table, 'gpt-4o', overrides);
     const viaTableAlias = lookupModel(table, 'gpt-4o-2024-08-06', overrides);
     const unlisted = lookupModel(table, 'in-house-v2', overrides);

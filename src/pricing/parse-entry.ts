@@ -14,8 +14,20 @@ const ENCODINGS = {
 } as const satisfies Record<Encoding, true>;
 
 const ENTRY_FIELDS = [
-  'provider', 'aliases', 'encoding', 'estimate_factor', 'input', 'cached_input', 'cache_write', 'output',
-  'reasoning', 'context_window', 'max_output_tokens', 'capabilities', 'downgrade_to', 'long_context',
+  'provider',
+  'aliases',
+  'encoding',
+  'estimate_factor',
+  'input',
+  'cached_input',
+  'cache_write',
+  'output',
+  'reasoning',
+  'context_window',
+  'max_output_tokens',
+  'capabilities',
+  'downgrade_to',
+  'long_context',
 ] as const;
 const CAPABILITY_FIELDS = ['tools', 'json_schema', 'vision'] as const;
 const LONG_CONTEXT_FIELDS = ['above_input_tokens', 'input', 'cached_input', 'cache_write', 'output'] as const;
@@ -88,8 +100,11 @@ export function parsePrice(value: unknown, fail: (reason: string) => never): Rat
     return fail(`${expected}, got ${describeValue(value)}${hint}`);
   }
   if (!PRICE_SHAPE.test(value)) {
-    const hint = /^-?\d+(?:\.\d+)?e[+-]?\d+$/i.test(value.trim()) ? ' (exponent notation is not accepted)'
-      : value.trim().startsWith('-') ? ' (negative prices are not accepted)' : '';
+    const hint = /^-?\d+(?:\.\d+)?e[+-]?\d+$/i.test(value.trim())
+      ? ' (exponent notation is not accepted)'
+      : value.trim().startsWith('-')
+        ? ' (negative prices are not accepted)'
+        : '';
     return fail(`${expected}, got ${describeValue(value)}${hint}`);
   }
   const decimals = value.includes('.') ? value.length - value.indexOf('.') - 1 : 0;
@@ -106,11 +121,7 @@ function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], f
   for (const key of Object.keys(obj)) if (!known.includes(key)) fail(key);
 }
 
-function required(
-  obj: Record<string, unknown>,
-  key: string,
-  fail: (field: string, reason: string) => never,
-): unknown {
+function required(obj: Record<string, unknown>, key: string, fail: (field: string, reason: string) => never): unknown {
   const value = obj[key];
   return value === undefined ? fail(key, 'is required') : value;
 }
@@ -150,8 +161,12 @@ function encoding(value: unknown, fail: (reason: string) => never): Encoding {
 function estimateFactor(value: unknown, fail: (reason: string) => never): number {
   if (value === undefined) return 1;
   // Not a money value: the factor only scales a token estimate, so a float is fine here.
-  const factor = typeof value === 'number' ? value
-    : typeof value === 'string' && FACTOR_SHAPE.test(value) ? Number(value) : Number.NaN;
+  const factor =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && FACTOR_SHAPE.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isFinite(factor) || factor < 1 || factor > MAX_ESTIMATE_FACTOR) {
     return fail(`must be a number or decimal string between 1 and ${MAX_ESTIMATE_FACTOR}, got ${describeValue(value)}`);
   }
@@ -182,7 +197,10 @@ function longContext(
   const price = (key: string, v: unknown): RateNanoPerMTok => parsePrice(v, (r) => fail(`long_context.${key}`, r));
   const above = integer(field('above_input_tokens'), 1, (r) => fail('long_context.above_input_tokens', r));
   if (above >= contextWindow) {
-    fail('long_context.above_input_tokens', `${above} is not below context_window ${contextWindow}, so the tier never applies`);
+    fail(
+      'long_context.above_input_tokens',
+      `${above} is not below context_window ${contextWindow}, so the tier never applies`,
+    );
   }
   const input = price('input', field('input'));
   return Object.freeze({

@@ -10,7 +10,12 @@ import type { ModelPrice } from './types.js';
 export function parsePriceOverrides(raw: unknown, where: string): ReadonlyMap<string, ModelPrice> {
   if (raw === undefined || raw === null) return new Map();
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new PriceTableError(where, null, null, `must be an object of model name -> price entry, got ${describeValue(raw)}`);
+    throw new PriceTableError(
+      where,
+      null,
+      null,
+      `must be an object of model name -> price entry, got ${describeValue(raw)}`,
+    );
   }
   const entries = Object.entries(raw as Record<string, unknown>).map(([model, entry]) =>
     parsePriceEntry(model, entry, where),

@@ -9,9 +9,23 @@ const catalog = loadPriceCatalog(PRICES_DIR);
 const table = catalog.latest;
 
 const REQUIRED = [
-  'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano',
-  'o3', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'gpt-3.5-turbo', 'gpt-4-turbo',
-  'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'gpt-5',
+  'gpt-5-mini',
+  'gpt-5-nano',
+  'o3',
+  'o4-mini',
+  'text-embedding-3-small',
+  'text-embedding-3-large',
+  'gpt-3.5-turbo',
+  'gpt-4-turbo',
+  'claude-sonnet-4-5',
+  'claude-haiku-4-5',
+  'claude-opus-4-1',
 ];
 
 describe('shipped prices/ folder', () => {
@@ -28,8 +42,11 @@ describe('shipped prices/ folder', () => {
 
   it('resolves dated snapshots', () => {
     for (const [alias, model] of [
-      ['gpt-4o-2024-08-06', 'gpt-4o'], ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'], ['gpt-5-2025-08-07', 'gpt-5'],
-      ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5'], ['claude-haiku-4-5-20251001', 'claude-haiku-4-5'],
+      ['gpt-4o-2024-08-06', 'gpt-4o'],
+      ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+      ['gpt-5-2025-08-07', 'gpt-5'],
+      ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5'],
+      ['claude-haiku-4-5-20251001', 'claude-haiku-4-5'],
     ] as const) {
       const hit = lookupModel(table, alias);
       expect(hit.found && hit.price.model).toBe(model);
@@ -61,16 +78,24 @@ describe('shipped prices/ folder', () => {
 
   it('spot-checks list prices exactly', () => {
     // gpt-4o-mini: 1M input + 1M output = $0.15 + $0.60
-    expect(costMicros(table.models.get('gpt-4o-mini')!, {
-      inputTokens: 1_000_000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1_000_000, reasoningTokens: 0,
-    })).toBe(750_000);
+    expect(
+      costMicros(table.models.get('gpt-4o-mini')!, {
+        inputTokens: 1_000_000,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        outputTokens: 1_000_000,
+        reasoningTokens: 0,
+      }),
+    ).toBe(750_000);
     // claude-sonnet-4-5 above 200K input: $6/1M in, $22.50/1M out
     expect(worstCaseMicros(table.models.get('claude-sonnet-4-5')!, 1_000_000, 0)).toBe(7_500_000);
   });
 
   it('follows downgrade chains only to strictly cheaper-or-equal models by output rate', () => {
     const withChains = canonicalModels(table).filter((p) => p.downgradeTo.length > 0);
-    expect(withChains.map((p) => p.model)).toEqual(expect.arrayContaining(['gpt-5', 'gpt-4.1', 'gpt-4o', 'o3', 'claude-opus-4-1']));
+    expect(withChains.map((p) => p.model)).toEqual(
+      expect.arrayContaining(['gpt-5', 'gpt-4.1', 'gpt-4o', 'o3', 'claude-opus-4-1']),
+    );
     for (const price of withChains) {
       for (const name of price.downgradeTo) {
         const target = table.models.get(name);

@@ -58,5 +58,4 @@ export interface Usage {
 }
 
 export type PriceLookup =
-  | { readonly found: true; readonly price: ModelPrice }
-  | { readonly found: false; readonly model: string };
+  { readonly found: true; readonly price: ModelPrice } | { readonly found: false; readonly model: string };

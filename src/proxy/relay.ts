@@ -6,9 +6,7 @@ import type { StreamMeter } from './adapter.js';
 import type { UpstreamResponse } from './upstream.js';
 
 export type StreamEnd =
-  | { readonly kind: 'complete' }
-  | { readonly kind: 'cut'; readonly error: unknown }
-  | { readonly kind: 'client_abort' };
+  { readonly kind: 'complete' } | { readonly kind: 'cut'; readonly error: unknown } | { readonly kind: 'client_abort' };
 
 export interface RelayOptions {
   readonly body: UpstreamResponse['body'];

@@ -19,7 +19,13 @@ function splitAt(bytes: Uint8Array, cuts: readonly number[]): SseEvent[] {
   return events;
 }
 
-const view = (e: SseEvent) => ({ raw: dec.decode(e.raw), event: e.event, data: e.data, id: e.id, complete: e.complete });
+const view = (e: SseEvent) => ({
+  raw: dec.decode(e.raw),
+  event: e.event,
+  data: e.data,
+  id: e.id,
+  complete: e.complete,
+});
 
 describe('createSseSplitter', () => {
   it('splits the OpenAI chat format (LF) and keeps each event raw', () => {
@@ -116,7 +122,10 @@ interface Expected {
   readonly id: string | null;
 }
 
-function serialize(events: ReadonlyArray<ReadonlyArray<{ line: { kind: string; value: string }; ending: string; compact: boolean }>>, blankEndings: readonly string[]): Expected[] {
+function serialize(
+  events: ReadonlyArray<ReadonlyArray<{ line: { kind: string; value: string }; ending: string; compact: boolean }>>,
+  blankEndings: readonly string[],
+): Expected[] {
   return events.map((lines, index) => {
     let raw = '';
     let eventType: string | null = null;
@@ -152,7 +161,9 @@ describe('createSseSplitter (property)', () => {
           const bytes = enc.encode(expected.map((e) => e.raw).join(''));
           const cuts = rawCuts.map((c) => c % (bytes.length + 1));
           const actual = splitAt(bytes, cuts);
-          expect(actual.map((e) => ({ raw: dec.decode(e.raw), event: e.event, data: e.data, id: e.id }))).toEqual(expected);
+          expect(actual.map((e) => ({ raw: dec.decode(e.raw), event: e.event, data: e.data, id: e.id }))).toEqual(
+            expected,
+          );
           expect(actual.every((e) => e.complete)).toBe(true);
           expect(Buffer.concat(actual.map((e) => e.raw)).equals(Buffer.from(bytes))).toBe(true);
         },

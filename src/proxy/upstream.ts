@@ -51,7 +51,13 @@ export function createUpstreamClient(options: { connections?: number } = {}): Up
 export function upstreamHeaders(client: Headers, providerKey: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   client.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || RUNCAP_REQUEST_HEADERS.has(name) || name === H.authorization || name === 'accept-encoding') return;
+    if (
+      HOP_BY_HOP.has(name) ||
+      RUNCAP_REQUEST_HEADERS.has(name) ||
+      name === H.authorization ||
+      name === 'accept-encoding'
+    )
+      return;
     if (name.startsWith('x-budget-')) return;
     out[name] = value;
   });

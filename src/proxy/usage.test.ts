@@ -11,7 +11,13 @@ describe('usageFromChat', () => {
         prompt_tokens_details: { cached_tokens: 1024, audio_tokens: 0 },
         completion_tokens_details: { reasoning_tokens: 256, audio_tokens: 0 },
       }),
-    ).toEqual({ inputTokens: 1200, cachedInputTokens: 1024, cacheWriteTokens: 0, outputTokens: 300, reasoningTokens: 256 });
+    ).toEqual({
+      inputTokens: 1200,
+      cachedInputTokens: 1024,
+      cacheWriteTokens: 0,
+      outputTokens: 300,
+      reasoningTokens: 256,
+    });
   });
 
   it('treats missing or null details as zero', () => {
@@ -34,7 +40,10 @@ describe('usageFromChat', () => {
     ['NaN', { prompt_tokens: Number.NaN, completion_tokens: 2 }],
     ['bad cached detail', { prompt_tokens: 5, completion_tokens: 2, prompt_tokens_details: { cached_tokens: -3 } }],
     ['cached above input', { prompt_tokens: 5, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 6 } }],
-    ['reasoning above output', { prompt_tokens: 5, completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 3 } }],
+    [
+      'reasoning above output',
+      { prompt_tokens: 5, completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 3 } },
+    ],
     ['details not an object', { prompt_tokens: 5, completion_tokens: 2, completion_tokens_details: 7 }],
   ])('returns null for %s', (_name, usage) => {
     expect(usageFromChat(usage)).toBeNull();
@@ -51,7 +60,13 @@ describe('usageFromResponses', () => {
         output_tokens_details: { reasoning_tokens: 64 },
         total_tokens: 1020,
       }),
-    ).toEqual({ inputTokens: 900, cachedInputTokens: 512, cacheWriteTokens: 0, outputTokens: 120, reasoningTokens: 64 });
+    ).toEqual({
+      inputTokens: 900,
+      cachedInputTokens: 512,
+      cacheWriteTokens: 0,
+      outputTokens: 120,
+      reasoningTokens: 64,
+    });
   });
 
   it('returns null for chat-shaped or broken usage', () => {

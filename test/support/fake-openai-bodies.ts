@@ -73,7 +73,10 @@ export function chatCompletion(plan: ReplyPlan): Json {
 }
 
 /** The chunks of a chat stream, in order, without the final `[DONE]`. `usage` adds `usage: null` + the usage chunk. */
-export function chatChunks(plan: ReplyPlan, includeUsage: boolean): { readonly chunk: Json; readonly content: boolean }[] {
+export function chatChunks(
+  plan: ReplyPlan,
+  includeUsage: boolean,
+): { readonly chunk: Json; readonly content: boolean }[] {
   const make = (choices: Json[], usage?: Json): Json => ({
     id: plan.id,
     object: 'chat.completion.chunk',
@@ -123,7 +126,10 @@ export function textCompletion(plan: ReplyPlan): Json {
   };
 }
 
-export function completionChunks(plan: ReplyPlan, includeUsage: boolean): { readonly chunk: Json; readonly content: boolean }[] {
+export function completionChunks(
+  plan: ReplyPlan,
+  includeUsage: boolean,
+): { readonly chunk: Json; readonly content: boolean }[] {
   const make = (choices: Json[], usage?: Json): Json => ({
     id: plan.id,
     object: 'text_completion',
@@ -132,7 +138,12 @@ export function completionChunks(plan: ReplyPlan, includeUsage: boolean): { read
     choices,
     ...(usage === undefined ? {} : { usage }),
   });
-  const choice = (index: number, t: string, finish: string | null): Json => ({ text: t, index, logprobs: null, finish_reason: finish });
+  const choice = (index: number, t: string, finish: string | null): Json => ({
+    text: t,
+    index,
+    logprobs: null,
+    finish_reason: finish,
+  });
   const out: { chunk: Json; content: boolean }[] = [];
   for (const piece of plan.pieces) {
     for (const i of range(plan.choices)) out.push({ chunk: make([choice(i, piece, null)]), content: true });
@@ -190,7 +201,11 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
 }
 
 /** The events of a Responses stream, in order, each `{type, ...}` with its sequence number. */
-export function responseEvents(plan: ReplyPlan, request: Json, terminal: 'completed' | 'incomplete'): { readonly event: Json; readonly content: boolean }[] {
+export function responseEvents(
+  plan: ReplyPlan,
+  request: Json,
+  terminal: 'completed' | 'incomplete',
+): { readonly event: Json; readonly content: boolean }[] {
   const itemId = `msg_${plan.id.slice(5)}`;
   const at = { item_id: itemId, output_index: 0, content_index: 0 };
   const all = text(plan);

@@ -101,7 +101,7 @@ interface MutableRecord extends RecordedRequest {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const WORDS = [' Hello', ' from', ' the', ' fake', ' upstream', ',', ' one', ' token', ' per', ' word', '.'];
 /** Output token `i` of the deterministic reply: "Hello from the fake upstream, one token per word. Hello ..." */
-const word = (i: number): string => (i === 0 ? 'Hello' : WORDS[i % WORDS.length] ?? '');
+const word = (i: number): string => (i === 0 ? 'Hello' : (WORDS[i % WORDS.length] ?? ''));
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -116,7 +116,8 @@ function settingsFor(base: Settings, headers: IncomingHttpHeaders): Settings {
     return value === undefined ? fallback : Number.parseInt(value, 10);
   };
   const mode = header('x-fake-mode') ?? base.mode;
-  if (!(FAKE_MODES as readonly string[]).includes(mode)) throw new Error(`fake upstream: unknown x-fake-mode "${mode}"`);
+  if (!(FAKE_MODES as readonly string[]).includes(mode))
+    throw new Error(`fake upstream: unknown x-fake-mode "${mode}"`);
   const promptHeader = header('x-fake-prompt-tokens');
   return {
     ...base,
@@ -139,16 +140,16 @@ const ENDPOINTS = new Map<string, Endpoint>([
 function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): ReplyPlan {
   const capField =
     endpoint === 'chat'
-      ? num(body['max_completion_tokens']) ?? num(body['max_tokens'])
+      ? (num(body['max_completion_tokens']) ?? num(body['max_tokens']))
       : endpoint === 'responses'
         ? num(body['max_output_tokens'])
         : endpoint === 'completions'
-          ? num(body['max_tokens']) ?? 16
+          ? (num(body['max_tokens']) ?? 16)
           : 0;
   const cap = capField ?? Number.POSITIVE_INFINITY;
   const reasoning = Math.min(s.reasoningTokens, cap);
   const visible = endpoint === 'embeddings' ? 0 : Math.max(0, Math.min(s.outputTokens, cap - reasoning));
-  const n = endpoint === 'chat' || endpoint === 'completions' ? num(body['n']) ?? 1 : 1;
+  const n = endpoint === 'chat' || endpoint === 'completions' ? (num(body['n']) ?? 1) : 1;
   const billed = endpoint === 'completions' ? Math.max(n, num(body['best_of']) ?? n) : n;
   const promptTokens = typeof s.promptTokens === 'function' ? s.promptTokens(body) : s.promptTokens;
   const pieceCount = Math.min(Math.max(1, s.chunks), visible);
@@ -242,7 +243,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       return send(400, openAiError('We could not parse the JSON body of your request.', 'invalid_request_error', null));
     }
     if (s.mode === 'error500') {
-      return send(500, openAiError('The server had an error while processing your request. Sorry about that!', 'server_error', null));
+      return send(
+        500,
+        openAiError('The server had an error while processing your request. Sorry about that!', 'server_error', null),
+      );
     }
     if (s.mode === 'error429') {
       const message = 'Rate limit reached for requests. Please try again in 20ms.';
@@ -263,7 +267,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       if (endpoint === 'completions') return send(200, textCompletion(plan));
       if (endpoint === 'embeddings') {
         const dims = num(body['dimensions']) ?? 8;
-        return send(200, embeddingList(plan, embeddingInputs(body['input']), dims, body['encoding_format'] === 'base64'));
+        return send(
+          200,
+          embeddingList(plan, embeddingInputs(body['input']), dims, body['encoding_format'] === 'base64'),
+        );
       }
       const status = plan.truncated || s.mode === 'incomplete' ? 'incomplete' : 'completed';
       return send(200, responseObject(plan, body, status));
@@ -273,21 +280,29 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const includeUsage = isRecord(streamOptions) && streamOptions['include_usage'] === true;
     const events: { text: string; content: boolean }[] =
       endpoint === 'responses'
-        ? responseEvents(plan, body, plan.truncated || s.mode === 'incomplete' ? 'incomplete' : 'completed').map((e) => ({
-            text: `event: ${String(e.event['type'])}\ndata: ${JSON.stringify(e.event)}\n\n`,
-            content: e.content,
-          }))
+        ? responseEvents(plan, body, plan.truncated || s.mode === 'incomplete' ? 'incomplete' : 'completed').map(
+            (e) => ({
+              text: `event: ${String(e.event['type'])}\ndata: ${JSON.stringify(e.event)}\n\n`,
+              content: e.content,
+            }),
+          )
         : [
-            ...(endpoint === 'chat' ? chatChunks(plan, includeUsage) : completionChunks(plan, includeUsage)).map((c) => ({
-              text: `data: ${JSON.stringify(c.chunk)}\n\n`,
-              content: c.content,
-            })),
+            ...(endpoint === 'chat' ? chatChunks(plan, includeUsage) : completionChunks(plan, includeUsage)).map(
+              (c) => ({
+                text: `data: ${JSON.stringify(c.chunk)}\n\n`,
+                content: c.content,
+              }),
+            ),
             { text: 'data: [DONE]\n\n', content: false },
           ];
     // reset/stall strike after `failAfterChunks` content events (or after the last one).
     const contentAt = events.flatMap((e, i) => (e.content ? [i] : []));
     const failAt = (contentAt[Math.min(s.failAfterChunks, contentAt.length) - 1] ?? -1) + 1;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': requestId });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-request-id': requestId,
+    });
     res.flushHeaders();
     for (const [i, event] of events.entries()) {
       if (i === failAt && s.mode === 'reset') return reset();

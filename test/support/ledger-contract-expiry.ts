@@ -25,10 +25,16 @@ export function registerExpiryContract(ctx: ContractContext): void {
       expect(await expireOwn(ctx, ctx.now())).toEqual([]);
       const expired = await expireOwn(ctx, reservation.expiresAtMs + PAST_SKEW_MS);
       expect(expired).toHaveLength(1);
-      expect(expired[0]).toMatchObject({ charged: false, reservation: { id: reservation.id, state: 'expired', actualMicros: null } });
+      expect(expired[0]).toMatchObject({
+        charged: false,
+        reservation: { id: reservation.id, state: 'expired', actualMicros: null },
+      });
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 0 }]);
       expect(await expireOwn(ctx, reservation.expiresAtMs + PAST_SKEW_MS)).toEqual([]);
-      await expectLedgerError(ctx.ledger.commit(reservation.id, { actualMicros: 10, usageSource: 'provider' }), 'invalid_transition');
+      await expectLedgerError(
+        ctx.ledger.commit(reservation.id, { actualMicros: 10, usageSource: 'provider' }),
+        'invalid_transition',
+      );
       await expectLedgerError(ctx.ledger.release(reservation.id), 'invalid_transition');
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 0 }]);
     });
@@ -63,7 +69,10 @@ export function registerExpiryContract(ctx: ContractContext): void {
       await ctx.ledger.markForwarded(reservation.id);
       await expireOwn(ctx, reservation.expiresAtMs + PAST_SKEW_MS);
       const late = await ctx.ledger.commit(reservation.id, { actualMicros: actual, usageSource: 'provider' });
-      expect(late).toMatchObject({ changed: true, reservation: { state: 'reconciled', actualMicros: actual, overrunMicros: overrun } });
+      expect(late).toMatchObject({
+        changed: true,
+        reservation: { state: 'reconciled', actualMicros: actual, overrunMicros: overrun },
+      });
       expect(await counters(ctx, [run, team])).toEqual([
         { committed: actual, reserved: 0 },
         { committed: actual, reserved: 0 },
@@ -84,7 +93,10 @@ export function registerExpiryContract(ctx: ContractContext): void {
       expect((await ctx.ledger.markForwarded(reservation.id)).changed).toBe(false);
       const expired = await expireOwn(ctx, reservation.expiresAtMs + PAST_SKEW_MS);
       expect(expired).toHaveLength(1);
-      expect(expired[0]).toMatchObject({ charged: true, reservation: { id: reservation.id, state: 'expired', actualMicros: 600 } });
+      expect(expired[0]).toMatchObject({
+        charged: true,
+        reservation: { id: reservation.id, state: 'expired', actualMicros: 600 },
+      });
       expect(await counters(ctx, [run])).toEqual([{ committed: 600, reserved: 0 }]);
     });
 

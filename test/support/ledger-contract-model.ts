@@ -27,11 +27,20 @@ const TYPES = ['run', 'user', 'team'] as const;
 
 const specsArb = fc.tuple(
   ...TYPES.map((type) =>
-    fc.record({
-      mode: fc.constantFrom(...MODES),
-      limit: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: null, freq: 5 }),
-      margin: fc.integer({ min: 0, max: 300 }),
-    }).map(({ mode, limit, margin }): ScopeSpec => ({ type, id: `${type}_model`, window: 'none', limitMicros: limit, mode, marginMicros: margin })),
+    fc
+      .record({
+        mode: fc.constantFrom(...MODES),
+        limit: fc.option(fc.integer({ min: 0, max: 3_000 }), { nil: null, freq: 5 }),
+        margin: fc.integer({ min: 0, max: 300 }),
+      })
+      .map(({ mode, limit, margin }): ScopeSpec => ({
+        type,
+        id: `${type}_model`,
+        window: 'none',
+        limitMicros: limit,
+        mode,
+        marginMicros: margin,
+      })),
   ),
 );
 
@@ -41,14 +50,25 @@ const amountArb = fc.oneof(
 );
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({
+  {
+    weight: 5,
+    arbitrary: fc.record({
       t: fc.constant('reserve' as const),
       amount: amountArb,
       mask: fc.integer({ min: 1, max: 7 }),
       idem: fc.constantFrom(null, null, 'idem-a', 'idem-b'),
-      edge: fc.option(fc.record({ scope: fc.integer({ min: 0, max: 2 }), delta: fc.integer({ min: -1, max: 1 }) }), { nil: null }),
-    }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constantFrom('forward' as const, 'release' as const, 'repeat' as const), pick: fc.nat() }) },
+      edge: fc.option(fc.record({ scope: fc.integer({ min: 0, max: 2 }), delta: fc.integer({ min: -1, max: 1 }) }), {
+        nil: null,
+      }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constantFrom('forward' as const, 'release' as const, 'repeat' as const),
+      pick: fc.nat(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('commit' as const), pick: fc.nat(), actual: amountArb }) },
   { weight: 1, arbitrary: fc.constant({ t: 'expire' as const }) },
 );
@@ -89,10 +109,15 @@ export function registerModelContract(ctx: ContractContext): void {
           const reserve = async (op: Extract<Op, { t: 'reserve' }>): Promise<void> => {
             const scopes = [0, 1, 2].filter((index) => (op.mask & (1 << index)) !== 0 || index === op.edge?.scope);
             const amount = op.edge === null ? op.amount : edgeAmount(model, op.edge.scope, op.edge.delta, op.amount);
-            const request = reserveRequest(ctx, scopes.map((index) => model.spec(index)), amount, {
-              tenant,
-              idempotencyKey: op.idem,
-            });
+            const request = reserveRequest(
+              ctx,
+              scopes.map((index) => model.spec(index)),
+              amount,
+              {
+                tenant,
+                idempotencyKey: op.idem,
+              },
+            );
             const predicted = model.reserve(request.reservationId, amount, scopes, op.idem);
             const outcome = await against(predicted, () => ctx.ledger.reserve(request));
             if (!('ok' in predicted) || outcome === null) {
@@ -106,7 +131,11 @@ export function registerModelContract(ctx: ContractContext): void {
             } else if (expected.kind === 'reused') {
               expect(outcome).toMatchObject({ kind: 'reserved', reused: true, reservation: { id: expected.id } });
             } else {
-              expect(outcome).toMatchObject({ kind: 'reserved', reused: false, reservation: { id: request.reservationId } });
+              expect(outcome).toMatchObject({
+                kind: 'reserved',
+                reused: false,
+                reservation: { id: request.reservationId },
+              });
               const warnings = outcome.kind === 'reserved' ? outcome.warnings.map((view) => view.type) : [];
               expect(warnings).toEqual(expected.warnings.map((index) => model.spec(index).type));
             }
@@ -127,7 +156,9 @@ export function registerModelContract(ctx: ContractContext): void {
             } else if (op.t === 'commit') {
               const actual = op.actual;
               predicted = model.commit(target, actual);
-              result = await against(predicted, () => ctx.ledger.commit(target.id, { actualMicros: actual, usageSource: 'provider' }));
+              result = await against(predicted, () =>
+                ctx.ledger.commit(target.id, { actualMicros: actual, usageSource: 'provider' }),
+              );
             } else {
               return;
             }
@@ -159,7 +190,9 @@ export function registerModelContract(ctx: ContractContext): void {
             } else if (op.t === 'expire') {
               expireAt += 1_000 * MINUTE_MS;
               const predicted = model.expireAll();
-              const expired = (await ctx.ledger.expireDue(expireAt)).filter((entry) => entry.reservation.tenant === tenant);
+              const expired = (await ctx.ledger.expireDue(expireAt)).filter(
+                (entry) => entry.reservation.tenant === tenant,
+              );
               expect(expired.map((entry) => [entry.reservation.id, entry.charged]).sort()).toEqual(predicted.sort());
             } else if (op.t === 'repeat') {
               if (last !== null) await transition(last.op, last.index);

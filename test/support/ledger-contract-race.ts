@@ -22,7 +22,9 @@ export function registerRaceContract(ctx: ContractContext, multiProcessRequired:
       const run = scope('run', ctx.id('run'), CEILING_MICROS);
       const team = scope('team', ctx.id('team'), null);
       const outcomes = await Promise.all(
-        Array.from({ length: WORKERS * PER_WORKER }, () => ctx.ledger.reserve(reserveRequest(ctx, [run, team], AMOUNT_MICROS))),
+        Array.from({ length: WORKERS * PER_WORKER }, () =>
+          ctx.ledger.reserve(reserveRequest(ctx, [run, team], AMOUNT_MICROS)),
+        ),
       );
       expect(outcomes.filter((outcome) => outcome.kind === 'reserved')).toHaveLength(EXPECTED_ADMITTED);
       const [view] = await ctx.ledger.view(ctx.tenant, [run]);
@@ -33,7 +35,8 @@ export function registerRaceContract(ctx: ContractContext, multiProcessRequired:
     it(`${WORKERS} processes x ${PER_WORKER} concurrent reserves admit exactly floor(ceiling / amount)`, async (test) => {
       const spawnWorkers = ctx.raceWorkers;
       if (spawnWorkers === undefined) {
-        if (multiProcessRequired) throw new Error('this backend must run the multi-process race but its harness has no raceWorkers');
+        if (multiProcessRequired)
+          throw new Error('this backend must run the multi-process race but its harness has no raceWorkers');
         return test.skip();
       }
       const run = scope('run', ctx.id('run'), CEILING_MICROS);
@@ -57,14 +60,17 @@ export function registerRaceContract(ctx: ContractContext, multiProcessRequired:
     it(`${WORKERS} processes sweeping at once expire each reservation exactly once`, async (test) => {
       const spawnWorkers = ctx.raceWorkers;
       if (spawnWorkers === undefined) {
-        if (multiProcessRequired) throw new Error('this backend must run the multi-process sweep race but its harness has no raceWorkers');
+        if (multiProcessRequired)
+          throw new Error('this backend must run the multi-process sweep race but its harness has no raceWorkers');
         return test.skip();
       }
       const run = scope('run', ctx.id('run'), 10_000_000);
       const count = 300;
       const ids: string[] = [];
       for (let index = 0; index < count; index += 1) {
-        const { reservation } = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 1_000, { ttlMs: MINUTE_MS })));
+        const { reservation } = expectReserved(
+          await ctx.ledger.reserve(reserveRequest(ctx, [run], 1_000, { ttlMs: MINUTE_MS })),
+        );
         if (index % 2 === 0) await ctx.ledger.markForwarded(reservation.id);
         ids.push(reservation.id);
       }

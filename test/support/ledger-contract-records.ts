@@ -8,7 +8,12 @@ import { MINUTE_MS, reserveOk, scope, expectLedgerError } from './ledger-fixture
 
 const HOUR_MS = 60 * MINUTE_MS;
 
-function openRequest(ctx: ContractContext, runId: string, keyId = 'k_alice', extra: Partial<OpenRunRequest> = {}): OpenRunRequest {
+function openRequest(
+  ctx: ContractContext,
+  runId: string,
+  keyId = 'k_alice',
+  extra: Partial<OpenRunRequest> = {},
+): OpenRunRequest {
   return { tenant: ctx.tenant, runId, keyId, limitMicros: 5_000_000, idleTtlMs: HOUR_MS, maxActivePerKey: 2, ...extra };
 }
 
@@ -17,11 +22,16 @@ export function registerRecordsContract(ctx: ContractContext): void {
     it('binds a run to its creator; another principal gets principal_mismatch', async () => {
       const runId = ctx.id('run');
       const created = await ctx.store.runs.open(openRequest(ctx, runId, 'k_alice', { tags: { agent: 'planner' } }));
-      expect(created).toMatchObject({ kind: 'created', run: { runId, keyId: 'k_alice', state: 'open', limitMicros: 5_000_000, tags: { agent: 'planner' } } });
+      expect(created).toMatchObject({
+        kind: 'created',
+        run: { runId, keyId: 'k_alice', state: 'open', limitMicros: 5_000_000, tags: { agent: 'planner' } },
+      });
       const again = await ctx.store.runs.open(openRequest(ctx, runId, 'k_alice', { limitMicros: 1 }));
       expect(again).toMatchObject({ kind: 'existing', run: { limitMicros: 5_000_000 } });
       expect(await ctx.store.runs.open(openRequest(ctx, runId, 'k_bob'))).toEqual({ kind: 'principal_mismatch' });
-      expect(await ctx.store.runs.open(openRequest(ctx, runId, 'k_alice', { createOnly: true }))).toMatchObject({ kind: 'exists' });
+      expect(await ctx.store.runs.open(openRequest(ctx, runId, 'k_alice', { createOnly: true }))).toMatchObject({
+        kind: 'exists',
+      });
       expect(await ctx.store.runs.get(ctx.tenant, runId)).toMatchObject({ runId, keyId: 'k_alice' });
       expect(await ctx.store.runs.get(ctx.tenant, ctx.id('missing'))).toBeNull();
     });
@@ -33,13 +43,18 @@ export function registerRecordsContract(ctx: ContractContext): void {
       expect(await ctx.store.runs.countActive(ctx.tenant, 'k_alice')).toBe(2);
       expect(await ctx.store.runs.open(openRequest(ctx, c))).toEqual({ kind: 'too_many_active', active: 2 });
       expect(await ctx.store.runs.get(ctx.tenant, c)).toBeNull();
-      expect(await ctx.store.runs.open(openRequest(ctx, ctx.id('run_bob'), 'k_bob'))).toMatchObject({ kind: 'created' });
+      expect(await ctx.store.runs.open(openRequest(ctx, ctx.id('run_bob'), 'k_bob'))).toMatchObject({
+        kind: 'created',
+      });
       const closed = await ctx.store.runs.close(ctx.tenant, a);
       expect(closed).toMatchObject({ runId: a, state: 'closed' });
       expect(closed?.closedAtMs).not.toBeNull();
       expect(await ctx.store.runs.close(ctx.tenant, a)).toEqual(closed);
       expect(await ctx.store.runs.close(ctx.tenant, ctx.id('missing'))).toBeNull();
-      expect(await ctx.store.runs.open(openRequest(ctx, a))).toMatchObject({ kind: 'existing', run: { state: 'closed' } });
+      expect(await ctx.store.runs.open(openRequest(ctx, a))).toMatchObject({
+        kind: 'existing',
+        run: { state: 'closed' },
+      });
       expect(await ctx.store.runs.open(openRequest(ctx, c))).toMatchObject({ kind: 'created' });
       const listed = await ctx.store.runs.list(ctx.tenant, 'k_alice', 10);
       expect(new Set(listed.map((run) => run.runId))).toEqual(new Set([a, b, c]));
@@ -68,8 +83,20 @@ export function registerRecordsContract(ctx: ContractContext): void {
   describe('decisions', () => {
     it('put, get, shallow patch, prune', async () => {
       const now = ctx.now();
-      const old = { id: ctx.id('bdgdec'), tenant: ctx.tenant, keyId: 'k_alice', createdAtMs: now - 40 * 24 * HOUR_MS, record: { outcome: 'allow' } };
-      const fresh = { id: ctx.id('bdgdec'), tenant: ctx.tenant, keyId: 'k_alice', createdAtMs: now, record: { outcome: 'block', estimate: { usd: '1.00' }, model: 'gpt-4o' } };
+      const old = {
+        id: ctx.id('bdgdec'),
+        tenant: ctx.tenant,
+        keyId: 'k_alice',
+        createdAtMs: now - 40 * 24 * HOUR_MS,
+        record: { outcome: 'allow' },
+      };
+      const fresh = {
+        id: ctx.id('bdgdec'),
+        tenant: ctx.tenant,
+        keyId: 'k_alice',
+        createdAtMs: now,
+        record: { outcome: 'block', estimate: { usd: '1.00' }, model: 'gpt-4o' },
+      };
       await ctx.store.decisions.put(old);
       await ctx.store.decisions.put(fresh);
       expect(await ctx.store.decisions.get(fresh.id)).toEqual(fresh);
@@ -99,7 +126,10 @@ export function registerRecordsContract(ctx: ContractContext): void {
       await ctx.store.chains.remember(ctx.tenant, id, { inputTokens: 1500, outputTokens: 30 });
       expect(await ctx.store.chains.lookup(ctx.tenant, id)).toEqual({ inputTokens: 1500, outputTokens: 30 });
       expect(await ctx.store.chains.lookup(`${ctx.tenant}-other`, id)).toBeNull();
-      await expectLedgerError(ctx.store.chains.remember(ctx.tenant, id, { inputTokens: -1, outputTokens: 0 }), 'invalid_amount');
+      await expectLedgerError(
+        ctx.store.chains.remember(ctx.tenant, id, { inputTokens: -1, outputTokens: 0 }),
+        'invalid_amount',
+      );
     });
   });
 
@@ -118,9 +148,16 @@ export function registerRecordsContract(ctx: ContractContext): void {
       const tokens = { inputTokens: 10, outputTokens: 5, cachedInputTokens: 1, reasoningTokens: 2 };
       const a = await reserveOk(ctx, [run], 500, { model, attribution: attribution('k_alice', 'alice', 'search') });
       const b = await reserveOk(ctx, [run], 500, { model, attribution: attribution('k_alice', 'alice', null) });
-      const c = await reserveOk(ctx, [run], 500, { model: 'gpt-4o-mini', attribution: attribution('k_bob', 'bob', 'search') });
+      const c = await reserveOk(ctx, [run], 500, {
+        model: 'gpt-4o-mini',
+        attribution: attribution('k_bob', 'bob', 'search'),
+      });
       const released = await reserveOk(ctx, [run], 500, { model, attribution: attribution('k_bob', 'bob', 'search') });
-      const expired = await reserveOk(ctx, [run], 400, { model, ttlMs: MINUTE_MS, attribution: attribution('k_bob', null, null) });
+      const expired = await reserveOk(ctx, [run], 400, {
+        model,
+        ttlMs: MINUTE_MS,
+        attribution: attribution('k_bob', null, null),
+      });
       await ctx.ledger.commit(a.id, { actualMicros: 300, usageSource: 'provider', tokens });
       await ctx.ledger.commit(b.id, { actualMicros: 200, usageSource: 'provider', tokens });
       await ctx.ledger.commit(c.id, { actualMicros: 100, usageSource: 'estimated' });
@@ -133,8 +170,24 @@ export function registerRecordsContract(ctx: ContractContext): void {
         ctx.store.spend.spend({ tenant: ctx.tenant, keyId, groupBy, fromMs: from, toMs: to });
 
       expect(await spend('key')).toEqual([
-        { group: 'k_alice', costMicros: 500, calls: 2, inputTokens: 20, outputTokens: 10, cachedInputTokens: 2, reasoningTokens: 4 },
-        { group: 'k_bob', costMicros: 500, calls: 2, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 },
+        {
+          group: 'k_alice',
+          costMicros: 500,
+          calls: 2,
+          inputTokens: 20,
+          outputTokens: 10,
+          cachedInputTokens: 2,
+          reasoningTokens: 4,
+        },
+        {
+          group: 'k_bob',
+          costMicros: 500,
+          calls: 2,
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedInputTokens: 0,
+          reasoningTokens: 0,
+        },
       ]);
       expect((await spend('user')).map((row) => [row.group, row.costMicros, row.calls])).toEqual([
         ['alice', 500, 2],
@@ -151,13 +204,29 @@ export function registerRecordsContract(ctx: ContractContext): void {
       ]);
       for (const groupBy of ['run', 'team'] as const) {
         const rows = await spend(groupBy);
-        expect(rows.map((row) => [row.group, row.costMicros, row.calls])).toEqual([[groupBy === 'run' ? run.id : 'research', 1_000, 4]]);
+        expect(rows.map((row) => [row.group, row.costMicros, row.calls])).toEqual([
+          [groupBy === 'run' ? run.id : 'research', 1_000, 4],
+        ]);
       }
       const [runView] = await ctx.ledger.view(ctx.tenant, [run]);
       expect(runView?.committedMicros).toBe(1_000);
       expect((await spend('key', 'k_bob')).map((row) => row.group)).toEqual(['k_bob']);
-      expect(await ctx.store.spend.spend({ tenant: ctx.tenant, keyId: null, groupBy: 'key', fromMs: to, toMs: to + HOUR_MS })).toEqual([]);
-      const everyone = await ctx.store.spend.spend({ tenant: null, keyId: null, groupBy: 'model', fromMs: from, toMs: to });
+      expect(
+        await ctx.store.spend.spend({
+          tenant: ctx.tenant,
+          keyId: null,
+          groupBy: 'key',
+          fromMs: to,
+          toMs: to + HOUR_MS,
+        }),
+      ).toEqual([]);
+      const everyone = await ctx.store.spend.spend({
+        tenant: null,
+        keyId: null,
+        groupBy: 'model',
+        fromMs: from,
+        toMs: to,
+      });
       expect(everyone.find((row) => row.group === model)?.costMicros).toBe(900);
     });
   });

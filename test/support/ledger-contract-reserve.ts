@@ -22,7 +22,12 @@ export function registerReserveContract(ctx: ContractContext): void {
       expect(first.reservation.state).toBe('reserved');
       expect(first.reservation.amountMicros).toBe(600);
       expect(first.reservation.scopes).toEqual([{ key: first.scopes[0]?.key, type: 'run', id: run.id, held: true }]);
-      expect(first.scopes[0]).toMatchObject({ committedMicros: 0, reservedMicros: 600, availableMicros: 400, limitMicros: 1_000 });
+      expect(first.scopes[0]).toMatchObject({
+        committedMicros: 0,
+        reservedMicros: 600,
+        availableMicros: 400,
+        limitMicros: 1_000,
+      });
       const blocked = expectBlocked(await ctx.ledger.reserve(reserveRequest(ctx, [run], 401)));
       expect(blocked.blocking).toMatchObject({ type: 'run', id: run.id, availableMicros: 400, reservedMicros: 600 });
       await reserveOk(ctx, [run], 400);
@@ -74,7 +79,10 @@ export function registerReserveContract(ctx: ContractContext): void {
       expect(view).toMatchObject({ limitMicros: null, availableMicros: null, reservedMicros: 0 });
       await ctx.ledger.commit(reservation.id, { actualMicros: 42, usageSource: 'provider' });
       expect(await counters(ctx, [feature])).toEqual([{ committed: 42, reserved: 0 }]);
-      expect((await ctx.ledger.commit(reservation.id, { actualMicros: 42, usageSource: 'provider' })).reservation.overrunMicros).toBe(0);
+      expect(
+        (await ctx.ledger.commit(reservation.id, { actualMicros: 42, usageSource: 'provider' })).reservation
+          .overrunMicros,
+      ).toBe(0);
     });
 
     it('reports the failing scope with the smallest available amount as blocking', async () => {
@@ -131,13 +139,19 @@ export function registerReserveContract(ctx: ContractContext): void {
   describe('reserve: idempotency', () => {
     it('the same Idempotency-Key while live returns the first hold instead of a second', async () => {
       const run = scope('run', ctx.id('run'), 1_000);
-      const first = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })));
-      const second = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })));
+      const first = expectReserved(
+        await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })),
+      );
+      const second = expectReserved(
+        await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })),
+      );
       expect(second.reused).toBe(true);
       expect(second.reservation.id).toBe(first.reservation.id);
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 300 }]);
       await ctx.ledger.markForwarded(first.reservation.id);
-      const third = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })));
+      const third = expectReserved(
+        await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-1' })),
+      );
       expect(third).toMatchObject({ reused: true, reservation: { id: first.reservation.id, state: 'forwarded' } });
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 300 }]);
     });
@@ -146,11 +160,15 @@ export function registerReserveContract(ctx: ContractContext): void {
       const run = scope('run', ctx.id('run'), 1_000);
       const first = await reserveOk(ctx, [run], 300, { idempotencyKey: 'idem-2' });
       await ctx.ledger.commit(first.id, { actualMicros: 100, usageSource: 'provider' });
-      const again = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-2' })));
+      const again = expectReserved(
+        await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-2' })),
+      );
       expect(again.reused).toBe(false);
       expect(again.reservation.id).not.toBe(first.id);
       await ctx.ledger.release(again.reservation.id);
-      const third = expectReserved(await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-2' })));
+      const third = expectReserved(
+        await ctx.ledger.reserve(reserveRequest(ctx, [run], 300, { idempotencyKey: 'idem-2' })),
+      );
       expect(third.reused).toBe(false);
       const otherTenant = ctx.id('tenant');
       const elsewhere = expectReserved(
@@ -196,7 +214,10 @@ export function registerReserveContract(ctx: ContractContext): void {
       const run = scope('run', ctx.id('run'), 1_000);
       await expectLedgerError(ctx.ledger.reserve(reserveRequest(ctx, [], 1)), 'invalid_scope');
       await expectLedgerError(ctx.ledger.reserve(reserveRequest(ctx, [run, run], 1)), 'invalid_scope');
-      await expectLedgerError(ctx.ledger.reserve(reserveRequest(ctx, [run, scope('user', 'u', -5)], 1)), 'invalid_scope');
+      await expectLedgerError(
+        ctx.ledger.reserve(reserveRequest(ctx, [run, scope('user', 'u', -5)], 1)),
+        'invalid_scope',
+      );
       await expectLedgerError(ctx.ledger.reserve(reserveRequest(ctx, [run, scope('user', '', 5)], 1)), 'invalid_scope');
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 0 }]);
     });

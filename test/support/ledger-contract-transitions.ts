@@ -16,7 +16,11 @@ export function registerTransitionsContract(ctx: ContractContext): void {
       expect(forwarded).toMatchObject({ changed: true, reservation: { state: 'forwarded' } });
       const again = await ctx.ledger.markForwarded(reservation.id);
       expect(again).toEqual({ changed: false, reservation: forwarded.reservation });
-      const committed = await ctx.ledger.commit(reservation.id, { actualMicros: 1_500, usageSource: 'provider', tokens: TOKENS });
+      const committed = await ctx.ledger.commit(reservation.id, {
+        actualMicros: 1_500,
+        usageSource: 'provider',
+        tokens: TOKENS,
+      });
       expect(committed.changed).toBe(true);
       expect(committed.reservation).toMatchObject({
         state: 'committed',
@@ -97,7 +101,10 @@ export function registerTransitionsContract(ctx: ContractContext): void {
       const committed = await reserveOk(ctx, [run], 200);
       await ctx.ledger.commit(committed.id, { actualMicros: 150, usageSource: 'provider' });
       const before = await ctx.ledger.view(ctx.tenant, [run]);
-      await expectLedgerError(ctx.ledger.commit(released.id, { actualMicros: 50, usageSource: 'provider' }), 'invalid_transition');
+      await expectLedgerError(
+        ctx.ledger.commit(released.id, { actualMicros: 50, usageSource: 'provider' }),
+        'invalid_transition',
+      );
       await expectLedgerError(ctx.ledger.markForwarded(released.id), 'invalid_transition');
       await expectLedgerError(ctx.ledger.release(committed.id), 'invalid_transition');
       await expectLedgerError(ctx.ledger.markForwarded(committed.id), 'invalid_transition');
@@ -110,7 +117,10 @@ export function registerTransitionsContract(ctx: ContractContext): void {
       const missing = ctx.id('rsv_missing');
       await expectLedgerError(ctx.ledger.markForwarded(missing), 'reservation_not_found');
       await expectLedgerError(ctx.ledger.extend(missing, MINUTE_MS), 'reservation_not_found');
-      await expectLedgerError(ctx.ledger.commit(missing, { actualMicros: 1, usageSource: 'provider' }), 'reservation_not_found');
+      await expectLedgerError(
+        ctx.ledger.commit(missing, { actualMicros: 1, usageSource: 'provider' }),
+        'reservation_not_found',
+      );
       await expectLedgerError(ctx.ledger.release(missing), 'reservation_not_found');
       expect(await ctx.ledger.getReservation(missing)).toBeNull();
     });
@@ -122,7 +132,10 @@ export function registerTransitionsContract(ctx: ContractContext): void {
     ])('a %s actual is invalid_amount and leaves the reservation live', async (_label, actual) => {
       const run = scope('run', ctx.id('run'), 1_000);
       const reservation = await reserveOk(ctx, [run], 100);
-      await expectLedgerError(ctx.ledger.commit(reservation.id, { actualMicros: actual, usageSource: 'provider' }), 'invalid_amount');
+      await expectLedgerError(
+        ctx.ledger.commit(reservation.id, { actualMicros: actual, usageSource: 'provider' }),
+        'invalid_amount',
+      );
       expect(await ctx.ledger.getReservation(reservation.id)).toEqual(reservation);
       expect(await counters(ctx, [run])).toEqual([{ committed: 0, reserved: 100 }]);
     });

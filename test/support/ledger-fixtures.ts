@@ -63,7 +63,9 @@ export function scope(
   window: ScopeWindow = 'none',
   marginMicros?: number,
 ): ScopeSpec {
-  return marginMicros === undefined ? { type, id, window, limitMicros, mode } : { type, id, window, limitMicros, mode, marginMicros };
+  return marginMicros === undefined
+    ? { type, id, window, limitMicros, mode }
+    : { type, id, window, limitMicros, mode, marginMicros };
 }
 
 export function reserveRequest(

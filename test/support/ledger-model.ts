@@ -65,9 +65,13 @@ export class LedgerModel {
     amount: number,
     scopes: readonly number[],
     idempotencyKey: string | null,
-  ): Prediction<{ kind: 'reused'; id: string } | { kind: 'blocked'; scope: number } | { kind: 'reserved'; warnings: number[] }> {
+  ): Prediction<
+    { kind: 'reused'; id: string } | { kind: 'blocked'; scope: number } | { kind: 'reserved'; warnings: number[] }
+  > {
     if (!Number.isSafeInteger(amount) || amount < 0) return { error: 'invalid_amount' };
-    const live = this.reservations.find((r) => r.idempotencyKey !== null && r.idempotencyKey === idempotencyKey && LIVE.includes(r.state));
+    const live = this.reservations.find(
+      (r) => r.idempotencyKey !== null && r.idempotencyKey === idempotencyKey && LIVE.includes(r.state),
+    );
     if (live !== undefined) return { ok: { kind: 'reused', id: live.id } };
     let blocking: { scope: number; available: number } | null = null;
     const warnings: number[] = [];
@@ -75,7 +79,14 @@ export class LedgerModel {
       const spec = this.spec(scope);
       const available = this.available(scope);
       if (spec.limitMicros === null || available === null) continue;
-      const blocks = judge(spec.mode, amount, available, this.committed(scope), spec.limitMicros, spec.marginMicros ?? 0);
+      const blocks = judge(
+        spec.mode,
+        amount,
+        available,
+        this.committed(scope),
+        spec.limitMicros,
+        spec.marginMicros ?? 0,
+      );
       if (spec.mode === 'advisory_estimate' && amount > available) warnings.push(scope);
       if (blocks && (blocking === null || available < blocking.available)) blocking = { scope, available };
     }
@@ -121,7 +132,14 @@ export class LedgerModel {
   }
 }
 
-function judge(mode: EnforcementMode, amount: number, available: number, committed: number, limit: number, margin: number): boolean {
+function judge(
+  mode: EnforcementMode,
+  amount: number,
+  available: number,
+  committed: number,
+  limit: number,
+  margin: number,
+): boolean {
   switch (mode) {
     case 'hard_gate':
       return amount > available;

@@ -38,18 +38,20 @@ if (job.op === 'reserve') {
   const jitter = () => new Promise((resolve) => setTimeout(resolve, Math.random() * JITTER_MS));
   const attempts = Array.from({ length: job.perWorker }, (_, index) =>
     jitter()
-      .then(() => store.ledger.reserve({
-        reservationId: `${job.idPrefix}_w${config.workerIndex}_${index}`,
-        decisionId: `bdgdec_${job.idPrefix}_w${config.workerIndex}_${index}`,
-        tenant: job.tenant,
-        scopes: job.scopes,
-        amountMicros: job.amountMicros,
-        ttlMs: job.ttlMs,
-        idempotencyKey: null,
-        model: 'race-model',
-        priceTableVersion: 'race',
-        attribution: { runId: null, keyId: 'k_race', userId: null, teamId: null, feature: null, endpoint: 'race' },
-      }))
+      .then(() =>
+        store.ledger.reserve({
+          reservationId: `${job.idPrefix}_w${config.workerIndex}_${index}`,
+          decisionId: `bdgdec_${job.idPrefix}_w${config.workerIndex}_${index}`,
+          tenant: job.tenant,
+          scopes: job.scopes,
+          amountMicros: job.amountMicros,
+          ttlMs: job.ttlMs,
+          idempotencyKey: null,
+          model: 'race-model',
+          priceTableVersion: 'race',
+          attribution: { runId: null, keyId: 'k_race', userId: null, teamId: null, feature: null, endpoint: 'race' },
+        }),
+      )
       .then(
         (outcome) => (outcome.kind === 'reserved' ? (result.admitted += 1) : (result.blocked += 1)),
         (error) => result.errors.push(String(error)),

@@ -46,7 +46,9 @@ const WORKER_TIMEOUT_MS = 60_000;
  */
 export function assertLedgerBuilt(): void {
   if (!existsSync(new URL('dist/ledger/index.js', ROOT))) {
-    throw new Error('dist/ledger/index.js is missing: the multi-process race test runs compiled code; run `npm run build` first');
+    throw new Error(
+      'dist/ledger/index.js is missing: the multi-process race test runs compiled code; run `npm run build` first',
+    );
   }
   const pending = [new URL('src/ledger/index.ts', ROOT)];
   const seen = new Set<string>();
@@ -56,7 +58,9 @@ export function assertLedgerBuilt(): void {
     const relative = source.href.slice(new URL('src/', ROOT).href.length);
     const built = new URL(`dist/${relative.replace(/\.ts$/, '.js')}`, ROOT);
     if (!existsSync(built) || statSync(built).mtimeMs < statSync(source).mtimeMs) {
-      throw new Error(`dist/${relative.replace(/\.ts$/, '.js')} is missing or older than src/${relative}: run \`npm run build\` first`);
+      throw new Error(
+        `dist/${relative.replace(/\.ts$/, '.js')} is missing or older than src/${relative}: run \`npm run build\` first`,
+      );
     }
     for (const match of readFileSync(source, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
       const target = new URL(`${match[1] ?? ''}.ts`, source);

@@ -6,7 +6,9 @@ import type { TestRuncap } from './runcap.js';
 export async function runView(runcap: TestRuncap, runId: string, tenant = 'default'): Promise<ScopeView> {
   const run = await runcap.store.runs.get(tenant, runId);
   if (!run) throw new Error(`no run ${runId}`);
-  const [view] = await runcap.store.ledger.view(tenant, [{ type: 'run', id: runId, window: 'none', limitMicros: run.limitMicros, mode: 'hard_gate' }]);
+  const [view] = await runcap.store.ledger.view(tenant, [
+    { type: 'run', id: runId, window: 'none', limitMicros: run.limitMicros, mode: 'hard_gate' },
+  ]);
   if (!view) throw new Error('no view');
   return view;
 }

@@ -41,7 +41,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
       const match = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(line);
       if (!match) return; // a plain comment
       const [, keyword, name = '', rest = ''] = match;
-      if (!METRIC_NAME.test(name) || METRIC_NAME.exec(name)?.[0] !== name) throw new Error(`bad metric name in ${where}`);
+      if (!METRIC_NAME.test(name) || METRIC_NAME.exec(name)?.[0] !== name)
+        throw new Error(`bad metric name in ${where}`);
       if (keyword === 'HELP') {
         if (helps.has(name)) throw new Error(`second HELP for ${name} at ${where}`);
         helps.set(name, unescapeHelp(rest, where));
@@ -58,11 +59,16 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const sample = parseSample(line, where);
     const family = familyOf(families, sample.name);
     if (!family) throw new Error(`sample without a TYPE declared before it at ${where}`);
-    const key = `${sample.name}{${Object.entries(sample.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    const key = `${sample.name}{${Object.entries(sample.labels)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`;
     if (series.has(key)) throw new Error(`duplicate series ${key} at ${where}`);
     series.add(key);
-    if (family.type === 'histogram' && sample.name.endsWith('_bucket') && sample.labels.le === undefined) throw new Error(`bucket without le at ${where}`);
-    if (family.type === 'counter' && (sample.value < 0 || Number.isNaN(sample.value))) throw new Error(`negative counter at ${where}`);
+    if (family.type === 'histogram' && sample.name.endsWith('_bucket') && sample.labels.le === undefined)
+      throw new Error(`bucket without le at ${where}`);
+    if (family.type === 'counter' && (sample.value < 0 || Number.isNaN(sample.value)))
+      throw new Error(`negative counter at ${where}`);
     family.samples.push(sample);
   });
   for (const family of families.values()) if (family.type === 'histogram') checkHistogram(family);
@@ -70,7 +76,11 @@ export function parsePrometheusText(text: string): Map<string, Family> {
 }
 
 /** Sum of the values of `name`'s samples whose labels include `labels`. */
-export function sumOf(families: ReadonlyMap<string, Family>, name: string, labels: Readonly<Record<string, string>> = {}): number {
+export function sumOf(
+  families: ReadonlyMap<string, Family>,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
   const family = familyOf(families, name);
   if (!family) throw new Error(`no metric family for ${name}`);
   return family.samples
@@ -158,10 +168,12 @@ function checkHistogram(family: Family): void {
   for (const [key, group] of groups) {
     const sorted = [...group.buckets].sort((a, b) => a[0] - b[0]);
     sorted.forEach(([, value], i) => {
-      if (i > 0 && value < (sorted[i - 1]?.[1] ?? 0)) throw new Error(`${family.name}${key}: buckets are not cumulative`);
+      if (i > 0 && value < (sorted[i - 1]?.[1] ?? 0))
+        throw new Error(`${family.name}${key}: buckets are not cumulative`);
     });
     const last = sorted[sorted.length - 1];
     if (!last || last[0] !== Number.POSITIVE_INFINITY) throw new Error(`${family.name}${key}: no +Inf bucket`);
-    if (group.count !== last[1]) throw new Error(`${family.name}${key}: +Inf bucket ${last[1]} != _count ${String(group.count)}`);
+    if (group.count !== last[1])
+      throw new Error(`${family.name}${key}: +Inf bucket ${last[1]} != _count ${String(group.count)}`);
   }
 }

@@ -23,7 +23,8 @@ export interface RedisHarness {
  */
 const TEST_COMMAND_TIMEOUT_MS = 5_000;
 
-export const REDIS_SKIP_MESSAGE = 'Redis ledger tests skipped: set RUNCAP_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them';
+export const REDIS_SKIP_MESSAGE =
+  'Redis ledger tests skipped: set RUNCAP_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them';
 
 function cleanupClient(url: string): Redis | Cluster {
   const urls = url.split(',').map((part) => part.trim());
@@ -61,7 +62,15 @@ export function createRedisHarness(url: string): RedisHarness {
   return {
     fakeClock: async () => {
       const { store, keyPrefix, setClock } = await open(true);
-      return { store, setClock, raceWorkers: spawnRaceWorkers({ backend: 'redis', options: { url, keyPrefix, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS } }), cleanup: () => store.close() };
+      return {
+        store,
+        setClock,
+        raceWorkers: spawnRaceWorkers({
+          backend: 'redis',
+          options: { url, keyPrefix, commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS },
+        }),
+        cleanup: () => store.close(),
+      };
     },
     realClock: async () => {
       const { store } = await open(false);

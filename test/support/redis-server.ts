@@ -84,14 +84,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'runcap-redis-'));
   const ownsDir = options.dir === undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  if (options.cluster === true) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
+  if (options.cluster === true)
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`));
   args.push(...(options.extraArgs ?? []));
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
     const spawned = spawn('redis-server', args, { stdio: 'ignore' });
     child = spawned;
-    await waitFor(async () => (await rawCommand(port, 'PING'))?.startsWith('+PONG') === true, `redis-server on port ${port}`);
+    await waitFor(
+      async () => (await rawCommand(port, 'PING'))?.startsWith('+PONG') === true,
+      `redis-server on port ${port}`,
+    );
   };
   const kill = async (): Promise<void> => {
     const current = child;
@@ -133,9 +137,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     for (let index = 0; index < 3; index += 1) nodes.push(await startRedisServer({ cluster: true, dir }));
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 20_000,
+    });
     await waitFor(async () => {
-      const states = await Promise.all(nodes.map((node) => run('redis-cli', ['-p', String(node.port), 'cluster', 'info'])));
+      const states = await Promise.all(
+        nodes.map((node) => run('redis-cli', ['-p', String(node.port), 'cluster', 'info'])),
+      );
       return states.every((info) => info.stdout.includes('cluster_state:ok'));
     }, 'cluster_state:ok on every node');
     return { url: nodes.map((node) => node.url).join(','), nodes, stop };

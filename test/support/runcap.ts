@@ -35,7 +35,10 @@ export async function startRuncap(options: StartRuncapOptions): Promise<TestRunc
   const config = {
     ledger: { sqlite: join(dir, 'runcap.sqlite'), sweep_interval: '1h' },
     ...options.config,
-    upstreams: { openai: { base_url: `${options.upstreamUrl}/v1`, api_key_env: 'RUNCAP_TEST_PROVIDER_KEY' }, ...(options.config?.upstreams as object | undefined) },
+    upstreams: {
+      openai: { base_url: `${options.upstreamUrl}/v1`, api_key_env: 'RUNCAP_TEST_PROVIDER_KEY' },
+      ...(options.config?.upstreams as object | undefined),
+    },
     server: { port: 0, ...(options.config?.server as object | undefined) },
   };
   writeFileSync(configPath, JSON.stringify(config));

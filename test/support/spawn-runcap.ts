@@ -36,7 +36,8 @@ export interface SpawnedRuncap {
  * from (the child would run stale code): follows relative imports from src/cli/main.ts.
  */
 export function assertCliBuilt(): void {
-  if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: process tests run the compiled CLI; run `npm run build` first');
+  if (!existsSync(CLI))
+    throw new Error('dist/cli/main.js is missing: process tests run the compiled CLI; run `npm run build` first');
   const pending = [new URL('src/cli/main.ts', ROOT)];
   const seen = new Set<string>();
   for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
@@ -45,7 +46,9 @@ export function assertCliBuilt(): void {
     const relative = source.href.slice(new URL('src/', ROOT).href.length);
     const built = new URL(`dist/${relative.replace(/\.ts$/, '.js')}`, ROOT);
     if (!existsSync(built) || statSync(built).mtimeMs < statSync(source).mtimeMs) {
-      throw new Error(`dist/${relative.replace(/\.ts$/, '.js')} is missing or older than src/${relative}: run \`npm run build\` first`);
+      throw new Error(
+        `dist/${relative.replace(/\.ts$/, '.js')} is missing or older than src/${relative}: run \`npm run build\` first`,
+      );
     }
     for (const match of readFileSync(source, 'utf8').matchAll(/(?:from |import\()'(\.{1,2}\/[^']+)\.js'/g)) {
       const target = new URL(`${match[1] ?? ''}.ts`, source);
@@ -55,13 +58,26 @@ export function assertCliBuilt(): void {
 }
 
 /** Writes `config` to <dir>/runcap.json and starts `runcap serve` on it (port 0 unless given). */
-export async function spawnRuncap(options: { dir: string; config: Record<string, unknown>; env?: Record<string, string>; name?: string }): Promise<SpawnedRuncap> {
+export async function spawnRuncap(options: {
+  dir: string;
+  config: Record<string, unknown>;
+  env?: Record<string, string>;
+  name?: string;
+}): Promise<SpawnedRuncap> {
   assertCliBuilt();
   const configPath = join(options.dir, `${options.name ?? 'runcap'}.json`);
-  writeFileSync(configPath, JSON.stringify({ log_level: 'info', ...options.config, server: { port: 0, ...(options.config.server as object | undefined) } }));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      log_level: 'info',
+      ...options.config,
+      server: { port: 0, ...(options.config.server as object | undefined) },
+    }),
+  );
   // The child sees no RUNCAP_* variables of ours: only its config file decides.
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('RUNCAP_')) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !name.startsWith('RUNCAP_')) env[name] = value;
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
     cwd: options.dir,
     env: { ...env, ...options.env },
@@ -107,7 +123,11 @@ export async function spawnRuncap(options: { dir: string; config: Record<string,
       waiters.add(waiter);
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}; logs: ${logs.map((l) => l.msg).join(' | ')}`));
+        reject(
+          new Error(
+            `no matching log line within ${timeoutMs} ms; stderr: ${stderr}; logs: ${logs.map((l) => l.msg).join(' | ')}`,
+          ),
+        );
       }, timeoutMs);
       void exited.then((exit) => {
         if (!waiters.has(waiter)) return;

@@ -46,20 +46,31 @@ describe('chat parse', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect([parsed.clientMaxOutputTokens, parsed.outputMultiplier, parsed.stream, parsed.clientWantsStreamUsage]).toEqual([
-      900, 3, true, true,
-    ]);
+    expect([
+      parsed.clientMaxOutputTokens,
+      parsed.outputMultiplier,
+      parsed.stream,
+      parsed.clientWantsStreamUsage,
+    ]).toEqual([900, 3, true, true]);
     expect(parseChat({ ...base, max_completion_tokens: 500 }).clientMaxOutputTokens).toBe(500);
     expect(parseChat({ ...base, max_tokens: 0 }).clientMaxOutputTokens).toBe(0);
     expect(parseChat({ ...base, max_tokens: null, n: null, stream: null }).clientMaxOutputTokens).toBeNull();
   });
 
   it('derives needs: tools/functions, json_schema and json_object, image parts', () => {
-    const image = { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'data:' } }] };
+    const image = {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'x' },
+        { type: 'image_url', image_url: { url: 'data:' } },
+      ],
+    };
     expect(parseChat({ ...base, tools: [{ type: 'function', function: { name: 'f' } }] }).needs.tools).toBe(true);
     expect(parseChat({ ...base, functions: [{ name: 'f' }] }).needs.tools).toBe(true);
     expect(parseChat({ ...base, tools: [] }).needs.tools).toBe(false);
-    expect(parseChat({ ...base, response_format: { type: 'json_schema', json_schema: {} } }).needs.jsonSchema).toBe(true);
+    expect(parseChat({ ...base, response_format: { type: 'json_schema', json_schema: {} } }).needs.jsonSchema).toBe(
+      true,
+    );
     expect(parseChat({ ...base, response_format: { type: 'json_object' } }).needs.jsonSchema).toBe(true);
     expect(parseChat({ ...base, response_format: { type: 'text' } }).needs.jsonSchema).toBe(false);
     expect(parseChat({ ...base, messages: [user, image] }).needs.vision).toBe(true);
@@ -103,7 +114,10 @@ describe('chat prepareUpstream', () => {
 
   it('writes the cap into max_completion_tokens when the client sent no cap', () => {
     const request = parseChat(base);
-    expect(chatAdapter.prepareUpstream(request, { maxOutputTokens: 4096 })).toEqual({ ...base, max_completion_tokens: 4096 });
+    expect(chatAdapter.prepareUpstream(request, { maxOutputTokens: 4096 })).toEqual({
+      ...base,
+      max_completion_tokens: 4096,
+    });
   });
 
   it('writes the cap into the field the client used, and into both when it sent both', () => {
@@ -130,7 +144,12 @@ describe('chat prepareUpstream', () => {
     const out = chatAdapter.prepareUpstream(request, {});
     expect(out?.['stream_options']).toEqual({ include_obfuscation: false, include_usage: true });
     const plain = chatAdapter.prepareUpstream(parseChat({ ...base, stream: true }), { maxOutputTokens: 50 });
-    expect(plain).toEqual({ ...base, stream: true, max_completion_tokens: 50, stream_options: { include_usage: true } });
+    expect(plain).toEqual({
+      ...base,
+      stream: true,
+      max_completion_tokens: 50,
+      stream_options: { include_usage: true },
+    });
   });
 });
 

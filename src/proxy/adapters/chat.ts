@@ -76,7 +76,10 @@ export function parseChat(raw: unknown): ParsedRequest {
     model,
     stream,
     // Both sent: the larger bounds the hold (a provider may honour either field).
-    clientMaxOutputTokens: maxCompletionTokens !== null && maxTokens !== null ? Math.max(maxCompletionTokens, maxTokens) : (maxCompletionTokens ?? maxTokens),
+    clientMaxOutputTokens:
+      maxCompletionTokens !== null && maxTokens !== null
+        ? Math.max(maxCompletionTokens, maxTokens)
+        : (maxCompletionTokens ?? maxTokens),
     outputMultiplier: n,
     needs: chatNeeds(body, messages),
     clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,

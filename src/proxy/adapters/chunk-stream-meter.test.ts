@@ -24,9 +24,24 @@ function feed(meter: StreamMeter, bytes: Uint8Array, cuts: readonly number[] = [
 
 const ev = (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
 const chunk = (choices: unknown[], usage?: unknown) =>
-  ev({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices, ...(usage === undefined ? {} : { usage }) });
-const delta = (d: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: d, finish_reason: finish }];
-const USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 2 } };
+  ev({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices,
+    ...(usage === undefined ? {} : { usage }),
+  });
+const delta = (d: Record<string, unknown>, finish: string | null = null) => [
+  { index: 0, delta: d, finish_reason: finish },
+];
+const USAGE = {
+  prompt_tokens: 11,
+  completion_tokens: 7,
+  total_tokens: 18,
+  prompt_tokens_details: { cached_tokens: 4 },
+  completion_tokens_details: { reasoning_tokens: 2 },
+};
 
 const usageEvent = chunk([], USAGE);
 const head = [
@@ -40,7 +55,12 @@ const stream = head + usageEvent + 'data: [DONE]\n\n';
 const bytes = enc.encode(stream);
 
 const chatRequest = (includeUsage: boolean) =>
-  parseChat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+  parseChat({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'x' }],
+    stream: true,
+    ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+  });
 
 describe('chat stream meter', () => {
   it('drops exactly the usage-only chunk when the client did not ask, for any chunking', () => {
@@ -97,7 +117,11 @@ describe('chat stream meter', () => {
   it('accumulates tool-call names and arguments, refusals and reasoning text', () => {
     const s =
       chunk(delta({ reasoning_content: 'think ' })) +
-      chunk(delta({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] })) +
+      chunk(
+        delta({
+          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+        }),
+      ) +
       chunk(delta({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })) +
       chunk(delta({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] })) +
       chunk(delta({ refusal: ' no' })) +
@@ -123,11 +147,30 @@ describe('chat stream meter', () => {
 });
 
 describe('completions stream meter', () => {
-  const text = (t: string) => ev({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'gpt-3.5-turbo-instruct', choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }] });
-  const usage = ev({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'gpt-3.5-turbo-instruct', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+  const text = (t: string) =>
+    ev({
+      id: 'cmpl-1',
+      object: 'text_completion',
+      created: 1,
+      model: 'gpt-3.5-turbo-instruct',
+      choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }],
+    });
+  const usage = ev({
+    id: 'cmpl-1',
+    object: 'text_completion',
+    created: 1,
+    model: 'gpt-3.5-turbo-instruct',
+    choices: [],
+    usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  });
   const s = text('Hello') + text(' world') + usage + 'data: [DONE]\n\n';
   const request = (includeUsage: boolean) =>
-    parseCompletions({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say', stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+    parseCompletions({
+      model: 'gpt-3.5-turbo-instruct',
+      prompt: 'Say',
+      stream: true,
+      ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+    });
 
   it('hides the usage chunk like chat and reads choices[].text', () => {
     fc.assert(

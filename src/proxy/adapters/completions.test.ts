@@ -19,9 +19,12 @@ function paramOf(body: unknown): string | null | undefined {
 describe('completions parse', () => {
   it('reports no client cap but the provider default of 16', () => {
     const parsed = parseCompletions(base);
-    expect([parsed.clientMaxOutputTokens, parsed.defaultMaxOutputTokens, parsed.outputMultiplier, parsed.hasOutput]).toEqual([
-      null, 16, 1, true,
-    ]);
+    expect([
+      parsed.clientMaxOutputTokens,
+      parsed.defaultMaxOutputTokens,
+      parsed.outputMultiplier,
+      parsed.hasOutput,
+    ]).toEqual([null, 16, 1, true]);
     expect(parsed.needs).toEqual({ tools: false, jsonSchema: false, vision: false });
   });
 
@@ -62,7 +65,9 @@ describe('completions parse', () => {
 
 describe('completions prepareUpstream', () => {
   it('returns null when nothing changes', () => {
-    expect(completionsAdapter.prepareUpstream(parseCompletions({ ...base, max_tokens: 10 }), { maxOutputTokens: 10 })).toBeNull();
+    expect(
+      completionsAdapter.prepareUpstream(parseCompletions({ ...base, max_tokens: 10 }), { maxOutputTokens: 10 }),
+    ).toBeNull();
   });
 
   it('writes max_tokens, the model, and asks for stream usage', () => {

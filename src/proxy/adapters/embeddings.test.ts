@@ -57,7 +57,9 @@ describe('embeddings adapter', () => {
   });
 
   it('reads usage and meters nothing from a stream', () => {
-    expect(embeddingsAdapter.usageFromJson({ object: 'list', usage: { prompt_tokens: 8, total_tokens: 8 } })?.inputTokens).toBe(8);
+    expect(
+      embeddingsAdapter.usageFromJson({ object: 'list', usage: { prompt_tokens: 8, total_tokens: 8 } })?.inputTokens,
+    ).toBe(8);
     const meter = embeddingsAdapter.meterStream(parseEmbeddings(base));
     const bytes = new TextEncoder().encode('{"object":"list"}');
     expect(meter.push(bytes)).toBe(bytes);

@@ -50,7 +50,15 @@ describe('responses parse', () => {
   it('reads cap, stream, chain and needs', () => {
     const parsed = parseResponses({
       model: 'gpt-4.1-mini',
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_image', image_url: 'data:' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'x' },
+            { type: 'input_image', image_url: 'data:' },
+          ],
+        },
+      ],
       instructions: 'be brief',
       max_output_tokens: 256,
       stream: true,
@@ -101,7 +109,11 @@ describe('responses prepareUpstream', () => {
   });
 
   it('reads usage and the id from a JSON response, and delegates input counting', () => {
-    const json = { id: 'resp_9', object: 'response', usage: { input_tokens: 5, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } } };
+    const json = {
+      id: 'resp_9',
+      object: 'response',
+      usage: { input_tokens: 5, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } },
+    };
     expect(responsesAdapter.usageFromJson(json)?.cachedInputTokens).toBe(1);
     expect(responsesAdapter.responseIdFromJson?.(json)).toBe('resp_9');
     expect(responsesAdapter.responseIdFromJson?.({ id: 3 })).toBeNull();
@@ -112,13 +124,36 @@ describe('responses prepareUpstream', () => {
 const event = (type: string, payload: Record<string, unknown>) =>
   `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
 const response = (status: string, usage: unknown) => ({ id: 'resp_42', object: 'response', status, usage });
-const USAGE = { input_tokens: 30, input_tokens_details: { cached_tokens: 10 }, output_tokens: 12, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 42 };
+const USAGE = {
+  input_tokens: 30,
+  input_tokens_details: { cached_tokens: 10 },
+  output_tokens: 12,
+  output_tokens_details: { reasoning_tokens: 4 },
+  total_tokens: 42,
+};
 const body = [
   event('response.created', { sequence_number: 0, response: response('in_progress', null) }),
   event('response.in_progress', { sequence_number: 1, response: response('in_progress', null) }),
-  event('response.output_text.delta', { sequence_number: 2, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Why ' }),
-  event('response.function_call_arguments.delta', { sequence_number: 3, item_id: 'fc_1', output_index: 1, delta: '{"a":1}' }),
-  event('response.refusal.delta', { sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: '…' }),
+  event('response.output_text.delta', {
+    sequence_number: 2,
+    item_id: 'msg_1',
+    output_index: 0,
+    content_index: 0,
+    delta: 'Why ',
+  }),
+  event('response.function_call_arguments.delta', {
+    sequence_number: 3,
+    item_id: 'fc_1',
+    output_index: 1,
+    delta: '{"a":1}',
+  }),
+  event('response.refusal.delta', {
+    sequence_number: 4,
+    item_id: 'msg_1',
+    output_index: 0,
+    content_index: 0,
+    delta: '…',
+  }),
   event('response.audio.delta', { sequence_number: 5, delta: 'AAAA' }),
   event('response.output_text.done', { sequence_number: 6, text: 'Why ' }),
 ].join('');
@@ -132,7 +167,13 @@ describe('responses stream meter', () => {
           const meter = responsesAdapter.meterStream(parseResponses({ ...base, stream: true }));
           expect(feed(meter, enc.encode(s), cuts)).toBe(s);
           expect(meter.result()).toEqual({
-            usage: { inputTokens: 30, cachedInputTokens: 10, cacheWriteTokens: 0, outputTokens: 12, reasoningTokens: 4 },
+            usage: {
+              inputTokens: 30,
+              cachedInputTokens: 10,
+              cacheWriteTokens: 0,
+              outputTokens: 12,
+              reasoningTokens: 4,
+            },
             outputText: 'Why {"a":1}…',
             responseId: 'resp_42',
           });
