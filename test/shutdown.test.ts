@@ -108,6 +108,7 @@ describe('graceful shutdown', () => {
           inputTokens: u.prompt_tokens,
           cachedInputTokens: 0,
           cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
           outputTokens: u.completion_tokens,
           reasoningTokens: 0,
         }),

@@ -14,6 +14,7 @@ function price(model: string, overrides: Partial<ModelPrice> = {}): ModelPrice {
     input: 2_500_000_000n,
     cachedInput: 1_250_000_000n,
     cacheWrite: 2_500_000_000n,
+    cacheWrite1h: 2_500_000_000n,
     output: 10_000_000_000n,
     reasoning: 10_000_000_000n,
     contextWindow: 128_000,

@@ -14,6 +14,7 @@ function price(model: string, overrides: Partial<ModelPrice> = {}): ModelPrice {
     input: 1_500_000_000n,
     cachedInput: 1_500_000_000n,
     cacheWrite: 1_500_000_000n,
+    cacheWrite1h: 1_500_000_000n,
     output: 2_000_000_000n,
     reasoning: 2_000_000_000n,
     contextWindow: 4096,

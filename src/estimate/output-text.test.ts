@@ -14,6 +14,7 @@ function price(overrides: Partial<ModelPrice>): ModelPrice {
     input: 1n,
     cachedInput: 1n,
     cacheWrite: 1n,
+    cacheWrite1h: 1n,
     output: 1n,
     reasoning: 1n,
     contextWindow: 128_000,

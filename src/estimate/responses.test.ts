@@ -15,6 +15,7 @@ function price(model: string, overrides: Partial<ModelPrice> = {}): ModelPrice {
     input: 1_250_000_000n,
     cachedInput: 125_000_000n,
     cacheWrite: 1_250_000_000n,
+    cacheWrite1h: 1_250_000_000n,
     output: 10_000_000_000n,
     reasoning: 10_000_000_000n,
     contextWindow: 400_000,

@@ -7,6 +7,7 @@ import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { failsOpen } from '../policy/outage.js';
 import { costMicros } from '../pricing/cost.js';
+import { priceForServedTier } from '../pricing/service-tier.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { budgetHeaders, refusalState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
@@ -57,7 +58,7 @@ export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext,
     // Nothing to commit against: record the spend in the log so it can be reconciled by hand.
     const spent =
       outcome.kind === 'usage'
-        ? formatUsd(costMicros(plan.price, outcome.usage))
+        ? formatUsd(costMicros(priceForServedTier(plan.price, outcome.usage.serviceTier).price, outcome.usage))
         : outcome.kind === 'release'
           ? '0.00'
           : `<= ${formatUsd(plan.amountMicros)}`;

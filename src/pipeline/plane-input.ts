@@ -49,6 +49,7 @@ export const commitSchema = z.union([
       output_tokens: tokens,
       cached_input_tokens: tokens.optional(),
       cache_write_tokens: tokens.optional(),
+      cache_write_1h_tokens: tokens.optional(),
       reasoning_tokens: tokens.optional(),
     }),
   }),

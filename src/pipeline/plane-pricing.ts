@@ -56,9 +56,9 @@ export function usageCost(
       { param: 'usage' },
     );
   }
-  if (usage.cachedInputTokens + usage.cacheWriteTokens > usage.inputTokens) {
+  if (usage.cachedInputTokens + usage.cacheWriteTokens + usage.cacheWrite1hTokens > usage.inputTokens) {
     throw invalidRequest(
-      'usage.cached_input_tokens (plus cache_write_tokens) cannot exceed usage.input_tokens.',
+      'usage.cached_input_tokens (plus cache_write_tokens and cache_write_1h_tokens) cannot exceed usage.input_tokens.',
       'usage.cached_input_tokens',
     );
   }
@@ -114,6 +114,7 @@ function amountPlan(amountMicros: Micros): CallPlan {
     input: zero,
     cachedInput: zero,
     cacheWrite: zero,
+    cacheWrite1h: zero,
     output: zero,
     reasoning: zero,
     contextWindow: 0,

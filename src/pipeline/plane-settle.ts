@@ -52,6 +52,7 @@ export async function commitReservation(
       inputTokens: body.usage.input_tokens,
       cachedInputTokens: body.usage.cached_input_tokens ?? 0,
       cacheWriteTokens: body.usage.cache_write_tokens ?? 0,
+      cacheWrite1hTokens: body.usage.cache_write_1h_tokens ?? 0,
       outputTokens: body.usage.output_tokens,
       reasoningTokens: body.usage.reasoning_tokens ?? 0,
     };
@@ -90,6 +91,7 @@ export async function commitReservation(
             input_tokens: usage.inputTokens,
             cached_input_tokens: usage.cachedInputTokens,
             cache_write_tokens: usage.cacheWriteTokens,
+            cache_write_1h_tokens: usage.cacheWrite1hTokens,
             output_tokens: usage.outputTokens,
             reasoning_tokens: usage.reasoningTokens,
           }

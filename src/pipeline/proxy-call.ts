@@ -11,6 +11,7 @@ import { tightestScope } from '../policy/fits.js';
 import { isModelAllowed } from '../policy/models.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
+import { priceAtServiceTier, pricedTierNames } from '../pricing/service-tier.js';
 import type { ModelPrice, PriceTable } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
@@ -58,9 +59,11 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
   const context: CallContext = { call, principal, tenant, table };
   try {
     const request = (context.request = call.adapter.parse(parseJson(call.body)));
+    // Every model, requested or alternative, is priced at the service tier the request asks for;
+    // an alternative without a price for that tier is no alternative.
     const lookup = (model: string): ModelPrice | null => {
       const found = lookupModel(table, model, tenant.priceOverrides);
-      return found.found ? found.price : null;
+      return found.found ? priceAtServiceTier(found.price, request.serviceTier) : null;
     };
     const price = requirePrice(deps, context, lookup);
     // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
@@ -354,6 +357,17 @@ function requirePrice(
   }
   const price = lookup(model);
   if (price) return price;
+  const tier = (context.request as ParsedRequest).serviceTier;
+  const listed = lookupModel(context.table, model, context.tenant.priceOverrides);
+  if (listed.found) {
+    const priced = pricedTierNames(listed.price);
+    throw invalidRequest(
+      `service_tier "${String(tier)}" has no price for model "${model}" in price table ${context.table.version} ` +
+        `(priced tiers: ${['default', 'auto', ...priced].join(', ')}), so runcap cannot bound its cost; ` +
+        'send a priced tier, or add the tier under the model\'s "service_tiers" in a tenant price_overrides entry.',
+      'service_tier',
+    );
+  }
   deps.metrics.priceUnknown.inc();
   throw new RuncapError(
     'price_unknown',

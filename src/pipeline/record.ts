@@ -59,6 +59,8 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     policy_max_output_tokens: plan?.policyMaxOutputTokens ?? null,
     output_clamped: plan?.outputClamped ?? false,
     output_multiplier: plan?.outputMultiplier ?? null,
+    // The service tier whose rates the estimate used ("auto" = the dearest priced tier).
+    service_tier: plan?.price.serviceTier ?? 'default',
     estimate_usd: formatUsd(plan?.amountMicros ?? input.amountMicros ?? 0),
     requested_estimate_usd: formatUsd(input.requested?.amountMicros ?? input.amountMicros ?? 0),
     reservation_id: input.reservationId,

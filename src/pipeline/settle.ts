@@ -6,6 +6,7 @@ import { countOutputTokens } from '../estimate/output-text.js';
 import type { UsageSource } from '../ledger/types.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { costMicros } from '../pricing/cost.js';
+import { priceForServedTier } from '../pricing/service-tier.js';
 import type { Usage } from '../pricing/types.js';
 import type { PipelineDeps } from './deps.js';
 import { ledgerCall } from './ledger-call.js';
@@ -128,11 +129,27 @@ function actualCost(
 ): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
   const { price, inputTokens } = target.plan;
   switch (outcome.kind) {
-    case 'usage':
-      return { actualMicros: costMicros(price, outcome.usage), source: 'provider', usage: outcome.usage };
+    case 'usage': {
+      // Charged at the tier the provider says it served, not the one that was held.
+      const served = priceForServedTier(price, outcome.usage.serviceTier);
+      if (!served.known) {
+        deps.logger.warn(
+          { decision_id: target.decisionId, model: price.model, service_tier: outcome.usage.serviceTier },
+          'the provider served a service tier the price table does not price; charged at the dearest priced tier',
+        );
+      }
+      return { actualMicros: costMicros(served.price, outcome.usage), source: 'provider', usage: outcome.usage };
+    }
     case 'estimated': {
       const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer);
-      const usage: Usage = { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens, reasoningTokens: 0 };
+      const usage: Usage = {
+        inputTokens,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens,
+        reasoningTokens: 0,
+      };
       return { actualMicros: costMicros(price, usage), source: 'estimated', usage };
     }
     case 'full_hold':
@@ -140,11 +157,13 @@ function actualCost(
   }
 }
 
-function renderUsage(usage: Usage): Record<string, number> {
+function renderUsage(usage: Usage): Record<string, number | string> {
   return {
+    ...(usage.serviceTier ? { service_tier: usage.serviceTier } : {}),
     input_tokens: usage.inputTokens,
     cached_input_tokens: usage.cachedInputTokens,
     cache_write_tokens: usage.cacheWriteTokens,
+    cache_write_1h_tokens: usage.cacheWrite1hTokens,
     output_tokens: usage.outputTokens,
     reasoning_tokens: usage.reasoningTokens,
   };

@@ -14,6 +14,7 @@ function model(name: string, downgradeTo: string[], extra: Partial<ModelPrice> =
     input: parseRate('1'),
     cachedInput: parseRate('1'),
     cacheWrite: parseRate('1'),
+    cacheWrite1h: parseRate('1'),
     output: parseRate('1'),
     reasoning: parseRate('1'),
     contextWindow: 128_000,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatRate, parseRate } from '../money/micros.js';
 import { parsePriceEntry } from './parse-entry.js';
 import { costMicros, inputCostMicros, maxOutputAffordable, ratesFor, worstCaseMicros } from './cost.js';
 import type { ModelPrice, Usage } from './types.js';
@@ -23,6 +24,7 @@ const usage = (u: Partial<Usage>): Usage => ({
   inputTokens: 0,
   cachedInputTokens: 0,
   cacheWriteTokens: 0,
+  cacheWrite1hTokens: 0,
   outputTokens: 0,
   reasoningTokens: 0,
   ...u,
@@ -108,6 +110,26 @@ describe('costMicros', () => {
     });
   });
 
+  it('prices 5-minute writes at cache_write and 1-hour writes at cache_write_1h', () => {
+    const opus = price({ input: '5', cached_input: '0.50', cache_write: '6.25', cache_write_1h: '10', output: '25' });
+    // 100K uncached * 5 + 100K 5m * 6.25 + 100K 1h * 10 = 500_000 + 625_000 + 1_000_000
+    expect(
+      costMicros(opus, usage({ inputTokens: 300_000, cacheWriteTokens: 100_000, cacheWrite1hTokens: 100_000 })),
+    ).toBe(2_125_000);
+  });
+
+  it('without cache_write_1h, 1-hour writes cost max(cache_write, 2 x input), never less than 5-minute writes', () => {
+    // 2 x 3 = 6 > 3.75: Anthropic's published 1-hour multiplier
+    expect(costMicros(sonnet, usage({ inputTokens: 100_000, cacheWrite1hTokens: 100_000 }))).toBe(600_000);
+    expect(sonnet.cacheWrite1h).toBe(6_000_000_000n);
+    // a 5-minute rate above 2 x input wins
+    const odd = price({ input: '1', cache_write: '3', output: '1' });
+    expect(odd.cacheWrite1h).toBe(3_000_000_000n);
+    // inside the long-context tier: the tier's own rates (2 x 6 = 12 > 7.50)
+    expect(ratesFor(sonnet, 300_000).cacheWrite1h).toBe(12_000_000_000n);
+    expect(ratesFor(noTierWrite, 300_000).cacheWrite1h).toBe(12_000_000_000n);
+  });
+
   it.each([-1, 1.5, Number.NaN])('rejects a bad token count %s', (bad) => {
     expect(() => costMicros(mini, usage({ inputTokens: bad }))).toThrow(
       /usage.inputTokens must be a non-negative integer/,
@@ -121,15 +143,19 @@ function referenceCost(p: ModelPrice, u: Usage): bigint {
   const input = tier?.input ?? p.input;
   const cached = tier?.cachedInput ?? p.cachedInput;
   const write = tier === null ? p.cacheWrite : (tier.cacheWrite ?? p.cacheWrite);
+  const tierInput = tier?.input ?? 0n;
+  const write1h =
+    tier === null ? p.cacheWrite1h : (tier.cacheWrite1h ?? (write > 2n * tierInput ? write : 2n * tierInput));
   const output = tier?.output ?? p.output;
   const reasoning = tier !== null && p.reasoning === p.output ? tier.output : p.reasoning;
   const big = BigInt;
-  const uncached = u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens;
+  const uncached = u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens - u.cacheWrite1hTokens;
   const plain = u.outputTokens - u.reasoningTokens;
   const nano =
     big(uncached < 0 ? 0 : uncached) * input +
     big(u.cachedInputTokens) * cached +
     big(u.cacheWriteTokens) * write +
+    big(u.cacheWrite1hTokens) * write1h +
     big(plain < 0 ? 0 : plain) * output +
     big(u.reasoningTokens) * reasoning;
   const scale = 1_000_000_000n;
@@ -144,6 +170,7 @@ const arbPrice = fc
     input: rate,
     cached: rate,
     write: rate,
+    write1hExtra: fc.option(rate, { nil: undefined }),
     output: rate,
     reasoning: fc.option(rate, { nil: undefined }),
     tier: fc.option(
@@ -156,6 +183,9 @@ const arbPrice = fc
       input: r.input,
       cached_input: r.cached,
       cache_write: r.write,
+      ...(r.write1hExtra === undefined
+        ? {}
+        : { cache_write_1h: formatRate(parseRate(r.write) + parseRate(r.write1hExtra)) }),
       output: r.output,
       ...(r.reasoning === undefined ? {} : { reasoning: r.reasoning }),
       ...(r.tier === undefined
@@ -175,6 +205,7 @@ const arbUsage = fc.record({
   inputTokens: tokens,
   cachedInputTokens: tokens,
   cacheWriteTokens: tokens,
+  cacheWrite1hTokens: tokens,
   outputTokens: tokens,
   reasoningTokens: tokens,
 });
@@ -190,20 +221,25 @@ describe('properties', () => {
   });
 
   it('worstCaseMicros bounds the cost of every usage consistent with it', () => {
-    const consistent = fc.tuple(tokens, tokens, fc.nat(), fc.nat(), fc.nat()).map(([input, output, c, w, r]) => {
-      const cached = input === 0 ? 0 : c % (input + 1);
-      const write = input - cached === 0 ? 0 : w % (input - cached + 1);
-      return {
-        inputTokens: input,
-        cachedInputTokens: cached,
-        cacheWriteTokens: write,
-        outputTokens: output,
-        reasoningTokens: output === 0 ? 0 : r % (output + 1),
-      };
-    });
+    const consistent = fc
+      .tuple(tokens, tokens, fc.nat(), fc.nat(), fc.nat(), fc.nat())
+      .map(([input, output, c, w, h, r]) => {
+        const cached = input === 0 ? 0 : c % (input + 1);
+        const write = input - cached === 0 ? 0 : w % (input - cached + 1);
+        const write1h = input - cached - write === 0 ? 0 : h % (input - cached - write + 1);
+        return {
+          inputTokens: input,
+          cachedInputTokens: cached,
+          cacheWriteTokens: write,
+          cacheWrite1hTokens: write1h,
+          outputTokens: output,
+          reasoningTokens: output === 0 ? 0 : r % (output + 1),
+        };
+      });
     fc.assert(
       fc.property(arbPrice, consistent, (p, u) => {
-        expect(costMicros(p, u)).toBeLessThanOrEqual(worstCaseMicros(p, u.inputTokens, u.outputTokens));
+        const options = { cacheWrite1h: u.cacheWrite1hTokens > 0 };
+        expect(costMicros(p, u)).toBeLessThanOrEqual(worstCaseMicros(p, u.inputTokens, u.outputTokens, options));
       }),
       { numRuns: 2000 },
     );
@@ -235,6 +271,15 @@ describe('worstCaseMicros, inputCostMicros, maxOutputAffordable', () => {
     ['rounds up once', mini, 1, 1, 1],
   ])('worst case: %s', (_name, p, input, output, expected) => {
     expect(worstCaseMicros(p, input, output)).toBe(expected);
+  });
+
+  it('holds input at the 1-hour write rate only when the request can write 1-hour entries', () => {
+    expect(worstCaseMicros(sonnet, 100_000, 0)).toBe(375_000);
+    expect(worstCaseMicros(sonnet, 100_000, 0, { cacheWrite1h: true })).toBe(600_000);
+    // an OpenAI model is never held at the 1-hour fallback (2 x input) by default
+    expect(worstCaseMicros(mini, 1_000_000, 0)).toBe(150_000);
+    expect(maxOutputAffordable(sonnet, 100_000, 600_000, { cacheWrite1h: true })).toBe(0);
+    expect(maxOutputAffordable(sonnet, 100_000, 615_000, { cacheWrite1h: true })).toBe(1000);
   });
 
   it('inputCostMicros uses the (tier) input rate', () => {

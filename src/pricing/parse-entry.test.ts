@@ -18,6 +18,8 @@ describe('parsePriceEntry', () => {
       input: 2_500_000_000n,
       cachedInput: 2_500_000_000n,
       cacheWrite: 2_500_000_000n,
+      // no cache_write_1h: max(cache_write, 2 x input)
+      cacheWrite1h: 5_000_000_000n,
       output: 10_000_000_000n,
       reasoning: 10_000_000_000n,
       contextWindow: 128000,
@@ -60,8 +62,60 @@ describe('parsePriceEntry', () => {
       input: 6_000_000_000n,
       cachedInput: 6_000_000_000n,
       cacheWrite: 6_000_000_000n,
+      cacheWrite1h: 12_000_000_000n,
       output: 22_500_000_000n,
     });
+  });
+
+  it('parses cache_write_1h exactly, also inside the long-context tier', () => {
+    const price = parsePriceEntry(
+      'claude-opus',
+      {
+        ...minimal,
+        provider: 'anthropic',
+        input: '5',
+        cache_write: '6.25',
+        cache_write_1h: '10.000000001',
+        long_context: {
+          above_input_tokens: 100000,
+          input: '10',
+          cache_write: '12.50',
+          cache_write_1h: '20',
+          output: '1',
+        },
+      },
+      WHERE,
+    );
+    expect(price.cacheWrite).toBe(6_250_000_000n);
+    expect(price.cacheWrite1h).toBe(10_000_000_001n);
+    expect(price.longContext?.cacheWrite1h).toBe(20_000_000_000n);
+  });
+
+  it('parses service_tiers with the entry defaults inside each tier', () => {
+    const price = parsePriceEntry(
+      'gpt-5',
+      {
+        ...minimal,
+        input: '1.25',
+        cached_input: '0.125',
+        service_tiers: {
+          priority: { input: '2.50', cached_input: '0.25', output: '20' },
+          flex: { input: '0.625', output: '5', reasoning: '6' },
+        },
+      },
+      WHERE,
+    );
+    expect(price.serviceTiers?.get('priority')).toEqual({
+      input: 2_500_000_000n,
+      cachedInput: 250_000_000n,
+      cacheWrite: 2_500_000_000n,
+      cacheWrite1h: 5_000_000_000n,
+      output: 20_000_000_000n,
+      reasoning: 20_000_000_000n,
+      longContext: null,
+    });
+    expect(price.serviceTiers?.get('flex')).toMatchObject({ cachedInput: 625_000_000n, reasoning: 6_000_000_000n });
+    expect([...(price.serviceTiers?.keys() ?? [])]).toEqual(['priority', 'flex']);
   });
 
   it('accepts max_output_tokens 0 and a numeric estimate_factor', () => {
@@ -115,6 +169,66 @@ describe('parsePriceEntry', () => {
       'unknown field',
     ],
     ['a model name with a space', 'gpt 4o', minimal, null, 'model names must be 1-256 characters without whitespace'],
+    [
+      'a 1-hour write below the 5-minute write',
+      'm',
+      { ...minimal, cache_write: '3.75', cache_write_1h: '3' },
+      'cache_write_1h',
+      '3 is below the 5-minute cache_write rate',
+    ],
+    [
+      'a float cache_write_1h',
+      'm',
+      { ...minimal, cache_write_1h: 6 },
+      'cache_write_1h',
+      'must be a non-negative decimal string like "0.60", got number 6 (write prices as JSON strings so they stay exact)',
+    ],
+    [
+      'a bad tier cache_write_1h',
+      'm',
+      { ...minimal, long_context: { above_input_tokens: 1000, input: '1', output: '1', cache_write_1h: '1e1' } },
+      'long_context.cache_write_1h',
+      'must be a non-negative decimal string like "0.60", got "1e1" (exponent notation is not accepted)',
+    ],
+    [
+      'a service tier named default',
+      'm',
+      { ...minimal, service_tiers: { default: { input: '1', output: '1' } } },
+      'service_tiers.default',
+      '"default" is not a priced tier: the entry\'s own rates are the default tier',
+    ],
+    [
+      'a service tier without output',
+      'm',
+      { ...minimal, service_tiers: { priority: { input: '1' } } },
+      'service_tiers.priority.output',
+      'is required',
+    ],
+    [
+      'an unknown service-tier field',
+      'm',
+      { ...minimal, service_tiers: { priority: { input: '1', output: '1', batch: '1' } } },
+      'service_tiers.priority.batch',
+      'unknown field',
+    ],
+    [
+      'a service tier without the long-context tier its model has',
+      'm',
+      {
+        ...minimal,
+        long_context: { above_input_tokens: 1000, input: '1', output: '1' },
+        service_tiers: { priority: { input: '2', output: '2' } },
+      },
+      'service_tiers.priority.long_context',
+      'is required because the model has a long_context tier',
+    ],
+    [
+      'service_tiers that is not an object',
+      'm',
+      { ...minimal, service_tiers: ['priority'] },
+      'service_tiers',
+      'must be an object of tier name -> rates, got an array',
+    ],
   ])('rejects %s', (_name, model, raw, field, reason) => {
     let caught: unknown;
     try {

@@ -1,9 +1,21 @@
 // Parses and validates ONE price entry (SPEC §9 shape) into a ModelPrice. Pure: no I/O, and no
 // knowledge of other entries (alias collisions and downgrade targets are table checks, parse-table.ts).
 // Prices go through parseRate only; a float never touches a price.
-import { parseRate, type RateNanoPerMTok } from '../money/micros.js';
+import type { RateNanoPerMTok } from '../money/micros.js';
 import { PriceTableError, describeValue } from './price-table-error.js';
-import type { Capabilities, Encoding, LongContextTier, ModelPrice } from './types.js';
+import {
+  asObject,
+  integer,
+  oneHourWriteRate,
+  parseLongContext,
+  parsePrice,
+  rejectUnknown,
+  required,
+} from './parse-fields.js';
+import { parseServiceTiers } from './parse-service-tiers.js';
+import type { Capabilities, Encoding, ModelPrice } from './types.js';
+
+export { parsePrice } from './parse-fields.js';
 
 /** Every tokenizer encoding the estimator knows; `satisfies` keeps this in step with the Encoding union. */
 const ENCODINGS = {
@@ -21,6 +33,7 @@ const ENTRY_FIELDS = [
   'input',
   'cached_input',
   'cache_write',
+  'cache_write_1h',
   'output',
   'reasoning',
   'context_window',
@@ -28,12 +41,10 @@ const ENTRY_FIELDS = [
   'capabilities',
   'downgrade_to',
   'long_context',
+  'service_tiers',
 ] as const;
 const CAPABILITY_FIELDS = ['tools', 'json_schema', 'vision'] as const;
-const LONG_CONTEXT_FIELDS = ['above_input_tokens', 'input', 'cached_input', 'cache_write', 'output'] as const;
 
-const PRICE_SHAPE = /^\d+(?:\.\d+)?$/;
-const MAX_PRICE_DECIMALS = 9;
 const FACTOR_SHAPE = /^\d+(?:\.\d+)?$/;
 const MAX_ESTIMATE_FACTOR = 10;
 /** Model names and aliases: what a client may put in `model`. No whitespace, no control characters. */
@@ -50,8 +61,9 @@ export function isValidModelName(name: string): boolean {
  * Parses one entry. `where` labels errors (a file such as "prices/2026-11-01.json", or a
  * config path such as "tenants.acme.price_overrides"); `model` is the entry's key.
  * Defaults: aliases [], encoding o200k_base, cached_input = input, cache_write = input,
- * reasoning = output, estimate_factor 1, capabilities false, downgrade_to [], long_context none;
- * inside long_context, cached_input and cache_write default to the tier's input.
+ * cache_write_1h = max(cache_write, 2 x input) (cost.ts oneHourWriteFallback), reasoning =
+ * output, estimate_factor 1, capabilities false, downgrade_to [], long_context none, no
+ * service_tiers; inside long_context, cached_input and cache_write default to the tier's input.
  */
 export function parsePriceEntry(model: string, raw: unknown, where: string): ModelPrice {
   const fail = (field: string | null, reason: string): never => {
@@ -70,6 +82,9 @@ export function parsePriceEntry(model: string, raw: unknown, where: string): Mod
     fail('max_output_tokens', `${maxOutputTokens} exceeds context_window ${contextWindow}`);
   }
 
+  const cacheWrite = entry['cache_write'] === undefined ? input : price('cache_write', entry['cache_write']);
+  const longContext = parseLongContext(entry['long_context'], contextWindow, 'long_context', fail);
+  const serviceTiers = parseServiceTiers(entry['service_tiers'], contextWindow, longContext, fail);
   const parsed: ModelPrice = {
     model,
     provider: providerName(required(entry, 'provider', fail), (r) => fail('provider', r)),
@@ -78,59 +93,20 @@ export function parsePriceEntry(model: string, raw: unknown, where: string): Mod
     estimateFactor: estimateFactor(entry['estimate_factor'], (r) => fail('estimate_factor', r)),
     input,
     cachedInput: entry['cached_input'] === undefined ? input : price('cached_input', entry['cached_input']),
-    cacheWrite: entry['cache_write'] === undefined ? input : price('cache_write', entry['cache_write']),
+    cacheWrite,
+    cacheWrite1h: oneHourWriteRate(entry['cache_write_1h'], input, cacheWrite, (r) => fail('cache_write_1h', r)),
     output,
     reasoning: entry['reasoning'] === undefined ? output : price('reasoning', entry['reasoning']),
     contextWindow,
     maxOutputTokens,
     capabilities: capabilities(entry['capabilities'], fail),
     downgradeTo: Object.freeze(nameList(entry['downgrade_to'], (r) => fail('downgrade_to', r))),
-    longContext: longContext(entry['long_context'], contextWindow, fail),
+    longContext,
+    ...(serviceTiers === undefined ? {} : { serviceTiers }),
   };
   if (parsed.aliases.includes(model)) fail('aliases', `"${model}" is the model's own name`);
   if (parsed.downgradeTo.includes(model)) fail('downgrade_to', 'a model cannot downgrade to itself');
   return Object.freeze(parsed);
-}
-
-/** Validates a per-1M-token price string and parses it exactly. */
-export function parsePrice(value: unknown, fail: (reason: string) => never): RateNanoPerMTok {
-  const expected = 'must be a non-negative decimal string like "0.60"';
-  if (typeof value !== 'string') {
-    const hint = typeof value === 'number' ? ' (write prices as JSON strings so they stay exact)' : '';
-    return fail(`${expected}, got ${describeValue(value)}${hint}`);
-  }
-  if (!PRICE_SHAPE.test(value)) {
-    const hint = /^-?\d+(?:\.\d+)?e[+-]?\d+$/i.test(value.trim())
-      ? ' (exponent notation is not accepted)'
-      : value.trim().startsWith('-')
-        ? ' (negative prices are not accepted)'
-        : '';
-    return fail(`${expected}, got ${describeValue(value)}${hint}`);
-  }
-  const decimals = value.includes('.') ? value.length - value.indexOf('.') - 1 : 0;
-  if (decimals > MAX_PRICE_DECIMALS) return fail(`"${value}" has more than ${MAX_PRICE_DECIMALS} decimal places`);
-  return parseRate(value);
-}
-
-function asObject(value: unknown, fail: () => never): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail();
-  return value as Record<string, unknown>;
-}
-
-function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], fail: (key: string) => never): void {
-  for (const key of Object.keys(obj)) if (!known.includes(key)) fail(key);
-}
-
-function required(obj: Record<string, unknown>, key: string, fail: (field: string, reason: string) => never): unknown {
-  const value = obj[key];
-  return value === undefined ? fail(key, 'is required') : value;
-}
-
-function integer(value: unknown, min: number, fail: (reason: string) => never): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    return fail(`must be an integer >= ${min}, got ${describeValue(value)}`);
-  }
-  return value;
 }
 
 function providerName(value: unknown, fail: (reason: string) => never): string {
@@ -183,31 +159,4 @@ function capabilities(value: unknown, fail: (field: string | null, reason: strin
     return typeof v === 'boolean' ? v : fail(`capabilities.${key}`, `must be true or false, got ${describeValue(v)}`);
   };
   return Object.freeze({ tools: flag('tools'), jsonSchema: flag('json_schema'), vision: flag('vision') });
-}
-
-function longContext(
-  value: unknown,
-  contextWindow: number,
-  fail: (field: string | null, reason: string) => never,
-): LongContextTier | null {
-  if (value === undefined || value === null) return null;
-  const obj = asObject(value, () => fail('long_context', `must be an object, got ${describeValue(value)}`));
-  rejectUnknown(obj, LONG_CONTEXT_FIELDS, (key) => fail(`long_context.${key}`, 'unknown field'));
-  const field = (key: string): unknown => required(obj, key, (k, r) => fail(`long_context.${k}`, r));
-  const price = (key: string, v: unknown): RateNanoPerMTok => parsePrice(v, (r) => fail(`long_context.${key}`, r));
-  const above = integer(field('above_input_tokens'), 1, (r) => fail('long_context.above_input_tokens', r));
-  if (above >= contextWindow) {
-    fail(
-      'long_context.above_input_tokens',
-      `${above} is not below context_window ${contextWindow}, so the tier never applies`,
-    );
-  }
-  const input = price('input', field('input'));
-  return Object.freeze({
-    aboveInputTokens: above,
-    input,
-    cachedInput: obj['cached_input'] === undefined ? input : price('cached_input', obj['cached_input']),
-    cacheWrite: obj['cache_write'] === undefined ? input : price('cache_write', obj['cache_write']),
-    output: price('output', field('output')),
-  });
 }

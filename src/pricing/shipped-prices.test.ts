@@ -83,6 +83,7 @@ describe('shipped prices/ folder', () => {
         inputTokens: 1_000_000,
         cachedInputTokens: 0,
         cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
         outputTokens: 1_000_000,
         reasoningTokens: 0,
       }),

@@ -26,6 +26,11 @@ export interface ParsedRequest {
    * default, so a missing cap neither over-reserves nor widens what the client gets.
    */
   readonly defaultMaxOutputTokens?: number;
+  /**
+   * OpenAI `service_tier` as sent (null or absent = none): the hold uses the tier's price
+   * (docs/pricing.md "Service tiers"); the commit uses the tier the response reports.
+   */
+  readonly serviceTier?: string | null;
   /** n / best_of: how many outputs the provider generates and bills. */
   readonly outputMultiplier: number;
   readonly needs: RequestNeeds;

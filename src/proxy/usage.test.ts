@@ -15,6 +15,7 @@ describe('usageFromChat', () => {
       inputTokens: 1200,
       cachedInputTokens: 1024,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 300,
       reasoningTokens: 256,
     });
@@ -25,6 +26,7 @@ describe('usageFromChat', () => {
       inputTokens: 5,
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 2,
       reasoningTokens: 0,
     });
@@ -64,6 +66,7 @@ describe('usageFromResponses', () => {
       inputTokens: 900,
       cachedInputTokens: 512,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 120,
       reasoningTokens: 64,
     });
@@ -82,6 +85,7 @@ describe('usageFromEmbeddings', () => {
       inputTokens: 8,
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 0,
       reasoningTokens: 0,
     });

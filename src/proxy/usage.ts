@@ -32,7 +32,24 @@ function build(input: Field, cached: Field, output: Field, reasoning: Field): Us
   // Cached tokens are part of the input and reasoning tokens part of the output (OpenAI
   // semantics); a report that contradicts that cannot be priced, so it counts as no usage.
   if (cachedInputTokens > input || reasoningTokens > output) return null;
-  return { inputTokens: input, cachedInputTokens, cacheWriteTokens: 0, outputTokens: output, reasoningTokens };
+  return {
+    inputTokens: input,
+    cachedInputTokens,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: output,
+    reasoningTokens,
+  };
+}
+
+/**
+ * `usage` with the service tier the response reports it was served at (OpenAI `service_tier`
+ * on the response object, a stream chunk, or a Responses `response`); unchanged when `tier`
+ * is not a non-empty string.
+ */
+export function withServedTier(usage: Usage | null, tier: unknown): Usage | null {
+  if (usage === null || typeof tier !== 'string' || tier === '') return usage;
+  return { ...usage, serviceTier: tier };
 }
 
 /**

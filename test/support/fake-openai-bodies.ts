@@ -20,6 +20,8 @@ export interface ReplyPlan {
   readonly truncated: boolean;
   /** Omit usage from the reply. */
   readonly noUsage: boolean;
+  /** The `service_tier` the reply reports it was served at. */
+  readonly serviceTier: string;
 }
 
 export type Json = Record<string, unknown>;
@@ -67,7 +69,7 @@ export function chatCompletion(plan: ReplyPlan): Json {
       finish_reason: plan.truncated ? 'length' : 'stop',
     })),
     ...(plan.noUsage ? {} : { usage: chatUsage(plan) }),
-    service_tier: 'default',
+    service_tier: plan.serviceTier,
     system_fingerprint: 'fp_fake',
   };
 }
@@ -82,7 +84,7 @@ export function chatChunks(
     object: 'chat.completion.chunk',
     created: plan.created,
     model: plan.model,
-    service_tier: 'default',
+    service_tier: plan.serviceTier,
     system_fingerprint: 'fp_fake',
     choices,
     ...(includeUsage ? { usage: usage ?? null } : {}),
@@ -168,6 +170,7 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
     created_at: plan.created,
     status,
     background: false,
+    service_tier: plan.serviceTier,
     error: null,
     incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
     instructions: request['instructions'] ?? null,

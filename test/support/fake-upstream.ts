@@ -46,6 +46,12 @@ export interface FakeUpstreamOptions {
   readonly failAfterChunks?: number;
   /** Ids listed by GET /v1/models. */
   readonly models?: readonly string[];
+  /**
+   * The `service_tier` a reply reports for a request that sent none, "auto" or "default"
+   * (an account set to serve priority answers "priority"). Default "default". A request
+   * naming another tier is answered at that tier, as OpenAI does.
+   */
+  readonly autoTier?: string;
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -61,6 +67,7 @@ export const FAKE_DEFAULTS: Settings = {
   slowChunkDelayMs: 100,
   failAfterChunks: 2,
   models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-5-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small'],
+  autoTier: 'default',
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -171,7 +178,12 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
     reasoningTokens: reasoning * billed,
     truncated: s.reasoningTokens + s.outputTokens > cap,
     noUsage: s.mode === 'no_usage',
+    serviceTier: servedTier(body['service_tier'], s.autoTier),
   };
+}
+
+function servedTier(requested: unknown, autoTier: string): string {
+  return typeof requested === 'string' && requested !== 'auto' && requested !== 'default' ? requested : autoTier;
 }
 
 function openAiError(message: string, type: string, code: string | null): Json {

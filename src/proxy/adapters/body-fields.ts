@@ -37,6 +37,16 @@ export function optionalString(body: Body, field: string): string | null {
   return value;
 }
 
+/**
+ * OpenAI `service_tier` ("auto", "default", "flex", "priority", ...) as sent, or null when absent.
+ * Only its type is checked here; whether the table prices the tier is the pipeline's question.
+ */
+export function serviceTierField(body: Body): string | null {
+  const tier = optionalString(body, 'service_tier');
+  if (tier === '') throw invalidRequest("'service_tier' must be a non-empty string.", 'service_tier');
+  return tier;
+}
+
 /** An integer >= `min`, or null when absent. Rejects fractions, strings, NaN and unsafe integers. */
 export function optionalInteger(body: Body, field: string, min: number): number | null {
   const value = body[field];

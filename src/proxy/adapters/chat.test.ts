@@ -33,6 +33,7 @@ describe('chat parse', () => {
       needs: { tools: false, jsonSchema: false, vision: false },
       clientWantsStreamUsage: false,
       previousResponseId: null,
+      serviceTier: null,
       hasOutput: true,
     });
   });
@@ -154,6 +155,22 @@ describe('chat prepareUpstream', () => {
 });
 
 describe('chat usage and input tokens', () => {
+  it('reads the service tier the response reports with its usage', () => {
+    const usage = { prompt_tokens: 10, completion_tokens: 3 };
+    expect(chatAdapter.usageFromJson({ usage, service_tier: 'priority' })?.serviceTier).toBe('priority');
+    expect(chatAdapter.usageFromJson({ usage })?.serviceTier).toBeUndefined();
+    expect(chatAdapter.usageFromJson({ usage, service_tier: 7 })?.serviceTier).toBeUndefined();
+  });
+
+  it('reads service_tier from the request, and refuses one that is not a non-empty string', () => {
+    const body = { model: 'gpt-5', messages: [{ role: 'user', content: 'x' }] };
+    expect(chatAdapter.parse({ ...body, service_tier: 'flex' }).serviceTier).toBe('flex');
+    expect(chatAdapter.parse({ ...body, service_tier: null }).serviceTier).toBeNull();
+    for (const bad of [1, '', ['priority']]) {
+      expect(paramOf({ ...body, service_tier: bad })).toBe('service_tier');
+    }
+  });
+
   it('reads usage from a JSON response and null when absent', () => {
     expect(chatAdapter.usageFromJson({ usage: { prompt_tokens: 10, completion_tokens: 3 } })?.outputTokens).toBe(3);
     expect(chatAdapter.usageFromJson({ choices: [] })).toBeNull();

@@ -4,7 +4,7 @@
 import type { EndpointAdapter, ParsedRequest, RequestNeeds } from '../adapter.js';
 import { invalidRequest } from '../../errors.js';
 import { countChatInputTokens } from '../../estimate/chat.js';
-import { usageFromChat } from '../usage.js';
+import { usageFromChat, withServedTier } from '../usage.js';
 import {
   type Body,
   isRecord,
@@ -14,6 +14,7 @@ import {
   optionalObject,
   requireBody,
   requireModel,
+  serviceTierField,
 } from './body-fields.js';
 import { createChunkStreamMeter, pushText, type ChoiceTextReader } from './chunk-stream-meter.js';
 import { rewriteBody } from './upstream-body.js';
@@ -80,6 +81,7 @@ export function parseChat(raw: unknown): ParsedRequest {
       maxCompletionTokens !== null && maxTokens !== null
         ? Math.max(maxCompletionTokens, maxTokens)
         : (maxCompletionTokens ?? maxTokens),
+    serviceTier: serviceTierField(body),
     outputMultiplier: n,
     needs: chatNeeds(body, messages),
     clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,
@@ -113,7 +115,7 @@ export const chatAdapter: EndpointAdapter = {
   countInputTokens: (request, price, tokenizer) => countChatInputTokens(request.body, price, tokenizer),
   prepareUpstream: (request, changes) =>
     rewriteBody(request, changes, { capFields: CAP_FIELDS, injectStreamUsage: true }),
-  usageFromJson: (body) => (isRecord(body) ? usageFromChat(body['usage']) : null),
+  usageFromJson: (body) => (isRecord(body) ? withServedTier(usageFromChat(body['usage']), body['service_tier']) : null),
   meterStream: (request) =>
     createChunkStreamMeter({ hideUsageChunk: !request.clientWantsStreamUsage, readChoiceText: readChatChoiceText }),
 };

@@ -63,13 +63,28 @@ const chatRequest = (includeUsage: boolean) =>
   });
 
 describe('chat stream meter', () => {
+  it('reports the service tier the chunks carry with the usage', () => {
+    const tiered = (json: string) =>
+      json.replaceAll('"model":"gpt-4o-mini"', '"model":"gpt-4o-mini","service_tier":"priority"');
+    const meter = chatAdapter.meterStream(chatRequest(true));
+    feed(meter, enc.encode(tiered(stream)), [17, 230]);
+    expect(meter.result().usage).toMatchObject({ inputTokens: 11, serviceTier: 'priority' });
+  });
+
   it('drops exactly the usage-only chunk when the client did not ask, for any chunking', () => {
     fc.assert(
       fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
         const meter = chatAdapter.meterStream(chatRequest(false));
         expect(feed(meter, bytes, cuts)).toBe(head + 'data: [DONE]\n\n');
         expect(meter.result()).toEqual({
-          usage: { inputTokens: 11, cachedInputTokens: 4, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 2 },
+          usage: {
+            inputTokens: 11,
+            cachedInputTokens: 4,
+            cacheWriteTokens: 0,
+            cacheWrite1hTokens: 0,
+            outputTokens: 7,
+            reasoningTokens: 2,
+          },
           outputText: 'Héllo 😀',
           responseId: null,
         });
@@ -178,7 +193,14 @@ describe('completions stream meter', () => {
         const meter = completionsAdapter.meterStream(request(false));
         expect(feed(meter, enc.encode(s), cuts)).toBe(s.replace(usage, ''));
         expect(meter.result()).toEqual({
-          usage: { inputTokens: 3, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 2, reasoningTokens: 0 },
+          usage: {
+            inputTokens: 3,
+            cachedInputTokens: 0,
+            cacheWriteTokens: 0,
+            cacheWrite1hTokens: 0,
+            outputTokens: 2,
+            reasoningTokens: 0,
+          },
           outputText: 'Hello world',
           responseId: null,
         });

@@ -6,7 +6,7 @@
 import type { StreamMeter, StreamResult } from '../adapter.js';
 import type { Usage } from '../../pricing/types.js';
 import { createSseSplitter, type SseEvent } from '../sse.js';
-import { usageFromChat } from '../usage.js';
+import { usageFromChat, withServedTier } from '../usage.js';
 import { isRecord } from './body-fields.js';
 import { joinBytes } from './meter-bytes.js';
 
@@ -34,6 +34,7 @@ export function createChunkStreamMeter(options: ChunkMeterOptions): StreamMeter 
   const splitter = createSseSplitter();
   const text: string[] = [];
   let usage: Usage | null = null;
+  let servedTier: unknown = null;
 
   /** Reads one event; returns whether to forward it. */
   function meter(event: SseEvent): boolean {
@@ -42,6 +43,7 @@ export function createChunkStreamMeter(options: ChunkMeterOptions): StreamMeter 
     const rawUsage = chunk['usage'];
     const hasUsage = rawUsage !== undefined && rawUsage !== null;
     if (hasUsage) usage = usageFromChat(rawUsage) ?? usage; // the last well-formed report wins
+    if (typeof chunk['service_tier'] === 'string') servedTier = chunk['service_tier'];
     const choices = chunk['choices'];
     if (Array.isArray(choices)) {
       for (const choice of choices) if (isRecord(choice)) options.readChoiceText(choice, text);
@@ -56,7 +58,11 @@ export function createChunkStreamMeter(options: ChunkMeterOptions): StreamMeter 
   return {
     push: (chunk) => forward(splitter.push(chunk)),
     flush: () => forward(splitter.flush()),
-    result: (): StreamResult => ({ usage, outputText: text.join(''), responseId: null }),
+    result: (): StreamResult => ({
+      usage: withServedTier(usage, servedTier),
+      outputText: text.join(''),
+      responseId: null,
+    }),
   };
 }
 

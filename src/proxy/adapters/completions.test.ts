@@ -87,6 +87,7 @@ describe('completions prepareUpstream', () => {
       inputTokens: 5,
       cachedInputTokens: 0,
       cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 7,
       reasoningTokens: 0,
     });

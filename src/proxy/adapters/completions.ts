@@ -13,6 +13,7 @@ import {
   requireBody,
   requireModel,
   requireTextOrTokens,
+  serviceTierField,
 } from './body-fields.js';
 import { createChunkStreamMeter, pushText, type ChoiceTextReader } from './chunk-stream-meter.js';
 import { rewriteBody } from './upstream-body.js';
@@ -38,6 +39,7 @@ export function parseCompletions(raw: unknown): ParsedRequest {
     stream,
     clientMaxOutputTokens: optionalInteger(body, 'max_tokens', 0),
     defaultMaxOutputTokens: COMPLETIONS_DEFAULT_MAX_TOKENS,
+    serviceTier: serviceTierField(body),
     outputMultiplier: Math.max(n, bestOf),
     needs: { tools: false, jsonSchema: false, vision: false },
     clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,

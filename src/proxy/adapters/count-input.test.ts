@@ -14,6 +14,7 @@ const price: ModelPrice = {
   input: 150_000_000n,
   cachedInput: 75_000_000n,
   cacheWrite: 0n,
+  cacheWrite1h: 0n,
   output: 600_000_000n,
   reasoning: 600_000_000n,
   contextWindow: 128_000,

@@ -32,6 +32,7 @@ describe('embeddings adapter', () => {
       needs: { tools: false, jsonSchema: false, vision: false },
       clientWantsStreamUsage: false,
       previousResponseId: null,
+      serviceTier: null,
       hasOutput: false,
     });
   });

@@ -4,7 +4,14 @@
 import type { EndpointAdapter, ParsedRequest } from '../adapter.js';
 import { countEmbeddingsInputTokens } from '../../estimate/embeddings.js';
 import { usageFromEmbeddings } from '../usage.js';
-import { isRecord, optionalInteger, requireBody, requireModel, requireTextOrTokens } from './body-fields.js';
+import {
+  isRecord,
+  optionalInteger,
+  requireBody,
+  requireModel,
+  requireTextOrTokens,
+  serviceTierField,
+} from './body-fields.js';
 import { createPassThroughMeter } from './meter-bytes.js';
 import { rewriteBody } from './upstream-body.js';
 
@@ -19,6 +26,7 @@ export function parseEmbeddings(raw: unknown): ParsedRequest {
     model,
     stream: false,
     clientMaxOutputTokens: null,
+    serviceTier: serviceTierField(body),
     outputMultiplier: 1,
     needs: { tools: false, jsonSchema: false, vision: false },
     clientWantsStreamUsage: false,

@@ -6,7 +6,7 @@
 import type { StreamMeter, StreamResult } from '../adapter.js';
 import type { Usage } from '../../pricing/types.js';
 import { createSseSplitter, type SseEvent } from '../sse.js';
-import { usageFromResponses } from '../usage.js';
+import { usageFromResponses, withServedTier } from '../usage.js';
 import { isRecord } from './body-fields.js';
 import { parseDataObject } from './chunk-stream-meter.js';
 import { joinBytes } from './meter-bytes.js';
@@ -21,6 +21,7 @@ export function createResponsesStreamMeter(): StreamMeter {
   const text: string[] = [];
   let usage: Usage | null = null;
   let responseId: string | null = null;
+  let servedTier: unknown = null;
 
   function meter(event: SseEvent): void {
     const data = parseDataObject(event.data);
@@ -31,6 +32,7 @@ export function createResponsesStreamMeter(): StreamMeter {
       const response = data['response'];
       if (!isRecord(response)) return;
       if (typeof response['id'] === 'string' && response['id'] !== '') responseId = response['id'];
+      if (typeof response['service_tier'] === 'string') servedTier = response['service_tier'];
       if (TERMINAL.has(type)) usage = usageFromResponses(response['usage']) ?? usage;
       return;
     }
@@ -51,6 +53,6 @@ export function createResponsesStreamMeter(): StreamMeter {
   return {
     push: (chunk) => forward(splitter.push(chunk)),
     flush: () => forward(splitter.flush()),
-    result: (): StreamResult => ({ usage, outputText: text.join(''), responseId }),
+    result: (): StreamResult => ({ usage: withServedTier(usage, servedTier), outputText: text.join(''), responseId }),
   };
 }

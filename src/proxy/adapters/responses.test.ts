@@ -43,6 +43,7 @@ describe('responses parse', () => {
       needs: { tools: false, jsonSchema: false, vision: false },
       clientWantsStreamUsage: false,
       previousResponseId: null,
+      serviceTier: null,
       hasOutput: true,
     });
   });
@@ -171,6 +172,7 @@ describe('responses stream meter', () => {
               inputTokens: 30,
               cachedInputTokens: 10,
               cacheWriteTokens: 0,
+              cacheWrite1hTokens: 0,
               outputTokens: 12,
               reasoningTokens: 4,
             },

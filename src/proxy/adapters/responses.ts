@@ -5,7 +5,7 @@
 import type { EndpointAdapter, ParsedRequest, RequestNeeds } from '../adapter.js';
 import { invalidRequest } from '../../errors.js';
 import { countResponsesInputTokens } from '../../estimate/responses.js';
-import { usageFromResponses } from '../usage.js';
+import { usageFromResponses, withServedTier } from '../usage.js';
 import {
   type Body,
   isRecord,
@@ -16,6 +16,7 @@ import {
   optionalString,
   requireBody,
   requireModel,
+  serviceTierField,
 } from './body-fields.js';
 import { createResponsesStreamMeter } from './responses-stream-meter.js';
 import { rewriteBody } from './upstream-body.js';
@@ -71,6 +72,7 @@ export function parseResponses(raw: unknown): ParsedRequest {
     model,
     stream: optionalBoolean(body, 'stream') ?? false,
     clientMaxOutputTokens: optionalInteger(body, 'max_output_tokens', 0),
+    serviceTier: serviceTierField(body),
     outputMultiplier: 1,
     needs,
     clientWantsStreamUsage: false, // not applicable: Responses streams always carry usage
@@ -86,7 +88,8 @@ export const responsesAdapter: EndpointAdapter = {
   countInputTokens: (request, price, tokenizer) => countResponsesInputTokens(request.body, price, tokenizer),
   prepareUpstream: (request, changes) =>
     rewriteBody(request, changes, { capFields: ['max_output_tokens'], injectStreamUsage: false }),
-  usageFromJson: (body) => (isRecord(body) ? usageFromResponses(body['usage']) : null),
+  usageFromJson: (body) =>
+    isRecord(body) ? withServedTier(usageFromResponses(body['usage']), body['service_tier']) : null,
   responseIdFromJson: (body) =>
     isRecord(body) && typeof body['id'] === 'string' && body['id'] !== '' ? body['id'] : null,
   meterStream: () => createResponsesStreamMeter(),
