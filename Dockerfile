@@ -34,6 +34,8 @@ RUN npm ci
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build copies the Redis ledger's Lua files (src/**/*.lua) beside the compiled code.
+COPY scripts/copy-assets.mjs ./scripts/
 # Keep only the compiled addon of better-sqlite3 (drops ~25 MB of sources and objects).
 RUN npm run build \
  && npm prune --omit=dev \

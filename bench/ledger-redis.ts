@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ScopeSpec, Store } from '../src/ledger/index.js';
-import { openRedisStore } from '../src/ledger/redis-store.js';
+import { openRedisStore } from '../src/ledger/redis/index.js';
 
 interface BenchRow {
   readonly scopes: number;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import { openSqliteStore } from '../src/ledger/index.js';
 import { api, chat } from './support/budget-client.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { startRuncap } from './support/runcap.js';

@@ -3,8 +3,8 @@
 // budget plane end to end on a Redis ledger (a private redis-server, skipped without one).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDecisionId, newReservationId } from '../src/ids.js';
-import type { Store } from '../src/ledger/records.js';
-import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import type { Store } from '../src/ledger/index.js';
+import { openSqliteStore } from '../src/ledger/index.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { sampleActiveRuns } from '../src/pipeline/plane-metrics.js';
 import { api, chat } from './support/budget-client.js';
@@ -114,7 +114,7 @@ describe.skipIf(!redisAvailable)('Redis (private redis-server)', () => {
   });
 
   it('filters spend by run', async () => {
-    const { openRedisStore } = await import('../src/ledger/redis-store.js');
+    const { openRedisStore } = await import('../src/ledger/redis/index.js');
     const store = await openRedisStore({ url: redis.url, keyPrefix: 'budget-ledger-test:' });
     try {
       await checkRunFilter(store);

@@ -5,10 +5,10 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LUA_PRELUDE } from '../src/ledger/redis-lua-common.js';
-import { SCRIPTS } from '../src/ledger/redis-scripts.js';
-import { openRedisStore } from '../src/ledger/redis-store.js';
-import { bucketLabel, scopeKey, windowEnd, windowStart } from '../src/ledger/windows.js';
+import { LUA_PRELUDE } from '../src/ledger/redis/index.js';
+import { SCRIPTS } from '../src/ledger/redis/index.js';
+import { openRedisStore } from '../src/ledger/redis/index.js';
+import { bucketLabel, scopeKey, windowEnd, windowStart } from '../src/ledger/index.js';
 import type { ReserveRequest, ScopeSpec, ScopeWindow, Store } from '../src/ledger/index.js';
 import { hasRedisServer, startRedisServer, type RedisProcess } from './support/redis-server.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../src/ledger/index.js';
 import type { ReserveRequest, Store } from '../src/ledger/index.js';
-import { openRedisStore } from '../src/ledger/redis-store.js';
+import { openRedisStore } from '../src/ledger/redis/index.js';
 import { freePort, hasRedisServer, rawCommand, startRedisServer, type RedisProcess } from './support/redis-server.js';
 
 const COMMAND_TIMEOUT_MS = 300;

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerError, loadMigrations, migrate, openSqliteStore } from '../src/ledger/index.js';
-import { openDatabase } from '../src/ledger/sqlite-db.js';
+import { openDatabase } from '../src/ledger/sqlite/index.js';
 import { assertLedgerBuilt, spawnRaceWorkers } from './support/ledger-race.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runcap-ledger-open-'));

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/ledger/sqlite-store.js';
-import { LedgerError } from '../src/ledger/types.js';
+import { openSqliteStore } from '../src/ledger/index.js';
+import { LedgerError } from '../src/ledger/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runcap-records-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

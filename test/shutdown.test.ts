@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../src/ledger/sqlite-store.js';
+import { openSqliteStore } from '../src/ledger/index.js';
 import { costMicros } from '../src/pricing/cost.js';
 import { loadPriceCatalog } from '../src/pricing/load.js';
 import { lookupModel } from '../src/pricing/lookup.js';

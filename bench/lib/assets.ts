@@ -1,5 +1,5 @@
 // The compiled benchmark tree (dist-bench/) holds its own copy of src/, whose modules
-// find migrations/ and prices/ two folders above themselves: link those into dist-bench/.
+// find migrations/ and prices/ at the top of that tree: link those into dist-bench/.
 // Run after every bench build (`npm run bench:build`), and again by the runners.
 import { existsSync, lstatSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore, type ScopeSpec, type Store } from '../../src/ledger/index.js';
-import { openRedisStore } from '../../src/ledger/redis-store.js';
+import { openRedisStore } from '../../src/ledger/redis/index.js';
 import type { RedisChoice } from '../lib/processes.js';
 import { fixed, median, percentile, ratio, type Table } from '../lib/stats.js';
 import { unique, type BenchContext, type ScenarioResult } from './context.js';

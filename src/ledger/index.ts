@@ -1,9 +1,18 @@
-// Public entry of the ledger module: the SQLite store factory and the seam types.
-// Other modules import from here, not from backend files.
-export { openSqliteStore, DEFAULT_SKEW_TOLERANCE_MS } from './sqlite-store.js';
-export { openRedisStore } from './redis-store.js';
-export type { SqliteStoreOptions } from './sqlite-store.js';
-export type { SqliteSynchronous } from './sqlite-db.js';
+// The ledger's door: everything outside src/ledger/ imports from here. The seam (Ledger and
+// Store types, LedgerError, scope keys and windows, the enforcement rule, input checks), the
+// opener the configuration names, and the SQLite opener. The Redis opener stays behind
+// ./redis/index.ts, loaded on demand by openStore, so a SQLite deployment never loads ioredis.
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export {
+  openSqliteStore,
+  DEFAULT_SKEW_TOLERANCE_MS,
+  loadMigrations,
+  migrate,
+  MIGRATIONS_DIR,
+  type Migration,
+  type SqliteStoreOptions,
+  type SqliteSynchronous,
+} from './sqlite/index.js';
 export { LedgerError } from './types.js';
 export type * from './types.js';
 export type * from './records.js';
@@ -11,5 +20,3 @@ export { scopeKey, parseScopeKey, windowStart, windowEnd, bucketLabel } from './
 export type { ParsedScopeKey } from './windows.js';
 export { evaluateReserve, judgeScope, scopeHolds, scopeView } from './scope-rules.js';
 export { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
-export { loadMigrations, migrate, MIGRATIONS_DIR } from './migrate.js';
-export type { Migration } from './migrate.js';

@@ -1,7 +1,8 @@
-// Opens the Store the configuration names: SQLite (embedded default) or Redis.
+// Opens the Store the configuration names: SQLite (embedded default) or Redis (loaded on
+// demand, so a SQLite deployment never loads ioredis).
 import type { Config } from '../config/types.js';
 import type { Store } from './records.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore } from './sqlite/index.js';
 
 export interface OpenStoreOptions {
   /** SQLite decides with this clock (Redis uses its own TIME). */
@@ -13,6 +14,6 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
   if (config.ledger.kind === 'sqlite') {
     return openSqliteStore({ path: config.ledger.path, synchronous: config.ledger.synchronous, ...options });
   }
-  const { openRedisStore } = await import('./redis-store.js');
+  const { openRedisStore } = await import('./redis/index.js');
   return openRedisStore({ url: config.ledger.url, retentionMs: config.retentionDays * 86_400_000 });
 }

@@ -2,7 +2,7 @@
 // worst case atomically; when that is blocked, try an auto-downgrade, then opt-in
 // budget clamping, else block with capability-valid alternatives.
 import type { TenantPolicy } from '../config/types.js';
-import type { Attribution, EnforcementMode, Reservation, ScopeSpec, ScopeView } from '../ledger/types.js';
+import type { Attribution, EnforcementMode, Reservation, ScopeSpec, ScopeView } from '../ledger/index.js';
 import { newReservationId } from '../ids.js';
 import { findAlternatives } from '../policy/alternatives.js';
 import { fitsAll, headroomMicros, tightestScope } from '../policy/fits.js';

@@ -2,7 +2,7 @@
 // problem with the `budget` member and capability-valid `alternatives`. Pure.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, type ErrorCode } from '../errors.js';
-import type { ScopeView } from '../ledger/types.js';
+import type { ScopeView } from '../ledger/index.js';
 import { formatUsd } from '../money/micros.js';
 import type { CallPlan } from './plan.js';
 

@@ -1,7 +1,7 @@
 // What the pipeline needs from the outside world, handed in by main.ts (or a test).
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import type { Store } from '../ledger/records.js';
+import type { Store } from '../ledger/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PriceCatalog } from '../pricing/load.js';
 import type { Tokenizer } from '../estimate/types.js';

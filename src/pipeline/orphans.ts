@@ -2,7 +2,7 @@
 // still land in the ledger as a forwarded hold for a call that was never sent. The
 // pipeline releases such an id in the background, retrying while the ledger is down,
 // so it can never be charged at expiry (SPEC §3.3: never forwarded -> released).
-import { LedgerError } from '../ledger/types.js';
+import { LedgerError } from '../ledger/index.js';
 import type { PipelineDeps } from './deps.js';
 
 const ATTEMPTS = 8;

@@ -7,7 +7,7 @@ import type { Micros } from '../money/micros.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import { maxOutputAffordable, worstCaseMicros } from '../pricing/cost.js';
 import type { ModelPrice } from '../pricing/types.js';
-import type { ChainTokens } from '../ledger/records.js';
+import type { ChainTokens } from '../ledger/index.js';
 
 /** Request fields named in cap and context-window errors. */
 const CAP_PARAM = {

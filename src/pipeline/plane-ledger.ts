@@ -2,7 +2,7 @@
 // with an unreachable backend answered 503 `ledger_unavailable` (there is no call to let
 // through) and typed ledger refusals turned into the plane's 404 / 409 / 400.
 import { RuncapError, invalidRequest } from '../errors.js';
-import { LedgerError } from '../ledger/types.js';
+import { LedgerError } from '../ledger/index.js';
 import type { PipelineDeps } from './deps.js';
 import { LedgerDown, ledgerCall } from './ledger-call.js';
 

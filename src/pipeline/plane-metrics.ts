@@ -1,7 +1,7 @@
 // Budget gauges sampled outside the request path: a run's utilisation when a call is
 // admitted, and the active-run count the sweeper samples from the ledger. Labels stay
 // bounded: never a run, user or key id.
-import type { ScopeView } from '../ledger/types.js';
+import type { ScopeView } from '../ledger/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PipelineDeps } from './deps.js';
 

@@ -3,7 +3,7 @@
 // and the 402 for a hold the caller priced itself. Pure apart from the catalog lookup.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
-import type { ScopeView } from '../ledger/types.js';
+import type { ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { costMicros, worstCaseMicros } from '../pricing/cost.js';
 import { lookupModel } from '../pricing/lookup.js';

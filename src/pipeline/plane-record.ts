@@ -1,7 +1,7 @@
 // The decision record (SPEC §5) of a decision-plane reservation: the proxy's record
 // (record.ts) when the hold is priced by model, the same members with no token fields when
 // the caller names an amount. Pure.
-import type { ScopeView } from '../ledger/types.js';
+import type { ScopeView } from '../ledger/index.js';
 import type { Micros } from '../money/micros.js';
 import type { Principal } from '../principal.js';
 import type { DecisionKind } from './decision.js';

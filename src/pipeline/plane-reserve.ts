@@ -6,7 +6,7 @@
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
 import { newDecisionId, newReservationId } from '../ids.js';
-import type { Reservation, ScopeSpec, ScopeView } from '../ledger/types.js';
+import type { Reservation, ScopeSpec, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { findAlternatives } from '../policy/alternatives.js';
 import { fitsAll, tightestScope } from '../policy/fits.js';

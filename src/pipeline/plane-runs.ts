@@ -2,8 +2,8 @@
 // every scope it draws on with its spend by model, close it. Binding and the active-run
 // cap are the run store's (runs.ts resolveRun); this module only orders and renders.
 import { RuncapError, invalidRequest } from '../errors.js';
-import type { RunRecord } from '../ledger/records.js';
-import type { ScopeView } from '../ledger/types.js';
+import type { RunRecord } from '../ledger/index.js';
+import type { ScopeView } from '../ledger/index.js';
 import { formatUsd } from '../money/micros.js';
 import { buildScopes } from '../policy/scopes.js';
 import type { Caller } from '../principal.js';

@@ -4,7 +4,7 @@
 // release after commit are 409. Proxy holds are settled by the proxy, never from here.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError } from '../errors.js';
-import type { Reservation, TokenTotals } from '../ledger/types.js';
+import type { Reservation, TokenTotals } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import type { Usage } from '../pricing/types.js';
 import type { Caller } from '../principal.js';

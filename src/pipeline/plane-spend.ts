@@ -2,7 +2,7 @@
 // the caller may see (its own key; the admin: every tenant), renders exact decimal
 // strings. Reads the store only; CSV rendering is http/csv.ts's.
 import { RuncapError, invalidRequest } from '../errors.js';
-import type { SpendGroupBy, SpendQuery, SpendRow } from '../ledger/records.js';
+import type { SpendGroupBy, SpendQuery, SpendRow } from '../ledger/index.js';
 import { formatUsd } from '../money/micros.js';
 import type { Caller } from '../principal.js';
 import type { PipelineDeps } from './deps.js';

@@ -1,6 +1,6 @@
 // Builds the stored decision record (SPEC §5) of a call: inputs, outcome, blocking
 // scope; the settlement later patches in the actual cost. Pure.
-import type { ScopeView } from '../ledger/types.js';
+import type { ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { Principal } from '../principal.js';

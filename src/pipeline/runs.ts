@@ -2,7 +2,7 @@
 // X-Run-Budget-USD, binds a new run to its principal, refuses another principal's run.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError } from '../errors.js';
-import type { RunRecord, RunStore } from '../ledger/records.js';
+import type { RunRecord, RunStore } from '../ledger/index.js';
 import { parseUsd, formatUsd, MoneyError, type Micros } from '../money/micros.js';
 import type { Principal } from '../principal.js';
 import { newRunId } from '../ids.js';

@@ -3,7 +3,7 @@
 // when the result is unknown, or release on an upstream error. Never throws: a failed
 // settlement leaves the hold to expire, and the sweeper charges it.
 import { countOutputTokens } from '../estimate/output-text.js';
-import type { UsageSource } from '../ledger/types.js';
+import type { UsageSource } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { costMicros } from '../pricing/cost.js';
 import { priceForServedTier } from '../pricing/service-tier.js';

@@ -1,8 +1,8 @@
 // Budget questions the policy asks of scope views: does an amount fit, how much room
 // is left, which scope is tightest. The per-mode rule itself is the ledger's
 // (ledger/scope-rules.ts), so the two can never disagree. Pure.
-import { evaluateReserve } from '../ledger/scope-rules.js';
-import type { ScopeSpec, ScopeView } from '../ledger/types.js';
+import { evaluateReserve } from '../ledger/index.js';
+import type { ScopeSpec, ScopeView } from '../ledger/index.js';
 import type { Micros } from '../money/micros.js';
 
 /** True when `amountMicros` would be admitted by every scope (views in spec order). */

@@ -1,7 +1,7 @@
 // Which scopes a call draws on (SPEC §3.2): the run, plus the key, user, team and
 // feature scopes the tenant configures. Pure.
 import type { TenantPolicy } from '../config/types.js';
-import type { ScopeSpec } from '../ledger/types.js';
+import type { ScopeSpec } from '../ledger/index.js';
 import type { Micros } from '../money/micros.js';
 
 export interface ScopeSubject {

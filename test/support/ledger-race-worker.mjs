@@ -1,24 +1,24 @@
 // Race worker for the ledger contract suite: opens the store named in argv from the
-// compiled dist/ledger, prints "ready", waits for "go" on stdin, runs its job and
-// prints one JSON result line. Plain ESM so it runs with bare `node` (no TS loader).
+// compiled dist/ledger (dist/ledger/index.js; dist/ledger/redis/index.js for Redis), prints
+// "ready", waits for "go" on stdin, runs its job and prints one JSON result line. Plain ESM so it runs with bare `node` (no TS loader).
 import { createInterface } from 'node:readline';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
+// The SQLite opener is on the ledger's door; the Redis one behind its own folder's door.
+const modules = { sqlite: '../../dist/ledger/index.js', redis: '../../dist/ledger/redis/index.js' };
+const openers = { sqlite: 'openSqliteStore', redis: 'openRedisStore' };
+const path = modules[config.backend];
 let ledgerModule;
 try {
-  ledgerModule = await import(new URL('../../dist/ledger/index.js', import.meta.url).href);
+  ledgerModule = await import(new URL(path ?? '../../dist/ledger/index.js', import.meta.url).href);
 } catch (error) {
-  process.stderr.write(`cannot load dist/ledger/index.js (run \`npm run build\`): ${error}\n`);
+  process.stderr.write(`cannot load ${path} (run \`npm run build\`): ${error}\n`);
   process.exit(2);
 }
 
-const openers = {
-  sqlite: ledgerModule.openSqliteStore,
-  redis: ledgerModule.openRedisStore,
-};
-const open = openers[config.backend];
+const open = ledgerModule[openers[config.backend]];
 if (typeof open !== 'function') {
-  process.stderr.write(`dist/ledger/index.js exports no opener for backend ${config.backend}\n`);
+  process.stderr.write(`${path} exports no opener for backend ${config.backend}\n`);
   process.exit(2);
 }
 

@@ -29,7 +29,7 @@ export interface RaceWorkerResult {
 /** Runs `job` in `workers` processes at once against the harness's store. */
 export type RaceSpawner = (workers: number, job: RaceJob) => Promise<readonly RaceWorkerResult[]>;
 
-/** How a worker opens the store: `backend` picks the opener exported by dist/ledger/index.js. */
+/** How a worker opens the store: `backend` picks the opener (dist/ledger/index.js, or dist/ledger/redis/index.js). */
 export interface RaceConnection {
   readonly backend: 'sqlite' | 'redis';
   readonly options: Readonly<Record<string, unknown>>;
@@ -42,7 +42,7 @@ const WORKER_TIMEOUT_MS = 60_000;
 /**
  * Fails clearly when dist/ledger/index.js is missing or older than any source module it
  * is built from (the workers would run stale code). Follows relative imports from
- * src/ledger/index.ts, so unrelated work in progress elsewhere does not trip it.
+ * src/ledger/index.ts and src/ledger/redis/index.ts, so unrelated work in progress elsewhere does not trip it.
  */
 export function assertLedgerBuilt(): void {
   if (!existsSync(new URL('dist/ledger/index.js', ROOT))) {
@@ -50,7 +50,7 @@ export function assertLedgerBuilt(): void {
       'dist/ledger/index.js is missing: the multi-process race test runs compiled code; run `npm run build` first',
     );
   }
-  const pending = [new URL('src/ledger/index.ts', ROOT)];
+  const pending = [new URL('src/ledger/index.ts', ROOT), new URL('src/ledger/redis/index.ts', ROOT)];
   const seen = new Set<string>();
   for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
     if (seen.has(source.href)) continue;

@@ -1,5 +1,5 @@
 // Test helpers that read the ledger of a running test server.
-import type { ScopeView } from '../../src/ledger/types.js';
+import type { ScopeView } from '../../src/ledger/index.js';
 import type { TestRuncap } from './runcap.js';
 
 /** The run scope's counters (limit from the run record). */

@@ -3,7 +3,7 @@
 // and multi-process race workers on the same prefix. dispose() deletes what tests wrote.
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { openRedisStore } from '../../src/ledger/redis-store.js';
+import { openRedisStore } from '../../src/ledger/redis/index.js';
 import type { LedgerFactory } from './ledger-contract.js';
 import { START_MS } from './ledger-fixtures.js';
 import { spawnRaceWorkers } from './ledger-race.js';

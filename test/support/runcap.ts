@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import type { Store } from '../../src/ledger/records.js';
+import type { Store } from '../../src/ledger/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
 export interface TestRuncap {

@@ -1,9 +1,16 @@
 // Decoding of script replies: checked arrays and strings, flat HGETALL field lists, and
-// the reservation hash -> Reservation mapping (the Redis twin of sqlite-rows.ts
+// the reservation hash -> Reservation mapping (the Redis twin of ../sqlite/rows.ts
 // toReservation). No I/O.
-import { LedgerError } from './types.js';
-import type { LedgerErrorCode, Reservation, ReservationState, ReservedScope, ScopeType, UsageSource } from './types.js';
-import { SCOPE_TYPES } from './windows.js';
+import { LedgerError } from '../types.js';
+import type {
+  LedgerErrorCode,
+  Reservation,
+  ReservationState,
+  ReservedScope,
+  ScopeType,
+  UsageSource,
+} from '../types.js';
+import { SCOPE_TYPES } from '../windows.js';
 
 export function asArray(value: unknown, what: string): readonly unknown[] {
   if (!Array.isArray(value)) throw new Error(`redis ledger: ${what} is not an array`);

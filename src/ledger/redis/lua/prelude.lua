@@ -1,8 +1,4 @@
-// Lua shared by the ledger scripts: the time source, window buckets and canonical scope
-// keys (a port of windows.ts, kept identical by test/ledger-redis-windows.test.ts), and
-// the counter moves of a settlement. Source text only; scripts are assembled in
-// redis-scripts.ts. Integers leave Lua through I() because tostring() keeps 14 digits.
-export const LUA_PRELUDE = String.raw`
+
 local function I(n) return string.format('%d', n) end
 
 -- "now" in epoch ms: the caller's explicit time (tests, expireDue(nowMs)) or Redis TIME.
@@ -151,4 +147,3 @@ local function retire(base, rkey, id, row, live, settled, now, retention, charge
 end
 
 local NO_TOKENS = { 'tin', 'tout', 'tcached', 'treason' }
-`;

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 
-/** migrations/ at the repo root: two levels above both src/ledger/ and dist/ledger/. */
-export const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
+/** migrations/ at the repo root: three levels above both src/ledger/sqlite/ and dist/ledger/sqlite/. */
+export const MIGRATIONS_DIR = new URL('../../../migrations/', import.meta.url);
 
 const MIGRATION_FILE = /^\d+_[A-Za-z0-9_.-]+\.sql$/;
 

@@ -3,19 +3,19 @@
 // with a TTL of the retention window, indexed per tenant by creation time for prune.
 // Spend reads the charged reservations a tenant settled in the window and aggregates
 // them here; it never writes.
-import { guardedRedis } from './redis-client.js';
-import { globalKeys, tenantKeys } from './redis-keys.js';
-import { asInteger, toFields } from './redis-reply.js';
-import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
-import type { TenantIndex } from './redis-tenant-index.js';
+import { guardedRedis } from './client.js';
+import { globalKeys, tenantKeys } from './keys.js';
+import { asInteger, toFields } from './reply.js';
+import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
+import type { TenantIndex } from './tenant-index.js';
 import {
   SPEND_GROUP_FIELD,
   type DecisionStore,
   type SpendRow,
   type SpendStore,
   type StoredDecision,
-} from './records.js';
-import { LedgerError } from './types.js';
+} from '../records.js';
+import { LedgerError } from '../types.js';
 
 const META = { tenant: 'm:tenant', keyId: 'm:keyId', createdAtMs: 'm:createdAtMs' } as const;
 const RECORD_PREFIX = 'r:';

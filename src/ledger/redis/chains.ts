@@ -1,10 +1,10 @@
 // Responses API chains on Redis: one string per response ("<input>,<output>") in the
 // tenant's slot, expiring with the retention window. Knows nothing of HTTP.
-import { guardedRedis } from './redis-client.js';
-import { tenantKeys } from './redis-keys.js';
-import type { RedisClient } from './redis-scripts.js';
-import type { ChainStore } from './records.js';
-import { LedgerError } from './types.js';
+import { guardedRedis } from './client.js';
+import { tenantKeys } from './keys.js';
+import type { RedisClient } from './scripts.js';
+import type { ChainStore } from '../records.js';
+import { LedgerError } from '../types.js';
 
 export function createRedisChains(client: RedisClient, prefix: string, retentionMs: number): ChainStore {
   const key = (tenant: string, responseId: string): string => `${tenantKeys(prefix, tenant).base}chain:${responseId}`;

@@ -1,8 +1,8 @@
 // Prepared statements over the reservations, reservation_scopes and scopes tables,
 // and the mapping between rows and Reservation objects. No state-machine rules here.
 import type Database from 'better-sqlite3';
-import type { Reservation, ReservationState, ReservedScope, ScopeType, UsageSource } from './types.js';
-import type { ScopeCounters } from './scope-rules.js';
+import type { Reservation, ReservationState, ReservedScope, ScopeType, UsageSource } from '../types.js';
+import type { ScopeCounters } from '../scope-rules.js';
 
 export interface ReservationRow {
   readonly id: string;

@@ -3,8 +3,8 @@
 // reconnect on its own; and the mapping of any Redis failure to ledger_unavailable.
 // Owns connection settings only; no ledger logic here.
 import { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './redis-scripts.js';
-import { LedgerError } from './types.js';
+import type { RedisClient } from './scripts.js';
+import { LedgerError } from '../types.js';
 
 export interface RedisConnectionOptions {
   /** `redis://host:port[/db]`, or a comma-separated list of cluster nodes `redis://host:port,...`. */

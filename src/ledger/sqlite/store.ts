@@ -1,11 +1,11 @@
 // openSqliteStore: one SQLite file holding the ledger, runs, decisions and spend, opened
 // and closed together (SPEC §3.4, embedded single-node backend). Wiring only.
-import { openDatabase, type SqliteSynchronous } from './sqlite-db.js';
-import { createSqliteLedger } from './sqlite-ledger.js';
-import { createSqliteDecisions, createSqliteSpend } from './sqlite-records.js';
-import { createSqliteRuns } from './sqlite-runs.js';
-import { createSqliteChains } from './sqlite-chains.js';
-import type { Store } from './records.js';
+import { openDatabase, type SqliteSynchronous } from './db.js';
+import { createSqliteLedger } from './ledger.js';
+import { createSqliteDecisions, createSqliteSpend } from './records.js';
+import { createSqliteRuns } from './runs.js';
+import { createSqliteChains } from './chains.js';
+import type { Store } from '../records.js';
 
 export interface SqliteStoreOptions {
   /** Database file (its folder is created), or ':memory:' for a throwaway store. */
@@ -18,7 +18,7 @@ export interface SqliteStoreOptions {
   readonly skewToleranceMs?: number;
   /** How long a write waits for another process's lock (default 5000). */
   readonly busyTimeoutMs?: number;
-  /** Failures of background writes (decision records are written behind; see sqlite-records.ts). */
+  /** Failures of background writes (decision records are written behind; see records.ts). */
   readonly onBackgroundError?: (error: unknown) => void;
 }
 

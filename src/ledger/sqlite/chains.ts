@@ -1,9 +1,9 @@
 // Responses API chains on SQLite: what each response was billed, by (tenant, response id),
 // pruned with the decision records. Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
-import { guarded } from './sqlite-db.js';
-import type { ChainStore, ChainTokens } from './records.js';
-import { LedgerError } from './types.js';
+import { guarded } from './db.js';
+import type { ChainStore, ChainTokens } from '../records.js';
+import { LedgerError } from '../types.js';
 
 function assertTokens(tokens: ChainTokens): void {
   for (const [name, value] of Object.entries(tokens)) {

@@ -1,20 +1,4 @@
-// Lua of the atomic multi-scope reserve and the read-only scope view (SPEC §3.3, §5):
-// every enforceable scope fits or nothing is written. The per-mode rule mirrors
-// scope-rules.ts judgeScope; TypeScript re-derives views and the blocking scope from the
-// counters this returns. Source text only.
 
-/**
- * KEYS: 1 reservation hash, 2 live set, 3 idempotency key (unused when ARGV[9] = '0').
- * ARGV: 1 tenant key base, 2 now ('' = TIME), 3 id, 4 tenant, 5 decision id, 6 amount,
- * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
- * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
- * feature nullable: '-' or '+<value>'), 18 retention ms, 19 initial state (reserved | forwarded),
- * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
- * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
- * hold} where
- * status is reserved | reused | blocked; or {'error', code, message}.
- */
-export const RESERVE_LUA = String.raw`
 local base = ARGV[1]
 local now = now_ms(ARGV[2])
 local id = ARGV[3]
@@ -128,23 +112,3 @@ end
 redis.call('ZADD', KEYS[2], I(now + ttl), id)
 if has_idem then redis.call('SET', KEYS[3], id) end
 return { 'reserved', I(now), redis.call('HGETALL', KEYS[1]), counters }
-`;
-
-/**
- * Read-only counters of scopes in the current bucket.
- * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
- * ARGV: 1 tenant key base, 2 now, 3 scope count, then per scope: type, id, window.
- * Returns {now, {key, committed, reserved} per scope}.
- */
-export const VIEW_LUA = String.raw`
-local base = ARGV[1]
-local now = now_ms(ARGV[2])
-local out = {}
-for i = 1, tonumber(ARGV[3]) do
-  local o = 3 + (i - 1) * 3
-  local key = scope_key(ARGV[o + 1], ARGV[o + 3], ARGV[o + 2], now)
-  local c = redis.call('HMGET', base .. 'scope:' .. key, 'committed', 'reserved')
-  out[i] = { key, c[1] or '0', c[2] or '0' }
-end
-return { I(now), out }
-`;

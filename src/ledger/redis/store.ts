@@ -1,14 +1,14 @@
 // openRedisStore: the multi-instance backend (SPEC §3.4) holding the ledger, runs,
 // decisions and spend in one Redis (standalone or Cluster), opened and closed together.
 // Wiring and option checks only; see docs/ledger-redis.md for the data layout.
-import { closeRedis, connectRedis, guardedRedis } from './redis-client.js';
-import { assertKeyPrefix, DEFAULT_KEY_PREFIX, globalKeys } from './redis-keys.js';
-import { createRedisLedger } from './redis-ledger.js';
-import { createRedisChains } from './redis-chains.js';
-import { createRedisDecisions, createRedisSpend } from './redis-records.js';
-import { createRedisRuns } from './redis-runs.js';
-import { createTenantIndex } from './redis-tenant-index.js';
-import type { Store } from './records.js';
+import { closeRedis, connectRedis, guardedRedis } from './client.js';
+import { assertKeyPrefix, DEFAULT_KEY_PREFIX, globalKeys } from './keys.js';
+import { createRedisLedger } from './ledger.js';
+import { createRedisChains } from './chains.js';
+import { createRedisDecisions, createRedisSpend } from './records.js';
+import { createRedisRuns } from './runs.js';
+import { createTenantIndex } from './tenant-index.js';
+import type { Store } from '../records.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port[/db]`, or comma-separated `redis://host:port` Cluster nodes. */

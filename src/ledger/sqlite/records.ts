@@ -1,8 +1,8 @@
 // Decision records (SPEC §5) and spend attribution (SPEC §8 /budget/spend) on SQLite.
 // Decision records are opaque JSON; spend reads settled reservation rows, never writes.
 import type Database from 'better-sqlite3';
-import { guarded } from './sqlite-db.js';
-import { LedgerError } from './types.js';
+import { guarded } from './db.js';
+import { LedgerError } from '../types.js';
 import {
   SPEND_GROUP_FIELD,
   type DecisionStore,
@@ -10,7 +10,7 @@ import {
   type SpendRow,
   type SpendStore,
   type StoredDecision,
-} from './records.js';
+} from '../records.js';
 
 interface DecisionRow {
   readonly id: string;

@@ -2,10 +2,10 @@
 // release, expire. Each transition is one BEGIN IMMEDIATE transaction that moves the
 // row and its scope counters together; repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';
-import type { Rows, ReservationRow, SettleUpdate } from './sqlite-rows.js';
-import { readReservation, readScopes, toReservation } from './sqlite-rows.js';
-import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from './types.js';
-import { LedgerError } from './types.js';
+import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
+import { readReservation, readScopes, toReservation } from './rows.js';
+import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from '../types.js';
+import { LedgerError } from '../types.js';
 
 const EXPIRE_BATCH = 256;
 

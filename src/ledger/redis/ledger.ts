@@ -1,14 +1,14 @@
 // The Ledger on Redis (SPEC §3.4): each operation is one Lua script on the tenant's slot
-// (redis-lua-*.ts), so a reserve is atomic across all its scopes and every transition is
+// (lua/*.lua via scripts.ts), so a reserve is atomic across all its scopes and every transition is
 // conditional on the stored state. Time comes from Redis TIME unless a test clock is set.
 // This file validates input, routes calls and shapes replies; the rules live in Lua and
-// scope-rules.ts. Knows nothing of HTTP.
-import { guardedRedis } from './redis-client.js';
-import { tenantKeys } from './redis-keys.js';
-import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation } from './redis-reply.js';
-import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './redis-scripts.js';
-import type { TenantIndex } from './redis-tenant-index.js';
-import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
+// ../scope-rules.ts. Knows nothing of HTTP.
+import { guardedRedis } from './client.js';
+import { tenantKeys } from './keys.js';
+import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation } from './reply.js';
+import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './scripts.js';
+import type { TenantIndex } from './tenant-index.js';
+import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
 import type {
   ExpiredReservation,
   Ledger,
@@ -17,9 +17,9 @@ import type {
   ScopeSpec,
   ScopeView,
   SettleResult,
-} from './types.js';
-import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from './validate.js';
+} from '../types.js';
+import { LedgerError } from '../types.js';
+import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from '../validate.js';
 
 export interface RedisLedgerOptions {
   readonly client: RedisClient;

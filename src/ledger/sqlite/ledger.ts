@@ -1,15 +1,15 @@
 // The Ledger on SQLite: the atomic multi-scope reserve (one BEGIN IMMEDIATE
 // transaction: every enforceable scope fits or nothing is written), views, and the
-// async facade over the state machine in sqlite-settle.ts. Knows nothing of HTTP.
+// async facade over the state machine in settle.ts. Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
-import { guarded } from './sqlite-db.js';
-import { createTransitions } from './sqlite-settle.js';
-import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './sqlite-rows.js';
-import { evaluateReserve, scopeView, withHold } from './scope-rules.js';
-import type { Ledger, ReservedScope, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from './types.js';
-import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from './validate.js';
-import { scopeKey, windowStart } from './windows.js';
+import { guarded } from './db.js';
+import { createTransitions } from './settle.js';
+import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './rows.js';
+import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
+import type { Ledger, ReservedScope, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from '../types.js';
+import { LedgerError } from '../types.js';
+import { assertAmountMicros, assertDurationMs, assertReserveRequest, assertScopeSpecs } from '../validate.js';
+import { scopeKey, windowStart } from '../windows.js';
 
 export interface SqliteLedgerOptions {
   readonly clock: () => number;

@@ -1,8 +1,8 @@
 // The two small global structures of the Redis ledger: reservation id -> tenant (id-only
 // calls must find the tenant's slot before running a script there) and the set of
 // tenants the sweeper scans. Neither holds money; scripts never touch them.
-import type { RedisClient } from './redis-scripts.js';
-import type { GlobalKeys } from './redis-keys.js';
+import type { RedisClient } from './scripts.js';
+import type { GlobalKeys } from './keys.js';
 
 /** Cached id -> tenant entries per process; the mapping never changes, so the cache is always right. */
 const CACHE_LIMIT = 20_000;

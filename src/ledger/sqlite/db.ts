@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
-import { LedgerError } from './types.js';
+import { LedgerError } from '../types.js';
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 

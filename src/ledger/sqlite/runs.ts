@@ -1,10 +1,10 @@
 // Runs on SQLite (SPEC §2): binding a run to its principal and capping active runs
 // per key, atomically in one BEGIN IMMEDIATE transaction. No money moves here.
 import type Database from 'better-sqlite3';
-import { guarded } from './sqlite-db.js';
-import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunState, RunStore } from './records.js';
-import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, parseTags } from './validate.js';
+import { guarded } from './db.js';
+import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunState, RunStore } from '../records.js';
+import { LedgerError } from '../types.js';
+import { assertAmountMicros, assertDurationMs, parseTags } from '../validate.js';
 
 interface RunRow {
   readonly tenant: string;

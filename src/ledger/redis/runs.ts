@@ -1,13 +1,13 @@
 // Runs on Redis (SPEC §2): a hash per run, the bind/cap logic in one Lua script per
 // call (principal mismatch, max active runs per key via a per-key sorted set of
-// active-until times). Mirrors sqlite-runs.ts. No money moves here.
-import { guardedRedis } from './redis-client.js';
-import { tenantKeys } from './redis-keys.js';
-import { asArray, asInteger, asString, toFields, type Fields } from './redis-reply.js';
-import { runScript, SCRIPTS, type RedisClient } from './redis-scripts.js';
-import type { OpenRunOutcome, RunRecord, RunState, RunStore } from './records.js';
-import { LedgerError } from './types.js';
-import { assertAmountMicros, assertDurationMs, parseTags } from './validate.js';
+// active-until times). Mirrors ../sqlite/runs.ts. No money moves here.
+import { guardedRedis } from './client.js';
+import { tenantKeys } from './keys.js';
+import { asArray, asInteger, asString, toFields, type Fields } from './reply.js';
+import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
+import type { OpenRunOutcome, RunRecord, RunState, RunStore } from '../records.js';
+import { LedgerError } from '../types.js';
+import { assertAmountMicros, assertDurationMs, parseTags } from '../validate.js';
 
 function field(fields: Fields, name: string): string {
   const value = fields.get(name);

@@ -1,0 +1,28 @@
+if state == 'committed' or state == 'reconciled' then return result('unchanged') end
+if state == 'released' then return illegal('commit') end
+local amount = row.amount
+local actual = tonumber(ARGV[5])
+local scopes = scopes_of(rkey, row.sc)
+local any_held = false
+for _, s in ipairs(scopes) do if s.held then any_held = true end end
+local overrun = 0
+if any_held then overrun = math.max(0, actual - amount) end
+local function write(next_state, settled_at)
+  redis.call('HSET', rkey, 'state', next_state, 'settled', I(settled_at), 'actual', I(actual), 'overrun', I(overrun), 'usage', ARGV[6])
+  if ARGV[7] == '1' then
+    redis.call('HSET', rkey, 'tin', ARGV[8], 'tout', ARGV[9], 'tcached', ARGV[10], 'treason', ARGV[11])
+  else
+    redis.call('HDEL', rkey, unpack(NO_TOKENS))
+  end
+end
+if state == 'expired' then
+  if row.actual == nil then return illegal('commit', ' (it expired before it was forwarded; its hold was released)') end
+  -- The full hold was charged at expiry; replace that charge with the late actual.
+  move_counters(base, scopes, actual - row.actual, amount, false)
+  write('reconciled', row.settled)
+  return result('changed')
+end
+move_counters(base, scopes, actual, amount, true)
+write('committed', now)
+retire(base, rkey, id, row, KEYS[2], KEYS[3], now, retention, true)
+return result('changed')

@@ -1,0 +1,139 @@
+// The registry of ledger Lua scripts: versioned names, their source (lua/*.lua, read once
+// when this module loads: the prelude, then the body), SHA1, key count, and the EVALSHA call
+// with an EVAL fallback on NOSCRIPT. A script's behaviour never changes under the same name:
+// edit its .lua file -> bump the _vN suffix here. The .lua files hold Lua only; what each
+// script takes and returns is written beside its entry below.
+//
+// lua/prelude.lua: the time source, window buckets and canonical scope keys (a port of
+// ../windows.ts, kept identical by test/ledger-redis-lua.test.ts), and the counter moves of
+// a settlement. Integers leave Lua through I() because tostring() keeps 14 digits.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+
+export type RedisClient = Redis | Cluster;
+
+export interface LedgerScript {
+  /** e.g. runcap_reserve_v1; also the first line of the source, so it is part of the SHA1. */
+  readonly name: string;
+  readonly lua: string;
+  readonly sha1: string;
+  readonly numberOfKeys: number;
+}
+
+/** A file of lua/ as written (the build copies the folder beside the compiled module). */
+function luaFile(name: string): string {
+  return readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
+}
+
+/** Lua shared by every script, placed ahead of each body. */
+export const LUA_PRELUDE = luaFile('prelude.lua');
+
+/**
+ * The head of the reservation state machine's transitions (forward, extend, commit, release),
+ * each conditional on the stored state so repeats are no-ops. They share KEYS: 1 reservation
+ * hash, 2 live set, 3 settled set; and ARGV: 1 tenant key base, 2 now ('' = TIME), 3 reservation
+ * id, 4 retention ms, 5.. per script. They return {'changed' | 'unchanged', now, reservation
+ * fields} or {'error', code, message}.
+ */
+const TRANSITION_HEAD = luaFile('transition-head.lua');
+
+function script(name: string, body: string, numberOfKeys: number): LedgerScript {
+  const lua = `-- ${name}\n${LUA_PRELUDE}\n${body}`;
+  return { name, lua, sha1: createHash('sha1').update(lua).digest('hex'), numberOfKeys };
+}
+
+function transition(name: string, file: string): LedgerScript {
+  return script(name, TRANSITION_HEAD + luaFile(file), 3);
+}
+
+export const SCRIPTS = {
+  /**
+   * The atomic multi-scope reserve: every enforceable scope fits or nothing is written (the
+   * per-mode rule mirrors ../scope-rules.ts judgeScope; TypeScript re-derives views and the
+   * blocking scope from the counters this returns).
+   * KEYS: 1 reservation hash, 2 live set, 3 idempotency key (unused when ARGV[9] = '0').
+   * ARGV: 1 tenant key base, 2 now ('' = TIME), 3 id, 4 tenant, 5 decision id, 6 amount,
+   * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
+   * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
+   * feature nullable: '-' or '+<value>'), 18 retention ms, 19 initial state (reserved | forwarded),
+   * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
+   * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
+   * hold} where status is reserved | reused | blocked; or {'error', code, message}.
+   */
+  reserve: script('runcap_reserve_v2', luaFile('reserve.lua'), 3),
+  /**
+   * Read-only counters of scopes in the current bucket.
+   * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
+   * ARGV: 1 tenant key base, 2 now, 3 scope count, then per scope: type, id, window.
+   * Returns {now, {key, committed, reserved} per scope}.
+   */
+  view: script('runcap_view_v1', luaFile('view.lua'), 1),
+  /** ARGV[5]: extend ttl ms, or '' to keep the expiry. */
+  forward: transition('runcap_forward_v1', 'forward.lua'),
+  /** ARGV[5]: ttl ms; the expiry becomes max(expiry, now + ttl). */
+  extend: transition('runcap_extend_v1', 'extend.lua'),
+  /** ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning tokens. */
+  commit: transition('runcap_commit_v1', 'commit.lua'),
+  release: transition('runcap_release_v1', 'release.lua'),
+  /**
+   * Expires one batch of a tenant's due reservations (expiresAt <= now - skew), each exactly
+   * once across concurrent sweepers.
+   * KEYS: 1 live set, 2 settled set. ARGV: 1 tenant key base, 2 now, 3 skew tolerance ms,
+   * 4 batch size, 5 retention ms. Returns {now, ids scanned, {{charged '0'|'1', fields}...}}.
+   */
+  expire: script('runcap_expire_v1', luaFile('expire.lua'), 2),
+  /**
+   * Run binding with the active-run cap (mirrors ../sqlite/runs.ts).
+   * KEYS: 1 run hash, 2 the key's active-run set (score = lastActivity + idleTtl), 3 all runs
+   * by creation, 4 the key's runs by creation.
+   * ARGV: 1 now, 2 tenant, 3 run id, 4 key id, 5 limit, 6 idle ttl, 7 max active per key,
+   * 8 tags JSON, 9 create-only '1'|'0'.
+   * Returns {kind, run fields} (created | existing | exists), {'principal_mismatch'} or
+   * {'too_many_active', count}.
+   */
+  runOpen: script('runcap_run_open_v1', luaFile('run-open.lua'), 4),
+  /**
+   * KEYS: 1 run hash. ARGV: 1 now, 2 tenant key base, 3 run id.
+   * Returns the run fields after closing (empty when the run does not exist).
+   */
+  runClose: script('runcap_run_close_v1', luaFile('run-close.lua'), 1),
+  /** KEYS: 1 the key's active-run set. ARGV: 1 now. Returns how many runs are active. */
+  runCount: script('runcap_run_count_v1', luaFile('run-count.lua'), 1),
+  /**
+   * Replaces a decision record (a hash, one field per top-level record key, so a shallow
+   * patch is an HSET). KEYS: 1 decision hash. ARGV: 1 ttl ms, then field/value pairs.
+   */
+  decisionPut: script('runcap_decision_put_v1', luaFile('decision-put.lua'), 1),
+  /**
+   * Shallow-merges into an existing decision; a missing one stays missing.
+   * KEYS: 1 decision hash. ARGV: 1 number of field/value pairs to set, the pairs, then
+   * fields to delete (keys patched to undefined, which JSON drops).
+   */
+  decisionPatch: script('runcap_decision_patch_v1', luaFile('decision-patch.lua'), 1),
+} as const satisfies Record<string, LedgerScript>;
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * EVALSHA, then EVAL when the server does not know the script yet (first use, restart,
+ * failover to a replica that never saw it, SCRIPT FLUSH). EVAL caches it for next time.
+ */
+export async function runScript(
+  client: RedisClient,
+  entry: LedgerScript,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<unknown> {
+  if (keys.length !== entry.numberOfKeys) {
+    throw new Error(`${entry.name} takes ${entry.numberOfKeys} keys, got ${keys.length}`);
+  }
+  try {
+    return await client.evalsha(entry.sha1, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!isNoScript(error)) throw error;
+    return client.eval(entry.lua, keys.length, ...keys, ...args);
+  }
+}
