@@ -5,7 +5,7 @@ import { RuncapError } from './errors.js';
 import { problemResponse } from './http/problem.js';
 import { registerProxyRoutes } from './http/routes-proxy.js';
 import { registerOpsRoutes } from './http/routes-ops.js';
-import { registerBudgetRoutes } from './http/routes-budget.js';
+import { registerBudgetApiRoutes } from './http/budget-api/index.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 
 export interface AppState {
@@ -21,7 +21,7 @@ export function createApp(deps: PipelineDeps, state: AppState = { draining: fals
     await next();
   });
   registerOpsRoutes(app, deps, state);
-  registerBudgetRoutes(app, deps);
+  registerBudgetApiRoutes(app, deps);
   registerProxyRoutes(app, deps);
 
   app.notFound(() => problemResponse(new RuncapError('not_found', 'No such route.')));

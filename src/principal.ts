@@ -16,5 +16,5 @@ export interface Principal {
   readonly providerKey: string | null;
 }
 
-/** A budget-plane caller: a principal, or the admin token (sees everything). */
+/** A budget API caller: a principal, or the admin token (sees everything). */
 export type Caller = { readonly admin: true } | { readonly admin: false; readonly principal: Principal };

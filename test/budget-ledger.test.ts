@@ -6,7 +6,7 @@ import { newDecisionId, newReservationId } from '../src/ids.js';
 import type { Store } from '../src/ledger/index.js';
 import { openSqliteStore } from '../src/ledger/index.js';
 import { createMetrics } from '../src/metrics/metrics.js';
-import { sampleActiveRuns } from '../src/pipeline/plane-metrics.js';
+import { sampleActiveRuns } from '../src/pipeline/budget-gauges.js';
 import { api, chat } from './support/budget-client.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { hasRedisServer, startRedisServer, type RedisProcess } from './support/redis-server.js';

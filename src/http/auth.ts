@@ -56,7 +56,7 @@ export function authenticate(config: Config, authorization: string | undefined |
   };
 }
 
-/** A budget-plane caller: the admin token, or a principal as for proxied calls. */
+/** A budget API caller: the admin token, or a principal as for proxied calls. */
 export function authenticateCaller(config: Config, authorization: string | undefined | null): Caller {
   if (isAdminToken(config, bearerToken(authorization))) return { admin: true };
   return { admin: false, principal: authenticate(config, authorization) };

@@ -14,7 +14,7 @@ import type { PipelineDeps } from './deps.js';
 import { forward, upstreamOf } from './forward.js';
 import type { LedgerDown } from './ledger-call.js';
 import type { CallContext } from './proxy-call.js';
-import type { SettleOutcome } from './settle.js';
+import type { SettleOutcome } from './settle-call.js';
 
 export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
   const { tenant, table, call, principal } = context;

@@ -7,7 +7,7 @@ import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import { relayStream, type StreamEnd } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import type { PipelineDeps } from './deps.js';
-import type { SettleOutcome } from './settle.js';
+import type { SettleOutcome } from './settle-call.js';
 
 export interface ForwardInput {
   readonly adapter: EndpointAdapter;

@@ -23,10 +23,10 @@ import { failOpenOrClosed } from './fail-open.js';
 import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, type CallPlan, type PlanContext } from './plan.js';
-import { decisionRecord, renderAlternative, type RecordInput } from './record.js';
-import { observeRunUtilization } from './plane-metrics.js';
-import { resolveRun } from './runs.js';
-import { createSettler } from './settle.js';
+import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
+import { observeRunUtilization } from './budget-gauges.js';
+import { resolveRun } from './resolve-run.js';
+import { createSettler } from './settle-call.js';
 
 export interface ProxyCall {
   readonly adapter: EndpointAdapter;

@@ -3,7 +3,7 @@
 // the retention window. One pass at a time; stop() waits for the current one.
 import { formatUsd } from '../money/micros.js';
 import type { PipelineDeps } from './deps.js';
-import { sampleActiveRuns } from './plane-metrics.js';
+import { sampleActiveRuns } from './budget-gauges.js';
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;

@@ -1,16 +1,16 @@
-// Prices decision-plane holds and commits (SPEC §4, §9) with the tenant's price table:
+// Prices budget API holds and commits (SPEC §4, §9) with the tenant's price table:
 // a model-priced worst case for given tokens, a caller's usage at the reservation's model,
 // and the 402 for a hold the caller priced itself. Pure apart from the catalog lookup.
-import type { TenantPolicy } from '../config/types.js';
-import { RuncapError, invalidRequest } from '../errors.js';
-import type { ScopeView } from '../ledger/index.js';
-import { formatUsd, type Micros } from '../money/micros.js';
-import { costMicros, worstCaseMicros } from '../pricing/cost.js';
-import { lookupModel } from '../pricing/lookup.js';
-import type { ModelPrice, PriceTable, Usage } from '../pricing/types.js';
-import { blockError } from './block.js';
-import type { PipelineDeps } from './deps.js';
-import type { CallPlan } from './plan.js';
+import type { TenantPolicy } from '../../config/types.js';
+import { RuncapError, invalidRequest } from '../../errors.js';
+import type { ScopeView } from '../../ledger/index.js';
+import { formatUsd, type Micros } from '../../money/micros.js';
+import { costMicros, worstCaseMicros } from '../../pricing/cost.js';
+import { lookupModel } from '../../pricing/lookup.js';
+import type { ModelPrice, PriceTable, Usage } from '../../pricing/types.js';
+import { blockError } from '../block.js';
+import type { PipelineDeps } from '../deps.js';
+import type { CallPlan } from '../plan.js';
 
 /** The tenant's table: a given version (a reservation's), else its pinned one, else the newest. */
 export function tableFor(deps: PipelineDeps, tenant: TenantPolicy, version: string | null): PriceTable {
@@ -72,7 +72,7 @@ export function usageCost(
 }
 
 /** The 402 of a hold the caller priced itself: the proxy's block, worded for an amount. */
-export function renderPlaneBlock(
+export function amountBlockError(
   tenant: TenantPolicy,
   blocking: ScopeView,
   amountMicros: Micros,

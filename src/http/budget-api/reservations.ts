@@ -1,20 +1,23 @@
-// The decision plane for callers that are not OpenAI traffic (SPEC §8): POST
+// Reservations on the budget API, for callers that are not OpenAI traffic (SPEC §8): POST
 // /budget/reservations, GET /budget/reservations/{id}, .../commit, .../release. HTTP only;
-// pipeline/plane-reserve.ts and plane-settle.ts do the work.
+// pipeline/budget-api/reserve.ts and settle-reservation.ts do the work.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { PipelineDeps } from '../pipeline/deps.js';
-import { requirePrincipal } from '../pipeline/plane-access.js';
-import { commitSchema, parseBody, parseJsonText, reserveSchema } from '../pipeline/plane-input.js';
-import { createReservation } from '../pipeline/plane-reserve.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
 import {
+  requirePrincipal,
+  commitSchema,
+  parseBody,
+  parseJsonText,
+  reserveSchema,
+  createReservation,
   commitReservation,
   releaseReservation,
   renderReservation,
   visibleReservation,
-} from '../pipeline/plane-settle.js';
-import { authenticateCaller } from './auth.js';
-import { H } from './headers.js';
+} from '../../pipeline/budget-api/index.js';
+import { authenticateCaller } from '../auth.js';
+import { H } from '../headers.js';
 
 export function registerReservationRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/reservations', async (c) => {

@@ -1,12 +1,20 @@
-// Runs on the budget plane (SPEC §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
-// POST /budget/runs/{id}/close. HTTP only; pipeline/plane-runs.ts does the work.
+// Runs on the budget API (SPEC §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
+// POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { PipelineDeps } from '../pipeline/deps.js';
-import { createRunSchema, parseBody, parseJsonText } from '../pipeline/plane-input.js';
-import { closeRun, createRun, listRuns, runReport, visibleRun } from '../pipeline/plane-runs.js';
-import { authenticateCaller } from './auth.js';
-import { H } from './headers.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import {
+  createRunSchema,
+  parseBody,
+  parseJsonText,
+  closeRun,
+  createRun,
+  listRuns,
+  runReport,
+  visibleRun,
+} from '../../pipeline/budget-api/index.js';
+import { authenticateCaller } from '../auth.js';
+import { H } from '../headers.js';
 
 export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/runs', async (c) => {

@@ -1,25 +1,25 @@
-// Commit and release of decision-plane reservations (SPEC §3.3, §8): the caller reports
+// Commit and release of budget API reservations (SPEC §3.3, §8): the caller reports
 // an amount or its usage (priced at the reservation's model), usage_source 'caller'. Both
 // are idempotent (a repeat answers the settled reservation); commit after release and
 // release after commit are 409. Proxy holds are settled by the proxy, never from here.
-import type { TenantPolicy } from '../config/types.js';
-import { RuncapError } from '../errors.js';
-import type { Reservation, TokenTotals } from '../ledger/index.js';
-import { formatUsd, type Micros } from '../money/micros.js';
-import type { Usage } from '../pricing/types.js';
-import type { Caller } from '../principal.js';
-import type { PipelineDeps } from './deps.js';
-import { canSee, notFound } from './plane-access.js';
-import type { CommitBody } from './plane-input.js';
-import { usdParam } from './plane-input.js';
-import { planeLedger } from './plane-ledger.js';
-import { usageCost } from './plane-pricing.js';
-import { PLANE_ENDPOINT } from './plane-record.js';
-import { AMOUNT_MODEL } from './plane-reserve.js';
+import type { TenantPolicy } from '../../config/types.js';
+import { RuncapError } from '../../errors.js';
+import type { Reservation, TokenTotals } from '../../ledger/index.js';
+import { formatUsd, type Micros } from '../../money/micros.js';
+import type { Usage } from '../../pricing/types.js';
+import type { Caller } from '../../principal.js';
+import type { PipelineDeps } from '../deps.js';
+import { canSee, notFound } from './access.js';
+import type { CommitBody } from './input.js';
+import { usdParam } from './input.js';
+import { storeCall } from './store-call.js';
+import { usageCost } from './hold-pricing.js';
+import { RESERVATIONS_ENDPOINT } from './reservation-record.js';
+import { AMOUNT_MODEL } from './reserve.js';
 
 /** The reservation if the caller may see it (its own key's, or any for the admin); else 404. */
 export async function visibleReservation(deps: PipelineDeps, caller: Caller, id: string): Promise<Reservation> {
-  const reservation = await planeLedger(deps, 'get_reservation', () => deps.store.ledger.getReservation(id));
+  const reservation = await storeCall(deps, 'get_reservation', () => deps.store.ledger.getReservation(id));
   if (!reservation || !canSee(caller, reservation.tenant, reservation.attribution.keyId))
     throw notFound('reservation', id);
   return reservation;
@@ -31,7 +31,7 @@ export async function commitReservation(
   id: string,
   body: CommitBody,
 ): Promise<Record<string, unknown>> {
-  const reservation = planeOwned(await visibleReservation(deps, caller, id));
+  const reservation = callerOwned(await visibleReservation(deps, caller, id));
   if (reservation.state === 'released')
     throw conflict(reservation, 'commit', 'it was released, so nothing was charged; reserve again for new spending');
   const tenant = deps.config.tenants.get(reservation.tenant) as TenantPolicy | undefined;
@@ -80,7 +80,7 @@ export async function commitReservation(
       );
     }
     if (actualMicros > 0)
-      deps.metrics.estimateRatio.observe({ endpoint: PLANE_ENDPOINT }, settled.amountMicros / actualMicros);
+      deps.metrics.estimateRatio.observe({ endpoint: RESERVATIONS_ENDPOINT }, settled.amountMicros / actualMicros);
     await patchDecision(deps, settled.decisionId, {
       state: settled.state === 'reconciled' ? 'reconciled' : 'settled',
       actual_usd: formatUsd(settled.actualMicros ?? actualMicros),
@@ -116,7 +116,7 @@ export async function releaseReservation(
   caller: Caller,
   id: string,
 ): Promise<Record<string, unknown>> {
-  const reservation = planeOwned(await visibleReservation(deps, caller, id));
+  const reservation = callerOwned(await visibleReservation(deps, caller, id));
   if (reservation.state !== 'reserved' && reservation.state !== 'forwarded' && reservation.state !== 'released') {
     throw conflict(
       reservation,
@@ -170,8 +170,8 @@ export function renderReservation(reservation: Reservation): Record<string, unkn
 }
 
 /** Holds of proxied calls are settled by the proxy; settling them here would race it. */
-function planeOwned(reservation: Reservation): Reservation {
-  if (reservation.attribution.endpoint !== PLANE_ENDPOINT) {
+function callerOwned(reservation: Reservation): Reservation {
+  if (reservation.attribution.endpoint !== RESERVATIONS_ENDPOINT) {
     throw new RuncapError(
       'conflict',
       `Reservation ${reservation.id} belongs to a proxied ${reservation.attribution.endpoint} call; runcap settles it when the call ends.`,
@@ -188,7 +188,7 @@ async function settleCall<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
-    return await planeLedger(deps, action, fn);
+    return await storeCall(deps, action, fn);
   } catch (error) {
     if (error instanceof RuncapError && error.code === 'conflict') {
       const now = await deps.store.ledger.getReservation(reservation.id).catch(() => null);

@@ -1,10 +1,10 @@
-// Who may see what on the budget plane (SPEC §8): a principal sees only its own runs,
+// Who may see what on the budget API (SPEC §8): a principal sees only its own runs,
 // reservations and spend; the admin token sees every tenant. Someone else's object is
 // answered 404 `not_found`, exactly like a missing one, so ids never leak existence.
-import type { TenantPolicy } from '../config/types.js';
-import { RuncapError, invalidRequest } from '../errors.js';
-import type { Caller, Principal } from '../principal.js';
-import type { PipelineDeps } from './deps.js';
+import type { TenantPolicy } from '../../config/types.js';
+import { RuncapError, invalidRequest } from '../../errors.js';
+import type { Caller, Principal } from '../../principal.js';
+import type { PipelineDeps } from '../deps.js';
 
 /** The tenant's policy; an unknown name is a 400 naming `param`. */
 export function tenantPolicy(deps: PipelineDeps, name: string, param = 'tenant'): TenantPolicy {

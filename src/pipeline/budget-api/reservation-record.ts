@@ -1,17 +1,17 @@
-// The decision record (SPEC §5) of a decision-plane reservation: the proxy's record
-// (record.ts) when the hold is priced by model, the same members with no token fields when
+// The decision record (SPEC §5) of a budget API reservation: the proxy's record
+// (../decision-record.ts) when the hold is priced by model, the same members with no token fields when
 // the caller names an amount. Pure.
-import type { ScopeView } from '../ledger/index.js';
-import type { Micros } from '../money/micros.js';
-import type { Principal } from '../principal.js';
-import type { DecisionKind } from './decision.js';
-import type { CallPlan } from './plan.js';
-import { decisionRecord } from './record.js';
+import type { ScopeView } from '../../ledger/index.js';
+import type { Micros } from '../../money/micros.js';
+import type { Principal } from '../../principal.js';
+import type { DecisionKind } from '../decision.js';
+import type { CallPlan } from '../plan.js';
+import { decisionRecord } from '../decision-record.js';
 
-/** Attribution endpoint (and metrics label) of decision-plane reservations. */
-export const PLANE_ENDPOINT = 'reservations';
+/** Attribution endpoint (and metrics label) of budget API reservations. */
+export const RESERVATIONS_ENDPOINT = 'reservations';
 
-export interface PlaneRecordInput {
+export interface ReservationRecordInput {
   readonly id: string;
   readonly nowMs: number;
   readonly principal: Principal;
@@ -32,11 +32,11 @@ export interface PlaneRecordInput {
   readonly alternatives: readonly CallPlan[];
 }
 
-export function planeDecisionRecord(input: PlaneRecordInput): Record<string, unknown> {
+export function reservationDecisionRecord(input: ReservationRecordInput): Record<string, unknown> {
   return {
     ...decisionRecord({
       ...input,
-      endpoint: PLANE_ENDPOINT,
+      endpoint: RESERVATIONS_ENDPOINT,
       requestedModel: input.plan?.price.model ?? null,
       requested: input.plan,
       selected: input.decision === 'block' ? null : input.plan,

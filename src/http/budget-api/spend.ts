@@ -1,12 +1,12 @@
 // GET /budget/spend (SPEC §8): attribution as JSON, or RFC 4180 CSV for `Accept: text/csv`.
-// HTTP only; pipeline/plane-spend.ts validates and queries.
+// HTTP only; pipeline/budget-api/spend.ts validates and queries.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { PipelineDeps } from '../pipeline/deps.js';
-import { SPEND_COLUMNS, spendQuery, spendReport } from '../pipeline/plane-spend.js';
-import { authenticateCaller } from './auth.js';
-import { CSV_CONTENT_TYPE, prefersCsv, toCsv } from './csv.js';
-import { H } from './headers.js';
+import type { PipelineDeps } from '../../pipeline/deps.js';
+import { SPEND_COLUMNS, spendQuery, spendReport } from '../../pipeline/budget-api/index.js';
+import { authenticateCaller } from '../auth.js';
+import { CSV_CONTENT_TYPE, prefersCsv, toCsv } from '../csv.js';
+import { H } from '../headers.js';
 
 export function registerSpendRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.get('/budget/spend', async (c) => {

@@ -1,41 +1,41 @@
-// POST /budget/reservations (SPEC §8): the decision plane for callers that are not OpenAI
+// POST /budget/reservations (SPEC §8): the budget API's hold for callers that are not OpenAI
 // traffic. The same run resolution, scopes, atomic reserve, X-Budget-* headers, 402 block
 // and decision record as the proxy, for an amount or a model-priced worst case. The hold is
 // marked forwarded at once: runcap cannot see the caller's spending, so a hold that is
 // never committed or released expires charged in full (SPEC §3.3, §11).
-import type { TenantPolicy } from '../config/types.js';
-import { RuncapError, invalidRequest } from '../errors.js';
-import { newDecisionId, newReservationId } from '../ids.js';
-import type { Reservation, ScopeSpec, ScopeView } from '../ledger/index.js';
-import { formatUsd, type Micros } from '../money/micros.js';
-import { findAlternatives } from '../policy/alternatives.js';
-import { fitsAll, tightestScope } from '../policy/fits.js';
-import { isModelAllowed } from '../policy/models.js';
-import { failsOpen } from '../policy/outage.js';
-import { releaseLostReserve } from './orphans.js';
-import { buildScopes, endUserId } from '../policy/scopes.js';
-import { lookupModel } from '../pricing/lookup.js';
-import type { ModelPrice, PriceTable } from '../pricing/types.js';
-import type { Principal } from '../principal.js';
-import { blockError } from './block.js';
-import { budgetHeaders, renderScope, type DecisionKind, type DecisionState } from './decision.js';
-import type { PipelineDeps } from './deps.js';
-import { LedgerDown, ledgerCall } from './ledger-call.js';
-import { durationParam, MAX_PLANE_TTL_MS, usdParam, type ReserveBody } from './plane-input.js';
-import { planeLedger } from './plane-ledger.js';
-import { observeRunUtilization } from './plane-metrics.js';
-import { PLANE_ENDPOINT, planeDecisionRecord, type PlaneRecordInput } from './plane-record.js';
-import { renderAlternative } from './record.js';
-import { planOf, renderPlaneBlock, tableFor } from './plane-pricing.js';
-import { requestedRunLimit, resolveRun, validRunId } from './runs.js';
-import type { CallPlan } from './plan.js';
+import type { TenantPolicy } from '../../config/types.js';
+import { RuncapError, invalidRequest } from '../../errors.js';
+import { newDecisionId, newReservationId } from '../../ids.js';
+import type { Reservation, ScopeSpec, ScopeView } from '../../ledger/index.js';
+import { formatUsd, type Micros } from '../../money/micros.js';
+import { findAlternatives } from '../../policy/alternatives.js';
+import { fitsAll, tightestScope } from '../../policy/fits.js';
+import { isModelAllowed } from '../../policy/models.js';
+import { failsOpen } from '../../policy/outage.js';
+import { releaseLostReserve } from '../orphans.js';
+import { buildScopes, endUserId } from '../../policy/scopes.js';
+import { lookupModel } from '../../pricing/lookup.js';
+import type { ModelPrice, PriceTable } from '../../pricing/types.js';
+import type { Principal } from '../../principal.js';
+import { blockError } from '../block.js';
+import { budgetHeaders, renderScope, type DecisionKind, type DecisionState } from '../decision.js';
+import type { PipelineDeps } from '../deps.js';
+import { LedgerDown, ledgerCall } from '../ledger-call.js';
+import { durationParam, MAX_RESERVATION_TTL_MS, usdParam, type ReserveBody } from './input.js';
+import { storeCall } from './store-call.js';
+import { observeRunUtilization } from '../budget-gauges.js';
+import { RESERVATIONS_ENDPOINT, reservationDecisionRecord, type ReservationRecordInput } from './reservation-record.js';
+import { renderAlternative } from '../decision-record.js';
+import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
+import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
+import type { CallPlan } from '../plan.js';
 
 /** The model column of a hold the caller priced itself (no model). */
 export const AMOUNT_MODEL = '(amount)';
 const MAX_IDEMPOTENCY_KEY = 255;
 const NO_NEEDS = { tools: false, jsonSchema: false, vision: false } as const;
 
-export interface PlaneAnswer {
+export interface ReservationAnswer {
   readonly status: 200 | 201;
   readonly headers: Record<string, string>;
   readonly body: Record<string, unknown>;
@@ -46,7 +46,7 @@ export async function createReservation(
   principal: Principal,
   body: ReserveBody,
   idempotencyHeader: string | null,
-): Promise<PlaneAnswer> {
+): Promise<ReservationAnswer> {
   const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
   const table = tableFor(deps, tenant, null);
   const runId = validRunId(body.run_id, 'run_id');
@@ -60,7 +60,7 @@ export async function createReservation(
     throw invalidRequest(`Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY} characters.`, 'Idempotency-Key');
   }
   const ttlMs =
-    body.ttl === undefined ? deps.config.reservationTtlMs : durationParam(body.ttl, 'ttl', MAX_PLANE_TTL_MS);
+    body.ttl === undefined ? deps.config.reservationTtlMs : durationParam(body.ttl, 'ttl', MAX_RESERVATION_TTL_MS);
   const plan =
     'model' in body ? pricedPlan(deps, tenant, table, body.model, body.input_tokens, body.max_output_tokens) : null;
   const amountMicros = plan ? plan.amountMicros : usdParam('amount_usd' in body ? body.amount_usd : '', 'amount_usd');
@@ -68,7 +68,7 @@ export async function createReservation(
   const userId = endUserId(principal, body.user ?? null);
 
   const run = await resolveRun(
-    { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
+    { open: (request) => storeCall(deps, 'open_run', () => deps.store.runs.open(request)) },
     tenant,
     principal,
     { runId, budgetUsd: body.run_budget_usd ?? null },
@@ -114,7 +114,7 @@ export async function createReservation(
           userId,
           teamId: principal.teamId,
           feature,
-          endpoint: PLANE_ENDPOINT,
+          endpoint: RESERVATIONS_ENDPOINT,
         },
         // runcap cannot see when the caller spends: the hold counts as forwarded at once,
         // so one that is never settled expires charged in full.
@@ -140,7 +140,7 @@ export async function createReservation(
           priceTableVersion: table.version,
           alternatives: alternatives.map(renderAlternative),
         })
-      : renderPlaneBlock(tenant, outcome.blocking, amountMicros, run.runId, table.version);
+      : amountBlockError(tenant, outcome.blocking, amountMicros, run.runId, table.version);
     const mode = outcome.blocking.mode;
     record(deps, {
       ...base,
@@ -156,7 +156,7 @@ export async function createReservation(
       decision: 'block',
       mode,
       blocking_scope: outcome.blocking.type,
-      endpoint: PLANE_ENDPOINT,
+      endpoint: RESERVATIONS_ENDPOINT,
     });
     deps.logger.info(
       {
@@ -198,7 +198,12 @@ export async function createReservation(
       views: outcome.scopes,
       alternatives: [],
     });
-    deps.metrics.decisions.inc({ decision, mode, blocking_scope: tightest?.type ?? 'none', endpoint: PLANE_ENDPOINT });
+    deps.metrics.decisions.inc({
+      decision,
+      mode,
+      blocking_scope: tightest?.type ?? 'none',
+      endpoint: RESERVATIONS_ENDPOINT,
+    });
     deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
     observeRunUtilization(deps.metrics, outcome.scopes);
     deps.logger.info(
@@ -288,9 +293,9 @@ function pricedPlan(
   return plan;
 }
 
-function record(deps: PipelineDeps, input: Omit<PlaneRecordInput, 'nowMs'>): void {
+function record(deps: PipelineDeps, input: Omit<ReservationRecordInput, 'nowMs'>): void {
   const nowMs = deps.clock();
-  const body = planeDecisionRecord({ ...input, nowMs });
+  const body = reservationDecisionRecord({ ...input, nowMs });
   deps.tasks.track(
     deps.store.decisions.put({
       id: input.id,
@@ -334,7 +339,7 @@ function failOpenOrClosed(
   table: PriceTable,
   runId: string,
   down: LedgerDown,
-): PlaneAnswer {
+): ReservationAnswer {
   const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
   const state = {
     ...decisionState({

@@ -1,14 +1,14 @@
 // Spend attribution (SPEC §8 GET /budget/spend): validates the query, scopes it to what
 // the caller may see (its own key; the admin: every tenant), renders exact decimal
 // strings. Reads the store only; CSV rendering is http/csv.ts's.
-import { RuncapError, invalidRequest } from '../errors.js';
-import type { SpendGroupBy, SpendQuery, SpendRow } from '../ledger/index.js';
-import { formatUsd } from '../money/micros.js';
-import type { Caller } from '../principal.js';
-import type { PipelineDeps } from './deps.js';
-import { timeParam } from './plane-input.js';
-import { planeLedger } from './plane-ledger.js';
-import { validRunId } from './runs.js';
+import { RuncapError, invalidRequest } from '../../errors.js';
+import type { SpendGroupBy, SpendQuery, SpendRow } from '../../ledger/index.js';
+import { formatUsd } from '../../money/micros.js';
+import type { Caller } from '../../principal.js';
+import type { PipelineDeps } from '../deps.js';
+import { timeParam } from './input.js';
+import { storeCall } from './store-call.js';
+import { validRunId } from '../resolve-run.js';
 
 export const GROUP_BYS: readonly SpendGroupBy[] = ['run', 'key', 'user', 'team', 'feature', 'model'];
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
@@ -79,7 +79,7 @@ export function spendQuery(deps: PipelineDeps, caller: Caller, params: SpendPara
 }
 
 export async function spendReport(deps: PipelineDeps, query: SpendQuery): Promise<SpendReport> {
-  const rows = await planeLedger(deps, 'spend', () => deps.store.spend.spend(query));
+  const rows = await storeCall(deps, 'spend', () => deps.store.spend.spend(query));
   return {
     group_by: query.groupBy,
     from: new Date(query.fromMs).toISOString(),

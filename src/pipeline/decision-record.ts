@@ -20,7 +20,7 @@ export interface RecordInput {
   readonly code: string | null;
   readonly blocking: ScopeView | null;
   readonly requestedModel: string | null;
-  /** The plan priced by model; null for a decision-plane hold of a named amount. */
+  /** The plan priced by model; null for a budget API hold of a named amount. */
   readonly requested: CallPlan | null;
   /** The held amount when there is no plan. */
   readonly amountMicros?: Micros;

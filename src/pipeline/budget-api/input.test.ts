@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RuncapError } from '../errors.js';
-import {
-  commitSchema,
-  durationParam,
-  parseBody,
-  parseJsonText,
-  reserveSchema,
-  timeParam,
-  usdParam,
-} from './plane-input.js';
+import { RuncapError } from '../../errors.js';
+import { commitSchema, durationParam, parseBody, parseJsonText, reserveSchema, timeParam, usdParam } from './input.js';
 
 function paramOf(fn: () => unknown): string | null | undefined {
   try {

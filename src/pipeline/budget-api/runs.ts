@@ -1,19 +1,19 @@
-// Runs on the budget plane (SPEC §2, §8): create one with its ceiling and tags, report
+// Runs on the budget API (SPEC §2, §8): create one with its ceiling and tags, report
 // every scope it draws on with its spend by model, close it. Binding and the active-run
-// cap are the run store's (runs.ts resolveRun); this module only orders and renders.
-import { RuncapError, invalidRequest } from '../errors.js';
-import type { RunRecord } from '../ledger/index.js';
-import type { ScopeView } from '../ledger/index.js';
-import { formatUsd } from '../money/micros.js';
-import { buildScopes } from '../policy/scopes.js';
-import type { Caller } from '../principal.js';
-import { renderScope } from './decision.js';
-import type { PipelineDeps } from './deps.js';
-import { canSee, keyFacts, notFound, tenantPolicy } from './plane-access.js';
-import type { CreateRunBody } from './plane-input.js';
-import { durationParam } from './plane-input.js';
-import { planeLedger } from './plane-ledger.js';
-import { requestedRunLimit, resolveRun, validRunId } from './runs.js';
+// cap are the run store's (../resolve-run.ts); this module only orders and renders.
+import { RuncapError, invalidRequest } from '../../errors.js';
+import type { RunRecord } from '../../ledger/index.js';
+import type { ScopeView } from '../../ledger/index.js';
+import { formatUsd } from '../../money/micros.js';
+import { buildScopes } from '../../policy/scopes.js';
+import type { Caller } from '../../principal.js';
+import { renderScope } from '../decision.js';
+import type { PipelineDeps } from '../deps.js';
+import { canSee, keyFacts, notFound, tenantPolicy } from './access.js';
+import type { CreateRunBody } from './input.js';
+import { durationParam } from './input.js';
+import { storeCall } from './store-call.js';
+import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
@@ -42,7 +42,7 @@ export async function createRun(
   let run: RunRecord;
   try {
     run = await resolveRun(
-      { open: (request) => planeLedger(deps, 'open_run', () => deps.store.runs.open(request)) },
+      { open: (request) => storeCall(deps, 'open_run', () => deps.store.runs.open(request)) },
       tenant,
       {
         kind: 'virtual',
@@ -72,14 +72,14 @@ export async function visibleRun(
   tenantParam: string | undefined,
 ): Promise<RunRecord> {
   const tenant = caller.admin ? (tenantParam ?? 'default') : caller.principal.tenant;
-  const run = await planeLedger(deps, 'get_run', () => deps.store.runs.get(tenant, runId));
+  const run = await storeCall(deps, 'get_run', () => deps.store.runs.get(tenant, runId));
   if (!run || !canSee(caller, run.tenant, run.keyId)) throw notFound('run', runId);
   return run;
 }
 
 /** POST /budget/runs/{id}/close: later calls get 403 run_closed; live holds settle normally. */
 export async function closeRun(deps: PipelineDeps, caller: Caller, run: RunRecord): Promise<Record<string, unknown>> {
-  const closed = await planeLedger(deps, 'close_run', () => deps.store.runs.close(run.tenant, run.runId));
+  const closed = await storeCall(deps, 'close_run', () => deps.store.runs.close(run.tenant, run.runId));
   if (!closed) throw notFound('run', run.runId);
   if (run.state === 'open') deps.logger.info({ run_id: run.runId, tenant: run.tenant }, 'run closed');
   return runReport(deps, caller, closed);
@@ -96,7 +96,7 @@ export async function listRuns(
     throw invalidRequest(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit');
   const tenant = caller.admin ? (query.tenant ?? 'default') : caller.principal.tenant;
   const keyId = caller.admin ? (query.key_id ?? null) : caller.principal.keyId;
-  const runs = await planeLedger(deps, 'list_runs', () => deps.store.runs.list(tenant, keyId, limit));
+  const runs = await storeCall(deps, 'list_runs', () => deps.store.runs.list(tenant, keyId, limit));
   const nowMs = deps.clock();
   return { runs: runs.map((run) => renderRun(run, nowMs)) };
 }
@@ -112,8 +112,8 @@ export async function runReport(deps: PipelineDeps, caller: Caller, run: RunReco
     ...facts,
     feature: null,
   });
-  const views = await planeLedger(deps, 'view', () => deps.store.ledger.view(run.tenant, specs));
-  const byModel = await planeLedger(deps, 'spend', () =>
+  const views = await storeCall(deps, 'view', () => deps.store.ledger.view(run.tenant, specs));
+  const byModel = await storeCall(deps, 'spend', () =>
     deps.store.spend.spend({
       tenant: run.tenant,
       keyId: run.keyId,

@@ -1,15 +1,15 @@
-// Validates budget-plane request bodies and query values (SPEC §8) into typed inputs,
+// Validates budget API request bodies and query values (SPEC §8) into typed inputs,
 // throwing the SPEC §6 400 that names the offending field. Pure: no ledger, no HTTP.
 import { z } from 'zod';
-import { parseDurationMs } from '../config/duration.js';
-import { invalidRequest } from '../errors.js';
-import { parseUsd, MoneyError, type Micros } from '../money/micros.js';
+import { parseDurationMs } from '../../config/duration.js';
+import { invalidRequest } from '../../errors.js';
+import { parseUsd, MoneyError, type Micros } from '../../money/micros.js';
 
 const MAX_TAGS = 32;
 const TAG_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_TAG_VALUE = 256;
-/** The longest hold a decision-plane caller may ask for. */
-export const MAX_PLANE_TTL_MS = 86_400_000;
+/** The longest hold a budget API caller may ask for. */
+export const MAX_RESERVATION_TTL_MS = 86_400_000;
 
 const usd = z.string().min(1);
 const text = z.string().min(1).max(128);

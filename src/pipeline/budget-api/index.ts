@@ -1,0 +1,11 @@
+// The budget API's door (SPEC §8: runs, reservations, spend, decision records): what the
+// HTTP binding (http/budget-api/) calls. Nothing outside pipeline/budget-api/ imports another
+// file of this folder; this folder builds on the pipeline's shared pieces (../decision.ts,
+// ../plan.ts, ../decision-record.ts, ../resolve-run.ts), never the other way round.
+export { requirePrincipal } from './access.js';
+export { visibleDecision } from './decisions.js';
+export { commitSchema, createRunSchema, parseBody, parseJsonText, reserveSchema } from './input.js';
+export { createReservation } from './reserve.js';
+export { closeRun, createRun, listRuns, runReport, visibleRun } from './runs.js';
+export { commitReservation, releaseReservation, renderReservation, visibleReservation } from './settle-reservation.js';
+export { SPEND_COLUMNS, spendQuery, spendReport } from './spend.js';
