@@ -6,32 +6,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { linkAssets, requireBuiltRuncap } from './lib/assets.js';
-import { startLoadWorker, type LoadClient } from './lib/load-client.js';
+import { startLoadWorker } from './lib/load-client.js';
 import { describeMachine, machineLine } from './lib/machine.js';
-import {
-  REPO_ROOT,
-  startReadyLineService,
-  startRedis,
-  startRuncap,
-  stopAll,
-  type RedisChoice,
-  type Service,
-} from './lib/processes.js';
+import { REPO_ROOT, startReadyLineService, startRedis, startRuncap, stopAll } from './lib/processes.js';
 import { markdownTable, renderTable, type Table } from './lib/stats.js';
 import { runAgentLoopScenario } from './scenarios/agent-loop.js';
-import type { BenchContext, ScenarioResult, Target } from './scenarios/context.js';
+import type { BenchContext, Environment, ScenarioResult, Target } from './scenarios/context.js';
 import { runLedgerScenario } from './scenarios/ledger.js';
 import { runMemoryScenario } from './scenarios/memory.js';
 import { runSmallChat } from './scenarios/small-chat.js';
 import { runStall } from './scenarios/stall.js';
 import { runStreaming } from './scenarios/streaming.js';
-
-export interface Environment {
-  readonly upstream: Service;
-  readonly redis: RedisChoice | null;
-  readonly logLevel: string;
-  readonly load: LoadClient;
-}
 
 interface Scenario {
   readonly description: string;

@@ -4,14 +4,11 @@ import { Hono } from 'hono';
 import { RuncapError } from './errors.js';
 import { problemResponse } from './http/problem.js';
 import { registerProxyRoutes } from './http/routes-proxy.js';
-import { registerOpsRoutes } from './http/routes-ops.js';
+import { registerOpsRoutes, type AppState } from './http/routes-ops.js';
 import { registerBudgetApiRoutes } from './http/budget-api/index.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 
-export interface AppState {
-  /** True once SIGTERM arrived: new calls are refused while in-flight ones finish. */
-  draining: boolean;
-}
+export type { AppState };
 
 export function createApp(deps: PipelineDeps, state: AppState = { draining: false }): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();

@@ -1,6 +1,6 @@
 // E2E: runs on the budget plane (POST/GET /budget/runs, close), over real sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passthroughKeyId } from '../src/http/auth.js';
+import { passthroughKeyId } from '../src/auth.js';
 import { api, chat } from './support/budget-client.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';
 import { startRuncap, type TestRuncap } from './support/runcap.js';

@@ -1,7 +1,7 @@
 // E2E: GET /metrics parsed with a strict Prometheus text parser after a known workload;
 // counters move by exactly the expected amounts and agree with the ledger; labels stay bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passthroughKeyId } from '../src/http/auth.js';
+import { passthroughKeyId } from '../src/auth.js';
 import { parseUsd } from '../src/money/micros.js';
 import { api, chat } from './support/budget-client.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';

@@ -1,8 +1,17 @@
 // What every HTTP scenario gets: the targets (direct, bare proxy, runcap variants), the
-// load worker, round count and durations, and helpers to interleave the targets.
+// load worker, round count and durations, and helpers to interleave the targets; and the
+// environment the runner starts once for every scenario.
 import type { LoadClient } from '../lib/load-client.js';
-import { sampleProcess } from '../lib/processes.js';
+import { sampleProcess, type RedisChoice, type Service } from '../lib/processes.js';
 import type { Table } from '../lib/stats.js';
+
+/** The processes the runner starts once: fake upstream, Redis (when available), the load worker. */
+export interface Environment {
+  readonly upstream: Service;
+  readonly redis: RedisChoice | null;
+  readonly logLevel: string;
+  readonly load: LoadClient;
+}
 
 export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base';
 

@@ -5,9 +5,16 @@ import { smallChatRequest } from '../lib/bodies.js';
 import { scrapeGauge } from '../lib/metrics-scrape.js';
 import { sampleProcess, startRuncap } from '../lib/processes.js';
 import { fixed, type Table } from '../lib/stats.js';
-import type { Environment } from '../run.js';
 import { AGENT_STEPS, AGENT_UPSTREAM_LATENCY_MS, NEW_CHARS_PER_STEP } from './agent-loop.js';
-import { CHAT_PATH, CLIENT_HEADERS, seconds, unique, type BenchContext, type ScenarioResult } from './context.js';
+import {
+  CHAT_PATH,
+  CLIENT_HEADERS,
+  seconds,
+  unique,
+  type BenchContext,
+  type Environment,
+  type ScenarioResult,
+} from './context.js';
 
 const MB = 1024 * 1024;
 

@@ -2,9 +2,14 @@
 // loaded), /metrics (Prometheus exposition of runcap's own registry).
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { AppState } from '../app.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { canonicalModels } from '../pricing/lookup.js';
+
+/** What the app knows of its own lifecycle, shared with main's shutdown. */
+export interface AppState {
+  /** True once SIGTERM arrived: new calls are refused while in-flight ones finish. */
+  draining: boolean;
+}
 
 export function registerOpsRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps, state: AppState): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

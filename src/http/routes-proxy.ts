@@ -9,8 +9,8 @@ import { upstreamOf } from '../pipeline/forward.js';
 import { proxyCall } from '../pipeline/proxy-call.js';
 import { ADAPTERS } from '../proxy/adapters/index.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
-import { authenticate } from './auth.js';
-import { H } from './headers.js';
+import { authenticate } from '../auth.js';
+import { H } from '../headers.js';
 
 export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   const limit = bodyLimit({

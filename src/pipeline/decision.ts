@@ -2,7 +2,7 @@
 // Pure rendering; the pipeline decides, the store keeps the record.
 import type { EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
-import { H } from '../http/headers.js';
+import { H } from '../headers.js';
 
 export type DecisionKind = 'allow' | 'downgrade' | 'advisory_warn' | 'block';
 

@@ -2,7 +2,7 @@
 // `on_ledger_down: fail_open` are forwarded without a hold; everyone else gets
 // 503 `ledger_unavailable`. Loud either way: an error log, a metric, a header.
 import { RuncapError } from '../errors.js';
-import { H } from '../http/headers.js';
+import { H } from '../headers.js';
 import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { failsOpen } from '../policy/outage.js';
@@ -13,7 +13,7 @@ import { budgetHeaders, refusalState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 import { forward, upstreamOf } from './forward.js';
 import type { LedgerDown } from './ledger-call.js';
-import type { CallContext } from './proxy-call.js';
+import type { CallContext } from './call-context.js';
 import type { SettleOutcome } from './settle-call.js';
 
 export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {

@@ -3,8 +3,8 @@
 // orders these steps; everything it calls is a pure function or a narrow interface.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
-import { authenticate } from '../http/auth.js';
-import { H } from '../http/headers.js';
+import { authenticate } from '../auth.js';
+import { H } from '../headers.js';
 import { newDecisionId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { tightestScope } from '../policy/fits.js';
@@ -12,11 +12,12 @@ import { isModelAllowed } from '../policy/models.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import { priceAtServiceTier, pricedTierNames } from '../pricing/service-tier.js';
-import type { ModelPrice, PriceTable } from '../pricing/types.js';
+import type { ModelPrice } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
-import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import type { ParsedRequest } from '../proxy/adapter.js';
 import { admit, type Admission } from './admit.js';
 import { blockError } from './block.js';
+import type { CallContext, ProxyCall } from './call-context.js';
 import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 import { failOpenOrClosed } from './fail-open.js';
@@ -27,27 +28,6 @@ import { decisionRecord, renderAlternative, type RecordInput } from './decision-
 import { observeRunUtilization } from './budget-gauges.js';
 import { resolveRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
-
-export interface ProxyCall {
-  readonly adapter: EndpointAdapter;
-  readonly headers: Headers;
-  readonly body: Uint8Array;
-  /** Aborts when the client goes away. */
-  readonly signal: AbortSignal;
-  /** Cuts the client connection (a broken upstream stream must not look finished). */
-  readonly abortClient?: () => void;
-}
-
-/** What is known about a call so far; refusals and the outage path render from it. */
-export interface CallContext {
-  readonly call: ProxyCall;
-  readonly principal: Principal;
-  readonly tenant: TenantPolicy;
-  readonly table: PriceTable;
-  request?: ParsedRequest;
-  plan?: CallPlan;
-  runId?: string;
-}
 
 export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Response> {
   const startedNs = process.hrtime.bigint();

@@ -2,7 +2,7 @@
 // and body timeouts, hop-by-hop headers stripped both ways, client aborts propagated.
 import { Agent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HOP_BY_HOP, RUNCAP_REQUEST_HEADERS, H } from '../http/headers.js';
+import { HOP_BY_HOP, RUNCAP_REQUEST_HEADERS, H } from '../headers.js';
 
 export interface UpstreamRequest {
   readonly url: string;

@@ -16,8 +16,8 @@ import {
   renderReservation,
   visibleReservation,
 } from '../../pipeline/budget-api/index.js';
-import { authenticateCaller } from '../auth.js';
-import { H } from '../headers.js';
+import { authenticateCaller } from '../../auth.js';
+import { H } from '../../headers.js';
 
 export function registerReservationRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/reservations', async (c) => {

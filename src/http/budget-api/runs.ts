@@ -13,8 +13,8 @@ import {
   runReport,
   visibleRun,
 } from '../../pipeline/budget-api/index.js';
-import { authenticateCaller } from '../auth.js';
-import { H } from '../headers.js';
+import { authenticateCaller } from '../../auth.js';
+import { H } from '../../headers.js';
 
 export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/runs', async (c) => {

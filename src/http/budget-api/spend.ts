@@ -4,9 +4,9 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { PipelineDeps } from '../../pipeline/deps.js';
 import { SPEND_COLUMNS, spendQuery, spendReport } from '../../pipeline/budget-api/index.js';
-import { authenticateCaller } from '../auth.js';
+import { authenticateCaller } from '../../auth.js';
 import { CSV_CONTENT_TYPE, prefersCsv, toCsv } from '../csv.js';
-import { H } from '../headers.js';
+import { H } from '../../headers.js';
 
 export function registerSpendRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.get('/budget/spend', async (c) => {

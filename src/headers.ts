@@ -1,4 +1,5 @@
-// Every header name runcap reads or writes (SPEC §6), in one place.
+// Every header name runcap reads or writes (SPEC §6), in one place. Below http/, pipeline/
+// and proxy/, which all use it; imports nothing.
 
 export const H = {
   decision: 'x-budget-decision',

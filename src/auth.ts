@@ -1,9 +1,10 @@
 // Resolves the caller from `Authorization: Bearer ...` (SPEC §2): a virtual key by its
 // sha256, the admin token, or a passthrough provider key. Never stores or logs a raw key.
+// Below http/ and pipeline/, which both authenticate; knows nothing of HTTP routing.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config/types.js';
-import { RuncapError } from '../errors.js';
-import type { Caller, Principal } from '../principal.js';
+import type { Config } from './config/types.js';
+import { RuncapError } from './errors.js';
+import type { Caller, Principal } from './principal.js';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
