@@ -6,7 +6,6 @@ import { RuncapError, invalidRequest } from '../errors.js';
 import { authenticate } from '../auth.js';
 import { H } from '../headers.js';
 import { newDecisionId } from '../ids.js';
-import { formatUsd } from '../money/micros.js';
 import { tightestScope } from '../policy/fits.js';
 import { isModelAllowed } from '../policy/models.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
@@ -18,21 +17,22 @@ import type { ParsedRequest } from '../proxy/adapter.js';
 import { admit, type Admission } from './admit.js';
 import { blockError } from './block.js';
 import type { CallContext, ProxyCall } from './call-context.js';
+import { announceDecision } from './announce.js';
 import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
-import { failOpenOrClosed } from './fail-open.js';
+import { forwardUnheld } from './forward-unheld.js';
 import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, type CallPlan, type PlanContext } from './plan.js';
 import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
-import { observeRunUtilization } from './budget-gauges.js';
 import { resolveRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Response> {
   const startedNs = process.hrtime.bigint();
   const principal = authenticate(deps.config, call.headers.get(H.authorization));
-  const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
+  const tenant = tenantPolicy(deps, principal.tenant);
   const table =
     (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ??
     deps.catalog.latest;
@@ -108,7 +108,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     if (admission.kind === 'blocked') throw refuse(deps, context, admission, record);
     return await dispatch(deps, context, admission, record, startedNs);
   } catch (error) {
-    if (error instanceof LedgerDown) return failOpenOrClosed(deps, context, error);
+    if (error instanceof LedgerDown) return forwardUnheld(deps, context, error);
     if (error instanceof RuncapError && !error.extra.headers)
       throw error.withHeaders(
         budgetHeaders(
@@ -170,34 +170,33 @@ function refuse(
     runId,
     failOpen: false,
   };
-  storeDecision(deps, context, record, {
+  announceDecision(deps, {
+    id: record.id,
+    principal: context.principal,
     decision: 'block',
     mode: admission.mode,
-    code: error.code,
-    blocking: admission.blocking,
-    selected: null,
-    reservationId: null,
-    views: admission.views,
-    alternatives: admission.alternatives,
-  });
-  deps.metrics.decisions.inc({
-    decision: 'block',
-    mode: admission.mode,
-    blocking_scope: admission.blocking.type,
     endpoint: record.endpoint,
+    code: error.code,
+    scope: admission.blocking,
+    runId,
+    model: record.requestedModel,
+    estimateMicros: record.requested.amountMicros,
+    hold: null,
+    record: (nowMs) =>
+      decisionRecord({
+        ...record,
+        nowMs,
+        decision: 'block',
+        mode: admission.mode,
+        code: error.code,
+        blocking: admission.blocking,
+        selected: null,
+        reservationId: null,
+        views: admission.views,
+        alternatives: admission.alternatives,
+        failOpen: false,
+      }),
   });
-  deps.logger.info(
-    {
-      decision_id: record.id,
-      decision: 'block',
-      code: error.code,
-      mode: admission.mode,
-      run_id: runId,
-      model: record.requestedModel,
-      estimate_usd: formatUsd(record.requested.amountMicros),
-    },
-    'budget decision',
-  );
   return error.withHeaders(budgetHeaders(state));
 }
 
@@ -244,36 +243,33 @@ async function dispatch(
       runId: record.runId,
       failOpen: false,
     };
-    storeDecision(deps, context, record, {
+    announceDecision(deps, {
+      id: record.id,
+      principal,
       decision: admission.decision,
       mode: admission.mode,
-      code: null,
-      blocking: tightest,
-      selected: plan,
-      reservationId: reservation.id,
-      views: admission.views,
-      alternatives: [],
-    });
-    deps.metrics.decisions.inc({
-      decision: admission.decision,
-      mode: admission.mode,
-      blocking_scope: tightest?.type ?? 'none',
       endpoint: call.adapter.name,
+      code: null,
+      scope: tightest,
+      runId: record.runId,
+      model: plan.price.model,
+      estimateMicros: plan.amountMicros,
+      hold: { reservationId: reservation.id, amountMicros: reservation.amountMicros, views: admission.views },
+      record: (nowMs) =>
+        decisionRecord({
+          ...record,
+          nowMs,
+          decision: admission.decision,
+          mode: admission.mode,
+          code: null,
+          blocking: tightest,
+          selected: plan,
+          reservationId: reservation.id,
+          views: admission.views,
+          alternatives: [],
+          failOpen: false,
+        }),
     });
-    deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
-    observeRunUtilization(deps.metrics, admission.views);
-    deps.logger.info(
-      {
-        decision_id: record.id,
-        decision: admission.decision,
-        mode: admission.mode,
-        run_id: record.runId,
-        model: plan.price.model,
-        estimate_usd: formatUsd(plan.amountMicros),
-        reservation_id: reservation.id,
-      },
-      'budget decision',
-    );
 
     const changes = {
       ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
@@ -305,25 +301,6 @@ async function dispatch(
     Number(process.hrtime.bigint() - startedNs) / 1e9,
   );
   return forward(deps, upstreamCall);
-}
-
-function storeDecision(
-  deps: PipelineDeps,
-  context: CallContext,
-  record: RecordBase,
-  outcome: Omit<RecordInput, keyof RecordBase | 'nowMs' | 'failOpen'>,
-): void {
-  const nowMs = deps.clock();
-  const body = decisionRecord({ ...record, ...outcome, nowMs, failOpen: false });
-  deps.tasks.track(
-    deps.store.decisions.put({
-      id: record.id,
-      tenant: context.tenant.name,
-      keyId: context.principal.keyId,
-      createdAtMs: nowMs,
-      record: body,
-    }),
-  );
 }
 
 function requirePrice(

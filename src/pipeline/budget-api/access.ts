@@ -1,17 +1,9 @@
 // Who may see what on the budget API (SPEC §8): a principal sees only its own runs,
 // reservations and spend; the admin token sees every tenant. Someone else's object is
 // answered 404 `not_found`, exactly like a missing one, so ids never leak existence.
-import type { TenantPolicy } from '../../config/types.js';
-import { RuncapError, invalidRequest } from '../../errors.js';
+import { RuncapError } from '../../errors.js';
 import type { Caller, Principal } from '../../principal.js';
 import type { PipelineDeps } from '../deps.js';
-
-/** The tenant's policy; an unknown name is a 400 naming `param`. */
-export function tenantPolicy(deps: PipelineDeps, name: string, param = 'tenant'): TenantPolicy {
-  const tenant = deps.config.tenants.get(name);
-  if (!tenant) throw invalidRequest(`No tenant named "${name}" is configured.`, param);
-  return tenant;
-}
 
 /** True when `caller` may see an object owned by (tenant, keyId). */
 export function canSee(caller: Caller, tenant: string, keyId: string): boolean {

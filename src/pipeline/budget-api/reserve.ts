@@ -11,20 +11,21 @@ import { formatUsd, type Micros } from '../../money/micros.js';
 import { findAlternatives } from '../../policy/alternatives.js';
 import { fitsAll, tightestScope } from '../../policy/fits.js';
 import { isModelAllowed } from '../../policy/models.js';
-import { failsOpen } from '../../policy/outage.js';
 import { releaseLostReserve } from '../orphans.js';
 import { buildScopes, endUserId } from '../../policy/scopes.js';
 import { lookupModel } from '../../pricing/lookup.js';
 import type { ModelPrice, PriceTable } from '../../pricing/types.js';
 import type { Principal } from '../../principal.js';
+import { announceDecision } from '../announce.js';
 import { blockError } from '../block.js';
 import { budgetHeaders, renderScope, type DecisionKind, type DecisionState } from '../decision.js';
 import type { PipelineDeps } from '../deps.js';
 import { LedgerDown, ledgerCall } from '../ledger-call.js';
+import { failOpenOrClosed } from '../ledger-outage.js';
+import { tenantPolicy } from '../tenant-policy.js';
 import { durationParam, MAX_RESERVATION_TTL_MS, usdParam, type ReserveBody } from './input.js';
 import { storeCall } from './store-call.js';
-import { observeRunUtilization } from '../budget-gauges.js';
-import { RESERVATIONS_ENDPOINT, reservationDecisionRecord, type ReservationRecordInput } from './reservation-record.js';
+import { RESERVATIONS_ENDPOINT, reservationDecisionRecord } from './reservation-record.js';
 import { renderAlternative } from '../decision-record.js';
 import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
@@ -47,7 +48,7 @@ export async function createReservation(
   body: ReserveBody,
   idempotencyHeader: string | null,
 ): Promise<ReservationAnswer> {
-  const tenant = deps.config.tenants.get(principal.tenant) as TenantPolicy;
+  const tenant = tenantPolicy(deps, principal.tenant);
   const table = tableFor(deps, tenant, null);
   const runId = validRunId(body.run_id, 'run_id');
   if (body.run_budget_usd !== undefined) requestedRunLimit(tenant, body.run_budget_usd, 'run_budget_usd');
@@ -125,7 +126,7 @@ export async function createReservation(
     if (!(error instanceof LedgerDown)) throw error;
     // The answer was lost, not necessarily the write: undo the hold if it landed.
     releaseLostReserve(deps, reservationId);
-    return failOpenOrClosed(deps, tenant, table, run.runId, error);
+    return allowUnheld(deps, tenant, table, run.runId, error);
   }
 
   if (outcome.kind === 'blocked') {
@@ -142,34 +143,31 @@ export async function createReservation(
         })
       : amountBlockError(tenant, outcome.blocking, amountMicros, run.runId, table.version);
     const mode = outcome.blocking.mode;
-    record(deps, {
-      ...base,
+    announceDecision(deps, {
+      id: decisionId,
+      principal,
       decision: 'block',
       mode,
-      code: error.code,
-      blocking: outcome.blocking,
-      reservationId: null,
-      views: outcome.scopes,
-      alternatives,
-    });
-    deps.metrics.decisions.inc({
-      decision: 'block',
-      mode,
-      blocking_scope: outcome.blocking.type,
       endpoint: RESERVATIONS_ENDPOINT,
+      code: error.code,
+      scope: outcome.blocking,
+      runId: run.runId,
+      model: plan?.price.model ?? null,
+      estimateMicros: amountMicros,
+      hold: null,
+      record: (nowMs) =>
+        reservationDecisionRecord({
+          ...base,
+          nowMs,
+          decision: 'block',
+          mode,
+          code: error.code,
+          blocking: outcome.blocking,
+          reservationId: null,
+          views: outcome.scopes,
+          alternatives,
+        }),
     });
-    deps.logger.info(
-      {
-        decision_id: decisionId,
-        decision: 'block',
-        code: error.code,
-        mode,
-        run_id: run.runId,
-        model: plan?.price.model ?? null,
-        estimate_usd: formatUsd(amountMicros),
-      },
-      'budget decision',
-    );
     const state = decisionState({
       id: decisionId,
       kind: 'block',
@@ -188,36 +186,31 @@ export async function createReservation(
   const decision: DecisionKind = outcome.warnings.length > 0 ? 'advisory_warn' : 'allow';
   const tightest = tightestScope(outcome.scopes);
   if (!reused) {
-    record(deps, {
-      ...base,
+    announceDecision(deps, {
+      id: decisionId,
+      principal,
       decision,
       mode,
-      code: null,
-      blocking: tightest,
-      reservationId: reservation.id,
-      views: outcome.scopes,
-      alternatives: [],
-    });
-    deps.metrics.decisions.inc({
-      decision,
-      mode,
-      blocking_scope: tightest?.type ?? 'none',
       endpoint: RESERVATIONS_ENDPOINT,
+      code: null,
+      scope: tightest,
+      runId: run.runId,
+      model: plan?.price.model ?? null,
+      estimateMicros: amountMicros,
+      hold: { reservationId: reservation.id, amountMicros: reservation.amountMicros, views: outcome.scopes },
+      record: (nowMs) =>
+        reservationDecisionRecord({
+          ...base,
+          nowMs,
+          decision,
+          mode,
+          code: null,
+          blocking: tightest,
+          reservationId: reservation.id,
+          views: outcome.scopes,
+          alternatives: [],
+        }),
     });
-    deps.metrics.reservedUsd.inc(reservation.amountMicros / 1e6);
-    observeRunUtilization(deps.metrics, outcome.scopes);
-    deps.logger.info(
-      {
-        decision_id: decisionId,
-        decision,
-        mode,
-        run_id: run.runId,
-        model: plan?.price.model ?? null,
-        estimate_usd: formatUsd(amountMicros),
-        reservation_id: reservation.id,
-      },
-      'budget decision',
-    );
   }
   const state = decisionState({
     id: reservation.decisionId,
@@ -293,20 +286,6 @@ function pricedPlan(
   return plan;
 }
 
-function record(deps: PipelineDeps, input: Omit<ReservationRecordInput, 'nowMs'>): void {
-  const nowMs = deps.clock();
-  const body = reservationDecisionRecord({ ...input, nowMs });
-  deps.tasks.track(
-    deps.store.decisions.put({
-      id: input.id,
-      tenant: input.principal.tenant,
-      keyId: input.principal.keyId,
-      createdAtMs: nowMs,
-      record: body,
-    }),
-  );
-}
-
 function decisionState(known: {
   id: string | null;
   kind: DecisionKind;
@@ -332,15 +311,23 @@ function decisionState(known: {
   };
 }
 
-/** The ledger is down: fail-open tenants get an allow without a hold (loudly), the rest 503. */
-function failOpenOrClosed(
+/** The ledger is down: failOpenOrClosed refuses for a tenant that fails closed; the rest get an unheld allow. */
+function allowUnheld(
   deps: PipelineDeps,
   tenant: TenantPolicy,
   table: PriceTable,
   runId: string,
   down: LedgerDown,
 ): ReservationAnswer {
-  const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
+  const log = failOpenOrClosed(deps, {
+    tenant,
+    priceTableVersion: table.version,
+    runId,
+    down,
+    subject: 'reservation',
+    canGoOn: true,
+  });
+  deps.logger.error(log, 'ledger unavailable: reservation answered allow WITHOUT a hold (fail open)');
   const state = {
     ...decisionState({
       id: null,
@@ -353,19 +340,6 @@ function failOpenOrClosed(
     }),
     failOpen: true,
   };
-  if (!failsOpen(tenant)) {
-    deps.metrics.ledgerUnavailable.inc();
-    deps.logger.error(log, 'ledger unavailable: reservation refused (fail closed)');
-    throw new RuncapError(
-      'ledger_unavailable',
-      'The budget ledger is unreachable, and this tenant fails closed: no reservation was made. Retry shortly.',
-      {
-        headers: budgetHeaders({ ...state, kind: 'block', failOpen: false }),
-      },
-    );
-  }
-  deps.metrics.failOpen.inc({ reason: down.operation });
-  deps.logger.error(log, 'ledger unavailable: reservation answered allow WITHOUT a hold (fail open)');
   return {
     status: 201,
     headers: budgetHeaders(state),

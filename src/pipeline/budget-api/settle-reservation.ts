@@ -2,7 +2,6 @@
 // an amount or its usage (priced at the reservation's model), usage_source 'caller'. Both
 // are idempotent (a repeat answers the settled reservation); commit after release and
 // release after commit are 409. Proxy holds are settled by the proxy, never from here.
-import type { TenantPolicy } from '../../config/types.js';
 import { RuncapError } from '../../errors.js';
 import type { Reservation, TokenTotals } from '../../ledger/index.js';
 import { formatUsd, type Micros } from '../../money/micros.js';
@@ -34,7 +33,8 @@ export async function commitReservation(
   const reservation = callerOwned(await visibleReservation(deps, caller, id));
   if (reservation.state === 'released')
     throw conflict(reservation, 'commit', 'it was released, so nothing was charged; reserve again for new spending');
-  const tenant = deps.config.tenants.get(reservation.tenant) as TenantPolicy | undefined;
+  // The tenant may have left the configuration since the hold was made.
+  const tenant = deps.config.tenants.get(reservation.tenant);
   let actualMicros: Micros;
   let tokens: TokenTotals | null = null;
   let usage: Usage | null = null;

@@ -1,11 +1,9 @@
-// The ledger-outage policy (SPEC §3.4): advisory tenants and tenants configured
-// `on_ledger_down: fail_open` are forwarded without a hold; everyone else gets
-// 503 `ledger_unavailable`. Loud either way: an error log, a metric, a header.
-import { RuncapError } from '../errors.js';
+// A proxied call while the ledger is down (SPEC §3.4): ledger-outage.ts applies the tenant's
+// policy (503 when it fails closed); a fail-open call is forwarded WITHOUT a hold, loudly: an
+// error log, a metric, the X-Budget-Fail-Open header, and its spend logged when it ends.
 import { H } from '../headers.js';
 import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
-import { failsOpen } from '../policy/outage.js';
 import { costMicros } from '../pricing/cost.js';
 import { priceForServedTier } from '../pricing/service-tier.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
@@ -13,30 +11,27 @@ import { budgetHeaders, refusalState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 import { forward, upstreamOf } from './forward.js';
 import type { LedgerDown } from './ledger-call.js';
+import { failOpenOrClosed } from './ledger-outage.js';
 import type { CallContext } from './call-context.js';
 import type { SettleOutcome } from './settle-call.js';
 
-export async function failOpenOrClosed(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
+export async function forwardUnheld(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
   const { tenant, table, call, principal } = context;
   const runId = context.runId ?? call.headers.get(H.runId) ?? newRunId();
-  const open = failsOpen(tenant);
   const request = context.request as ParsedRequest;
   const plan = context.plan;
-  const log = { operation: down.operation, tenant: tenant.name, run_id: runId, err: down.cause };
-  if (!open || !plan) {
-    deps.metrics.ledgerUnavailable.inc();
-    deps.logger.error(log, 'ledger unavailable: call refused (fail closed)');
-    const headers = budgetHeaders(refusalState({ mode: tenant.run.mode, priceTableVersion: table.version, runId }));
-    throw new RuncapError(
-      'ledger_unavailable',
-      'The budget ledger is unreachable, and this tenant fails closed: the call was not forwarded. Retry shortly.',
-      { headers },
-    );
-  }
+  const log = failOpenOrClosed(deps, {
+    tenant,
+    priceTableVersion: table.version,
+    runId,
+    down,
+    subject: 'call',
+    canGoOn: plan !== undefined,
+  });
+  if (!plan) throw new Error('unreachable: failOpenOrClosed refuses a call that has no plan yet');
 
   // The decision cannot be stored while the ledger is down: its id and outcome go to the log.
   const decisionId = newDecisionId();
-  deps.metrics.failOpen.inc({ reason: down.operation });
   deps.metrics.decisions.inc({
     decision: 'allow',
     mode: tenant.run.mode,

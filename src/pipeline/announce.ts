@@ -1,0 +1,71 @@
+// Announces a budget decision, the same way for the proxy path and the budget API: the stored
+// decision record (written behind, tracked for shutdown), the decisions metric, the held USD and
+// run utilisation when a hold was placed, and one `budget decision` log line. Decides nothing.
+import type { EnforcementMode, ScopeView } from '../ledger/index.js';
+import { formatUsd, type Micros } from '../money/micros.js';
+import type { Principal } from '../principal.js';
+import { observeRunUtilization } from './budget-gauges.js';
+import type { DecisionKind } from './decision.js';
+import type { PipelineDeps } from './deps.js';
+
+export interface Announcement {
+  readonly id: string;
+  /** Owner of the stored record (its tenant and key). */
+  readonly principal: Principal;
+  readonly decision: DecisionKind;
+  readonly mode: EnforcementMode;
+  /** The metrics label and attribution endpoint: chat/completions, ..., or reservations. */
+  readonly endpoint: string;
+  /** The refusal's code (blocks only); logged when not null. */
+  readonly code: string | null;
+  /** The scope that blocked, or the tightest one of an admitted call. */
+  readonly scope: ScopeView | null;
+  readonly runId: string;
+  readonly model: string | null;
+  readonly estimateMicros: Micros;
+  /** The hold placed (admitted calls), with the views it left. */
+  readonly hold: {
+    readonly reservationId: string;
+    readonly amountMicros: Micros;
+    readonly views: readonly ScopeView[];
+  } | null;
+  /** The stored record, built at the announcement's clock reading. */
+  readonly record: (nowMs: number) => Record<string, unknown>;
+}
+
+export function announceDecision(deps: PipelineDeps, announcement: Announcement): void {
+  const { id, principal, decision, mode, hold } = announcement;
+  const nowMs = deps.clock();
+  deps.tasks.track(
+    deps.store.decisions.put({
+      id,
+      tenant: principal.tenant,
+      keyId: principal.keyId,
+      createdAtMs: nowMs,
+      record: announcement.record(nowMs),
+    }),
+  );
+  deps.metrics.decisions.inc({
+    decision,
+    mode,
+    blocking_scope: announcement.scope?.type ?? 'none',
+    endpoint: announcement.endpoint,
+  });
+  if (hold) {
+    deps.metrics.reservedUsd.inc(hold.amountMicros / 1e6);
+    observeRunUtilization(deps.metrics, hold.views);
+  }
+  deps.logger.info(
+    {
+      decision_id: id,
+      decision,
+      ...(announcement.code === null ? {} : { code: announcement.code }),
+      mode,
+      run_id: announcement.runId,
+      model: announcement.model,
+      estimate_usd: formatUsd(announcement.estimateMicros),
+      ...(hold ? { reservation_id: hold.reservationId } : {}),
+    },
+    'budget decision',
+  );
+}
