@@ -1,4 +1,4 @@
-// Resolves the caller from `Authorization: Bearer ...` (SPEC §2): a virtual key by its
+// Resolves the caller from `Authorization: Bearer ...` (docs/design.md §2): a virtual key by its
 // sha256, the admin token, or a passthrough provider key. Never stores or logs a raw key.
 // Below http/ and pipeline/, which both authenticate; knows nothing of HTTP routing.
 import { createHash, timingSafeEqual } from 'node:crypto';

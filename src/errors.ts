@@ -1,5 +1,5 @@
 // The one error class runcap raises for anything it answers itself, with stable
-// string codes (SPEC §6). The status table below is the only place a code gets its
+// string codes (docs/design.md §6). The status table below is the only place a code gets its
 // HTTP status; http/problem.ts renders these as RFC 9457 problem+json.
 
 export const ERROR_STATUS = {

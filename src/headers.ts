@@ -1,4 +1,4 @@
-// Every header name runcap reads or writes (SPEC §6), in one place. Below http/, pipeline/
+// Every header name runcap reads or writes (docs/design.md §6), in one place. Below http/, pipeline/
 // and proxy/, which all use it; imports nothing.
 
 export const H = {

@@ -1,4 +1,4 @@
-// Who is calling (SPEC §2). Types only; auth.ts resolves one from a request.
+// Who is calling (docs/design.md §2). Types only; auth.ts resolves one from a request.
 
 export interface Principal {
   readonly kind: 'virtual' | 'passthrough';

@@ -1,4 +1,4 @@
-// Configuration: defaults (SPEC §10), precedence (flags > env > file), and errors that
+// Configuration: defaults (docs/design.md §10), precedence (flags > env > file), and errors that
 // name the bad field's path and where it came from.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ const failure = (argv: string[], env: Record<string, string> = {}): string => {
 };
 
 describe('loadConfig', () => {
-  it('has the zero-config defaults of SPEC §10', () => {
+  it('has the zero-config defaults of docs/design.md §10', () => {
     const config = load();
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8787 });
     expect(config.upstreams.get('openai')).toMatchObject({ baseUrl: 'https://api.openai.com/v1', apiKey: null });

@@ -26,7 +26,7 @@ interface Override {
   readonly integer?: boolean;
 }
 
-/** The public flag/env names of SPEC §10 and where each lands in the file's shape. */
+/** The public flag/env names of docs/design.md §10 and where each lands in the file's shape. */
 const OVERRIDES: readonly Override[] = [
   { flag: 'port', env: 'RUNCAP_PORT', path: ['server', 'port'], integer: true },
   { flag: 'host', env: 'RUNCAP_HOST', path: ['server', 'host'] },

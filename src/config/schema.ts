@@ -1,4 +1,4 @@
-// The configuration file's schema (SPEC §10), strict: an unknown or bad field stops
+// The configuration file's schema (docs/design.md §10), strict: an unknown or bad field stops
 // start-up with its path. Amounts stay decimal strings here; resolve.ts turns them
 // into micro-USD. No I/O.
 import { z } from 'zod';
@@ -124,7 +124,7 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   prices: z.string().min(1).optional(),
   retention_days: positiveInt.default(30),
-  /** Accept provider keys as identity (SPEC §2). Default: on when no virtual keys are configured. */
+  /** Accept provider keys as identity (docs/design.md §2). Default: on when no virtual keys are configured. */
   passthrough: z.boolean().optional(),
   admin_token: z.string().min(16, 'must be at least 16 characters').optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,4 +1,4 @@
-// How a client reads runcap's budget signals (SPEC §6): the X-Budget-* headers of a
+// How a client reads runcap's budget signals (docs/design.md §6): the X-Budget-* headers of a
 // response, and the 402 problem a stock OpenAI SDK surfaces as `APIError` (its `error`
 // member repeats `budget` and `alternatives`). Client-side only; knows nothing of the server.
 import OpenAI from 'openai';

@@ -1,4 +1,4 @@
-// The effective output cap of a call (SPEC §4): the client's cap (or the tenant
+// The effective output cap of a call (docs/design.md §4): the client's cap (or the tenant
 // default), held to the tenant maximum, the model's maximum output and what the
 // context window leaves after the input. Budget-derived clamping happens later, in
 // policy. Pure; throws RuncapError for the policy refusals.

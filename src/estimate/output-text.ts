@@ -1,5 +1,5 @@
 // Output tokens of generated text we saw but were never told the usage of (a cut
-// stream, SPEC §8): the text's tokens under the model's counting rule. Hidden
+// stream, docs/design.md §8): the text's tokens under the model's counting rule. Hidden
 // reasoning tokens cannot be seen here; the caller never commits less than the input. Pure.
 import type { ModelPrice } from '../pricing/types.js';
 import { applyEstimateFactor, countingEncoding } from './text-counter.js';

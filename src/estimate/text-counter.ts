@@ -1,4 +1,4 @@
-// How one model's text is counted (SPEC §4): with the price table's encoding, or,
+// How one model's text is counted (docs/design.md §4): with the price table's encoding, or,
 // for models whose tokenizer is not public (estimate_factor > 1), with o200k_base
 // and then scaled up by the factor. Shared by the per-endpoint counters. Pure.
 import type { Encoding, ModelPrice } from '../pricing/types.js';

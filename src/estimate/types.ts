@@ -13,7 +13,7 @@ export interface Tokenizer {
   prefetch?(estimate: (probe: Tokenizer) => unknown, maxTextChars?: number): Promise<void>;
 }
 
-/** Output-token policy of a tenant (SPEC §4, config `output`). */
+/** Output-token policy of a tenant (docs/design.md §4, config `output`). */
 export interface OutputPolicy {
   readonly defaultMaxTokens: number;
   readonly maxTokens: number;

@@ -1,5 +1,5 @@
 // Renders runcap's own errors as RFC 9457 problem+json, plus the OpenAI-style
-// `error` member so stock OpenAI SDKs show the reason (SPEC §6). Provider errors never come here.
+// `error` member so stock OpenAI SDKs show the reason (docs/design.md §6). Provider errors never come here.
 import { ERROR_STATUS, ERROR_TITLE, RuncapError, type ErrorCode } from '../errors.js';
 import { H } from '../headers.js';
 

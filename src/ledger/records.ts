@@ -57,7 +57,7 @@ export interface RunStore {
   countActiveAll?(): Promise<number>;
 }
 
-/** A decision record (SPEC §5) is stored as an opaque JSON document with a few indexed fields. */
+/** A decision record (docs/design.md §5) is stored as an opaque JSON document with a few indexed fields. */
 export interface StoredDecision {
   readonly id: string;
   readonly tenant: string;
@@ -122,7 +122,7 @@ export interface ChainTokens {
 }
 
 /**
- * Responses API chains (SPEC §8): a follow-up turn naming `previous_response_id` is billed
+ * Responses API chains (docs/design.md §8): a follow-up turn naming `previous_response_id` is billed
  * for the whole chain's input, so the estimate adds what that response was billed. Shared
  * by every instance on the backend; kept for the retention window.
  */

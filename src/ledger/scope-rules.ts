@@ -1,4 +1,4 @@
-// The enforcement rules of SPEC §5 applied to scope counters: which scopes hold,
+// The enforcement rules of docs/design.md §5 applied to scope counters: which scopes hold,
 // which block, which warn, and which one is reported as blocking. Pure; backends
 // read the counters, call evaluateReserve, and write only when nothing blocks.
 import type { Micros } from '../money/micros.js';

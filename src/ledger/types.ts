@@ -1,4 +1,4 @@
-// The Ledger seam (SPEC §3): scopes, reservations and their state machine, runs,
+// The Ledger seam (docs/design.md §3): scopes, reservations and their state machine, runs,
 // decision records and attribution. Backends (sqlite/, redis/) implement it and
 // pass one contract suite. Knows nothing of HTTP.
 import type { Micros } from '../money/micros.js';

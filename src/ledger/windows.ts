@@ -1,4 +1,4 @@
-// Window buckets and canonical scope keys (SPEC §3.2). Pure: no I/O, no clock of its
+// Window buckets and canonical scope keys (docs/design.md §3.2). Pure: no I/O, no clock of its
 // own (callers pass nowMs), so the SQLite and Redis backends derive identical keys.
 import type { ScopeSpec, ScopeType, ScopeWindow } from './types.js';
 

@@ -1,4 +1,4 @@
-// Decides whether a call may go upstream and on what terms (SPEC §5, §7): reserve the
+// Decides whether a call may go upstream and on what terms (docs/design.md §5, §7): reserve the
 // worst case atomically; when that is blocked, try an auto-downgrade, then opt-in
 // budget clamping, else block with capability-valid alternatives.
 import type { TenantPolicy } from '../config/types.js';

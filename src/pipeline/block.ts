@@ -1,4 +1,4 @@
-// The refusal of a call that does not fit its budget (SPEC §6): a `<scope>_ceiling_reached`
+// The refusal of a call that does not fit its budget (docs/design.md §6): a `<scope>_ceiling_reached`
 // problem with the `budget` member and capability-valid `alternatives`. Pure.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, type ErrorCode } from '../errors.js';

@@ -1,4 +1,4 @@
-// Builds the stored decision record (SPEC §5) of a call: inputs, outcome, blocking
+// Builds the stored decision record (docs/design.md §5) of a call: inputs, outcome, blocking
 // scope; the settlement later patches in the actual cost. Pure.
 import type { ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
@@ -75,7 +75,7 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
   };
 }
 
-/** One entry of `alternatives[]` (SPEC §7). Only models that fit are listed. */
+/** One entry of `alternatives[]` (docs/design.md §7). Only models that fit are listed. */
 export function renderAlternative(plan: CallPlan): Record<string, unknown> {
   return {
     model: plan.price.model,

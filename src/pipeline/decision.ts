@@ -1,4 +1,4 @@
-// A call's budget decision (SPEC §5, §6): its X-Budget-* headers and its stored record.
+// A call's budget decision (docs/design.md §5, §6): its X-Budget-* headers and its stored record.
 // Pure rendering; the pipeline decides, the store keeps the record.
 import type { EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';

@@ -1,4 +1,4 @@
-// A proxied call while the ledger is down (SPEC §3.4): ledger-outage.ts applies the tenant's
+// A proxied call while the ledger is down (docs/design.md §3.4): ledger-outage.ts applies the tenant's
 // policy (503 when it fails closed); a fail-open call is forwarded WITHOUT a hold, loudly: an
 // error log, a metric, the X-Budget-Fail-Open header, and its spend logged when it ends.
 import { H } from '../headers.js';

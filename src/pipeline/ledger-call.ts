@@ -1,6 +1,6 @@
 // Runs one store operation with its latency measured, and turns a backend failure
 // (unreachable Redis, a busy or broken SQLite file) into LedgerDown, which the
-// pipeline answers with the tenant's outage policy (SPEC §3.4).
+// pipeline answers with the tenant's outage policy (docs/design.md §3.4).
 import { LedgerError } from '../ledger/index.js';
 import type { PipelineDeps } from './deps.js';
 

@@ -1,4 +1,4 @@
-// The ledger-outage policy (SPEC §3.4), applied in one place for the proxy path and the budget
+// The ledger-outage policy (docs/design.md §3.4), applied in one place for the proxy path and the budget
 // API: advisory tenants and tenants configured `on_ledger_down: fail_open` go on without a hold;
 // everyone else gets 503 `ledger_unavailable` with the refusal's X-Budget-* headers. Loud either
 // way: an error log, a metric. What going on without a hold means is the caller's (the proxy

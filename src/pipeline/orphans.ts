@@ -1,7 +1,7 @@
 // A reserve whose answer was lost (a Redis command timeout, a dropped connection) may
 // still land in the ledger as a forwarded hold for a call that was never sent. The
 // pipeline releases such an id in the background, retrying while the ledger is down,
-// so it can never be charged at expiry (SPEC §3.3: never forwarded -> released).
+// so it can never be charged at expiry (docs/design.md §3.3: never forwarded -> released).
 import { LedgerError } from '../ledger/index.js';
 import type { PipelineDeps } from './deps.js';
 

@@ -1,4 +1,4 @@
-// What serving a request on one model would cost at worst (SPEC §4): input tokens
+// What serving a request on one model would cost at worst (docs/design.md §4): input tokens
 // (plus a Responses chain), the effective output cap, and the worst-case amount.
 import type { TenantPolicy } from '../config/types.js';
 import { effectiveOutputCap } from '../estimate/output-cap.js';
@@ -45,7 +45,7 @@ export interface PlanContext {
   readonly chain: ChainTokens | 'unknown' | null;
 }
 
-/** Throws the SPEC §4 policy errors (cap required / above policy / context exceeded). */
+/** Throws the docs/design.md §4 policy errors (cap required / above policy / context exceeded). */
 export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
   const { request } = context;
   const ownInput = context.adapter.countInputTokens(request, price, context.tokenizer);
@@ -84,7 +84,7 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
 }
 
 /**
- * Opt-in budget-derived clamping (SPEC §4): the same plan with the largest output cap
+ * Opt-in budget-derived clamping (docs/design.md §4): the same plan with the largest output cap
  * whose worst case fits `budgetMicros`, or null when not even one output token fits.
  */
 export function clampToBudget(plan: CallPlan, budgetMicros: Micros): CallPlan | null {

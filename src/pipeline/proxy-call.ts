@@ -1,4 +1,4 @@
-// THE pipeline (SPEC §1): authenticate -> parse -> price -> estimate -> resolve run ->
+// THE pipeline (docs/design.md §1): authenticate -> parse -> price -> estimate -> resolve run ->
 // decide + atomic reserve -> forward -> reconcile -> respond. The only module that
 // orders these steps; everything it calls is a pure function or a narrow interface.
 import type { TenantPolicy } from '../config/types.js';

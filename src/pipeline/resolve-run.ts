@@ -1,4 +1,4 @@
-// Resolves the run a call belongs to (SPEC §2): validates X-Run-Id and
+// Resolves the run a call belongs to (docs/design.md §2): validates X-Run-Id and
 // X-Run-Budget-USD, binds a new run to its principal, refuses another principal's run.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError } from '../errors.js';
@@ -50,7 +50,7 @@ export interface RunRequest {
   readonly idleTtlMs?: number;
 }
 
-/** Opens (or finds) the run for a call; throws the SPEC §6 error for every refusal. */
+/** Opens (or finds) the run for a call; throws the docs/design.md §6 error for every refusal. */
 export async function resolveRun(
   runs: Pick<RunStore, 'open'>,
   tenant: TenantPolicy,

@@ -1,4 +1,4 @@
-// Settles one forwarded call exactly once (SPEC §3.3, §11): commit the provider's
+// Settles one forwarded call exactly once (docs/design.md §3.3, §11): commit the provider's
 // usage, or an estimate of a cut stream (never below the input cost), or the full hold
 // when the result is unknown, or release on an upstream error. Never throws: a failed
 // settlement leaves the hold to expire, and the sweeper charges it.

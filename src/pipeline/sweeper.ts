@@ -1,4 +1,4 @@
-// The background sweeper: expires holds past their TTL (SPEC §3.3; the ledger makes
+// The background sweeper: expires holds past their TTL (docs/design.md §3.3; the ledger makes
 // each expiry happen exactly once across instances) and prunes decision records past
 // the retention window. One pass at a time; stop() waits for the current one.
 import { formatUsd } from '../money/micros.js';

@@ -1,4 +1,4 @@
-// Alternatives (SPEC §7): chain order, capability needs, context fit, budget fit, tenant allow.
+// Alternatives (docs/design.md §7): chain order, capability needs, context fit, budget fit, tenant allow.
 import { describe, expect, it } from 'vitest';
 import { parseRate } from '../money/micros.js';
 import type { ModelPrice } from '../pricing/types.js';

@@ -1,4 +1,4 @@
-// Cheaper models that could serve a request now (SPEC §7): allowed by the tenant,
+// Cheaper models that could serve a request now (docs/design.md §7): allowed by the tenant,
 // capable of what the request needs, with room for its context, and within budget. Pure.
 import type { RequestNeeds } from '../proxy/adapter.js';
 import type { ModelPrice } from '../pricing/types.js';

@@ -1,4 +1,4 @@
-// The ledger-outage rule (SPEC §3.4): advisory tenants fail open; blocking ones fail
+// The ledger-outage rule (docs/design.md §3.4): advisory tenants fail open; blocking ones fail
 // closed unless they chose `on_ledger_down: fail_open`. Pure.
 import type { TenantPolicy } from '../config/types.js';
 

@@ -1,4 +1,4 @@
-// Which scopes a call draws on (SPEC §3.2): the run, plus the key, user, team and
+// Which scopes a call draws on (docs/design.md §3.2): the run, plus the key, user, team and
 // feature scopes the tenant configures. Pure.
 import type { TenantPolicy } from '../config/types.js';
 import type { ScopeSpec } from '../ledger/index.js';

@@ -82,7 +82,7 @@ export function costMicros(price: ModelPrice, usage: Usage): Micros {
 }
 
 /**
- * The most a call with this input and this output cap can cost (SPEC §4): every input token at
+ * The most a call with this input and this output cap can cost (docs/design.md §4): every input token at
  * the dearest input class of the applicable tier (the input rate, or the 5-minute cache-write
  * rate where writing a cache costs more, as on Anthropic; the 1-hour write rate too when
  * `options.cacheWrite1h` says the request can trigger one; a table never prices cached input

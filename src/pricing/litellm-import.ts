@@ -1,4 +1,4 @@
-// Converts LiteLLM's model_prices_and_context_window.json into a SPEC §9 price table. Pure (no
+// Converts LiteLLM's model_prices_and_context_window.json into a docs/design.md §9 price table. Pure (no
 // I/O; the CLI in cli/prices-import.ts reads and writes files). Per-token JSON numbers become
 // per-1M decimal strings by exact string arithmetic on their shortest representation, never
 // by float multiplication; an entry that would need more than 9 decimals is skipped, not rounded.

@@ -1,4 +1,4 @@
-// Loads price tables from a file or a folder of *.json files (SPEC §9) into a PriceCatalog.
+// Loads price tables from a file or a folder of *.json files (docs/design.md §9) into a PriceCatalog.
 // Owns the file I/O of pricing and nothing else: parsing and validation live in parse-*.ts.
 // Called at start-up only; nothing is read at import time.
 import { readFileSync, readdirSync, statSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Parses and validates ONE price entry (SPEC §9 shape) into a ModelPrice. Pure: no I/O, and no
+// Parses and validates ONE price entry (docs/design.md §9 shape) into a ModelPrice. Pure: no I/O, and no
 // knowledge of other entries (alias collisions and downgrade targets are table checks, parse-table.ts).
 // Prices go through parseRate only; a float never touches a price.
 import type { RateNanoPerMTok } from '../money/micros.js';

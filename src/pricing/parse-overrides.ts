@@ -1,4 +1,4 @@
-// Parses a tenant's `price_overrides` (config: model -> SPEC §9 entry) into a lookup map keyed by
+// Parses a tenant's `price_overrides` (config: model -> docs/design.md §9 entry) into a lookup map keyed by
 // every name and alias, ready for lookupModel. Pure; targets of downgrade_to are not checked here
 // because they may name models of the shared table (policy resolves them through lookupModel).
 import { PriceTableError, describeValue } from './price-table-error.js';

@@ -1,4 +1,4 @@
-// Parses and validates one whole price table (SPEC §9): version, currency, entries, and the
+// Parses and validates one whole price table (docs/design.md §9): version, currency, entries, and the
 // cross-entry rules (aliases unique across the table, downgrade_to targets exist, no cycles).
 // Pure: the caller supplies the already-parsed JSON and a source label; no file access here.
 import { PriceTableError, describeValue } from './price-table-error.js';

@@ -1,4 +1,4 @@
-// The on-disk JSON shape of a price table (SPEC §9), for code that WRITES tables (the LiteLLM
+// The on-disk JSON shape of a price table (docs/design.md §9), for code that WRITES tables (the LiteLLM
 // importer). Readers never trust this type: parse-table.ts validates unknown JSON instead.
 
 export interface CapabilitiesJson {

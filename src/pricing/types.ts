@@ -1,4 +1,4 @@
-// The shapes of a loaded price table (SPEC §9). Pure types; the loader lives in load.ts.
+// The shapes of a loaded price table (docs/design.md §9). Pure types; the loader lives in load.ts.
 import type { RateNanoPerMTok } from '../money/micros.js';
 
 export type Encoding = 'o200k_base' | 'cl100k_base' | 'p50k_base' | 'r50k_base';

@@ -5,7 +5,7 @@ import type { Tokenizer } from '../estimate/types.js';
 
 export type EndpointName = 'chat' | 'responses' | 'completions' | 'embeddings';
 
-/** What a request needs from a model, for capability-valid alternatives (SPEC §7). */
+/** What a request needs from a model, for capability-valid alternatives (docs/design.md §7). */
 export interface RequestNeeds {
   readonly tools: boolean;
   readonly jsonSchema: boolean;

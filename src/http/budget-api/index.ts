@@ -1,4 +1,4 @@
-// The budget API's HTTP binding (SPEC §8), its only door: the /budget/* body limit and
+// The budget API's HTTP binding (docs/design.md §8), its only door: the /budget/* body limit and
 // GET /budget/decisions/{id} here; runs, spend and reservations in their own files beside it.
 // A principal sees its own; the admin token sees all. The work is pipeline/budget-api/'s;
 // handlers throw RuncapError and app.onError renders every refusal.

@@ -1,4 +1,4 @@
-// Reservations on the budget API, for callers that are not OpenAI traffic (SPEC §8): POST
+// Reservations on the budget API, for callers that are not OpenAI traffic (docs/design.md §8): POST
 // /budget/reservations, GET /budget/reservations/{id}, .../commit, .../release. HTTP only;
 // pipeline/budget-api/reserve.ts and settle-reservation.ts do the work.
 import type { HttpBindings } from '@hono/node-server';

@@ -1,4 +1,4 @@
-// Runs on the budget API (SPEC §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
+// Runs on the budget API (docs/design.md §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
 // POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';

@@ -1,4 +1,4 @@
-// GET /budget/spend (SPEC §8): attribution as JSON, or RFC 4180 CSV for `Accept: text/csv`.
+// GET /budget/spend (docs/design.md §8): attribution as JSON, or RFC 4180 CSV for `Accept: text/csv`.
 // HTTP only; pipeline/budget-api/spend.ts validates and queries.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';

@@ -129,7 +129,7 @@ export function toLedgerError(error: unknown): LedgerError {
   return wrapped;
 }
 
-/** Runs a Redis step; LedgerErrors pass through, any other failure becomes ledger_unavailable (SPEC §3.4). */
+/** Runs a Redis step; LedgerErrors pass through, any other failure becomes ledger_unavailable (docs/design.md §3.4). */
 export async function guardedRedis<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();

@@ -1,4 +1,4 @@
-// The Ledger on Redis (SPEC §3.4): each operation is one Lua script on the tenant's slot
+// The Ledger on Redis (docs/design.md §3.4): each operation is one Lua script on the tenant's slot
 // (lua/*.lua via scripts.ts), so a reserve is atomic across all its scopes and every transition is
 // conditional on the stored state. Time comes from Redis TIME unless a test clock is set.
 // This file validates input, routes calls and shapes replies; the rules live in Lua and

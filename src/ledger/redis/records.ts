@@ -1,4 +1,4 @@
-// Decision records (SPEC §5) and spend attribution on Redis. A decision is a hash (one
+// Decision records (docs/design.md §5) and spend attribution on Redis. A decision is a hash (one
 // JSON-encoded field per top-level record key, so a shallow patch is one atomic HSET)
 // with a TTL of the retention window, indexed per tenant by creation time for prune.
 // Spend reads the charged reservations a tenant settled in the window and aggregates

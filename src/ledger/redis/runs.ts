@@ -1,4 +1,4 @@
-// Runs on Redis (SPEC §2): a hash per run, the bind/cap logic in one Lua script per
+// Runs on Redis (docs/design.md §2): a hash per run, the bind/cap logic in one Lua script per
 // call (principal mismatch, max active runs per key via a per-key sorted set of
 // active-until times). Mirrors ../sqlite/runs.ts. No money moves here.
 import { guardedRedis } from './client.js';

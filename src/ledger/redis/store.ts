@@ -1,4 +1,4 @@
-// openRedisStore: the multi-instance backend (SPEC §3.4) holding the ledger, runs,
+// openRedisStore: the multi-instance backend (docs/design.md §3.4) holding the ledger, runs,
 // decisions and spend in one Redis (standalone or Cluster), opened and closed together.
 // Wiring and option checks only; see docs/ledger-redis.md for the data layout.
 import { closeRedis, connectRedis, guardedRedis } from './client.js';

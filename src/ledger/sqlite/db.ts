@@ -71,7 +71,7 @@ function sleepSync(ms: number): void {
 /**
  * Runs a synchronous database step as a promise. LedgerErrors pass through; any other
  * failure (busy past the timeout, I/O error, closed handle) becomes ledger_unavailable
- * so callers apply the failure policy of SPEC §3.4 instead of seeing a driver error.
+ * so callers apply the failure policy of docs/design.md §3.4 instead of seeing a driver error.
  */
 export function guarded<T>(step: () => T): Promise<T> {
   try {

@@ -1,4 +1,4 @@
-// Decision records (SPEC §5) and spend attribution (SPEC §8 /budget/spend) on SQLite.
+// Decision records (docs/design.md §5) and spend attribution (docs/design.md §8 /budget/spend) on SQLite.
 // Decision records are opaque JSON; spend reads settled reservation rows, never writes.
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';

@@ -1,4 +1,4 @@
-// Runs on SQLite (SPEC §2): binding a run to its principal and capping active runs
+// Runs on SQLite (docs/design.md §2): binding a run to its principal and capping active runs
 // per key, atomically in one BEGIN IMMEDIATE transaction. No money moves here.
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';

@@ -1,4 +1,4 @@
-// The reservation state machine of SPEC §3.3 on SQLite: forward, extend, commit,
+// The reservation state machine of docs/design.md §3.3 on SQLite: forward, extend, commit,
 // release, expire. Each transition is one BEGIN IMMEDIATE transaction that moves the
 // row and its scope counters together; repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 // openSqliteStore: one SQLite file holding the ledger, runs, decisions and spend, opened
-// and closed together (SPEC §3.4, embedded single-node backend). Wiring only.
+// and closed together (docs/design.md §3.4, embedded single-node backend). Wiring only.
 import { openDatabase, type SqliteSynchronous } from './db.js';
 import { createSqliteLedger } from './ledger.js';
 import { createSqliteDecisions, createSqliteSpend } from './records.js';

@@ -1,4 +1,4 @@
-// Who may see what on the budget API (SPEC §8): a principal sees only its own runs,
+// Who may see what on the budget API (docs/design.md §8): a principal sees only its own runs,
 // reservations and spend; the admin token sees every tenant. Someone else's object is
 // answered 404 `not_found`, exactly like a missing one, so ids never leak existence.
 import { RuncapError } from '../../errors.js';

@@ -1,4 +1,4 @@
-// Decision records on the budget API (SPEC §5, §8): GET /budget/decisions/{id} answers the
+// Decision records on the budget API (docs/design.md §5, §8): GET /budget/decisions/{id} answers the
 // stored record to the principal that made the call, or to the admin token; anyone else
 // gets the same 404 as for a missing id. Reads the store only.
 import type { Caller } from '../../principal.js';

@@ -1,4 +1,4 @@
-// Prices budget API holds and commits (SPEC §4, §9) with the tenant's price table:
+// Prices budget API holds and commits (docs/design.md §4, §9) with the tenant's price table:
 // a model-priced worst case for given tokens, a caller's usage at the reservation's model,
 // and the 402 for a hold the caller priced itself. Pure apart from the catalog lookup.
 import type { TenantPolicy } from '../../config/types.js';

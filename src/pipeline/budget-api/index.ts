@@ -1,4 +1,4 @@
-// The budget API's door (SPEC §8: runs, reservations, spend, decision records): what the
+// The budget API's door (docs/design.md §8: runs, reservations, spend, decision records): what the
 // HTTP binding (http/budget-api/) calls. Nothing outside pipeline/budget-api/ imports another
 // file of this folder; this folder builds on the pipeline's shared pieces (../decision.ts,
 // ../plan.ts, ../decision-record.ts, ../resolve-run.ts), never the other way round.

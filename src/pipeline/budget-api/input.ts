@@ -1,5 +1,5 @@
-// Validates budget API request bodies and query values (SPEC §8) into typed inputs,
-// throwing the SPEC §6 400 that names the offending field. Pure: no ledger, no HTTP.
+// Validates budget API request bodies and query values (docs/design.md §8) into typed inputs,
+// throwing the docs/design.md §6 400 that names the offending field. Pure: no ledger, no HTTP.
 import { z } from 'zod';
 import { parseDurationMs } from '../../config/duration.js';
 import { invalidRequest } from '../../errors.js';

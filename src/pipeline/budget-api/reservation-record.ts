@@ -1,4 +1,4 @@
-// The decision record (SPEC §5) of a budget API reservation: the proxy's record
+// The decision record (docs/design.md §5) of a budget API reservation: the proxy's record
 // (../decision-record.ts) when the hold is priced by model, the same members with no token fields when
 // the caller names an amount. Pure.
 import type { ScopeView } from '../../ledger/index.js';

@@ -1,8 +1,8 @@
-// POST /budget/reservations (SPEC §8): the budget API's hold for callers that are not OpenAI
+// POST /budget/reservations (docs/design.md §8): the budget API's hold for callers that are not OpenAI
 // traffic. The same run resolution, scopes, atomic reserve, X-Budget-* headers, 402 block
 // and decision record as the proxy, for an amount or a model-priced worst case. The hold is
 // marked forwarded at once: runcap cannot see the caller's spending, so a hold that is
-// never committed or released expires charged in full (SPEC §3.3, §11).
+// never committed or released expires charged in full (docs/design.md §3.3, §11).
 import type { TenantPolicy } from '../../config/types.js';
 import { RuncapError, invalidRequest } from '../../errors.js';
 import { newDecisionId, newReservationId } from '../../ids.js';

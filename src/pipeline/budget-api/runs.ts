@@ -1,4 +1,4 @@
-// Runs on the budget API (SPEC §2, §8): create one with its ceiling and tags, report
+// Runs on the budget API (docs/design.md §2, §8): create one with its ceiling and tags, report
 // every scope it draws on with its spend by model, close it. Binding and the active-run
 // cap are the run store's (../resolve-run.ts); this module only orders and renders.
 import { RuncapError, invalidRequest } from '../../errors.js';

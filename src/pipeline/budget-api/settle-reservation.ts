@@ -1,4 +1,4 @@
-// Commit and release of budget API reservations (SPEC §3.3, §8): the caller reports
+// Commit and release of budget API reservations (docs/design.md §3.3, §8): the caller reports
 // an amount or its usage (priced at the reservation's model), usage_source 'caller'. Both
 // are idempotent (a repeat answers the settled reservation); commit after release and
 // release after commit are 409. Proxy holds are settled by the proxy, never from here.

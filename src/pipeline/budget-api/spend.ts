@@ -1,4 +1,4 @@
-// Spend attribution (SPEC §8 GET /budget/spend): validates the query, scopes it to what
+// Spend attribution (docs/design.md §8 GET /budget/spend): validates the query, scopes it to what
 // the caller may see (its own key; the admin: every tenant), renders exact decimal
 // strings. Reads the store only; CSV rendering is http/csv.ts's.
 import { RuncapError, invalidRequest } from '../../errors.js';

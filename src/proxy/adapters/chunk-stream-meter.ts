@@ -1,7 +1,7 @@
 // Stream meter for chat completions and legacy completions (the OpenAI stream format:
 // `data: <chunk JSON>` events ending with `data: [DONE]`). Forwards every event's bytes as
 // received; the only event it ever drops is the usage-only chunk (non-null `usage`, empty
-// `choices`) when runcap asked for it and the client did not (SPEC §8). Records the usage and
+// `choices`) when runcap asked for it and the client did not (docs/design.md §8). Records the usage and
 // the generated text for cut-stream estimates. Never rewrites an event, never throws on input.
 import type { StreamMeter, StreamResult } from '../adapter.js';
 import type { Usage } from '../../pricing/types.js';
