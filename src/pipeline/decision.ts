@@ -1,5 +1,5 @@
-// A call's budget decision (docs/design.md §5, §6): its X-Budget-* headers and its stored record.
-// Pure rendering; the pipeline decides, the store keeps the record.
+// A call's budget decision (docs/design.md §5, §6): its kind and state, and the X-Budget-*
+// headers and scope rendering made from them. Pure; the record is decision-record.ts's.
 import type { EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { H } from '../headers.js';
