@@ -1,6 +1,6 @@
 // The resolved, frozen configuration every other module receives. Types only.
 import type { Micros } from '../money/micros.js';
-import type { EnforcementMode, ScopeWindow } from '../ledger/types.js';
+import type { EnforcementMode, ScopeWindow } from '../ledger/index.js';
 import type { OutputPolicy } from '../estimate/types.js';
 import type { ModelPrice } from '../pricing/types.js';
 

@@ -2,7 +2,7 @@
 // Store types, LedgerError, scope keys and windows, the enforcement rule, input checks), the
 // opener the configuration names, and the SQLite opener. The Redis opener stays behind
 // ./redis/index.ts, loaded on demand by openStore, so a SQLite deployment never loads ioredis.
-export { openStore, type OpenStoreOptions } from './open-store.js';
+export { openStore, type OpenStoreOptions, type StoreConfig } from './open-store.js';
 export {
   openSqliteStore,
   DEFAULT_SKEW_TOLERANCE_MS,

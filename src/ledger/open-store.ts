@@ -1,8 +1,17 @@
 // Opens the Store the configuration names: SQLite (embedded default) or Redis (loaded on
-// demand, so a SQLite deployment never loads ioredis).
-import type { Config } from '../config/types.js';
+// demand, so a SQLite deployment never loads ioredis). Knows only the part of the
+// configuration it reads (StoreConfig, which config/types.ts's Config satisfies), so the
+// ledger never imports the configuration that names its types.
 import type { Store } from './records.js';
-import { openSqliteStore } from './sqlite/index.js';
+import { openSqliteStore, type SqliteSynchronous } from './sqlite/index.js';
+
+/** The part of the configuration that names the store. */
+export interface StoreConfig {
+  readonly ledger:
+    | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: SqliteSynchronous }
+    | { readonly kind: 'redis'; readonly url: string };
+  readonly retentionDays: number;
+}
 
 export interface OpenStoreOptions {
   /** SQLite decides with this clock (Redis uses its own TIME). */
@@ -10,7 +19,7 @@ export interface OpenStoreOptions {
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
-export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<Store> {
   if (config.ledger.kind === 'sqlite') {
     return openSqliteStore({ path: config.ledger.path, synchronous: config.ledger.synchronous, ...options });
   }
