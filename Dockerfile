@@ -28,9 +28,12 @@ ENV npm_config_nodedir=/usr/local \
     npm_config_fund=false \
     npm_config_audit=false
 
-# Dependencies first so the layer is cached until the lockfile changes.
+# Dependencies first so the layer is cached until the lockfile changes. Install scripts are
+# skipped here (the package's own `prepare` would build before the sources are copied, and the
+# test-only devDependencies need none); better-sqlite3's native addon is then built on its own.
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --ignore-scripts \
+ && npm rebuild better-sqlite3
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

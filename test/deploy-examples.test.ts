@@ -168,6 +168,15 @@ describe('Dockerfile', () => {
     expect(text).toMatch(/npm prune --omit=dev/);
   });
 
+  it('installs dependencies without running the package scripts before the sources are copied', () => {
+    // `npm ci` runs the package's `prepare` (a build) unless told not to; the sources come later.
+    const install = instructions.find((line) => /^RUN npm ci\b/.test(line)) ?? '';
+    const copiesSources = instructions.findIndex((line) => /^COPY src\b/.test(line));
+    expect(install).toContain('--ignore-scripts');
+    expect(install).toMatch(/npm rebuild better-sqlite3/);
+    expect(instructions.indexOf(install)).toBeLessThan(copiesSources);
+  });
+
   it('.dockerignore keeps local state out of the build context', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
       .split(/\r?\n/)
