@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { PriceTableError } from '../pricing/load.js';
 import { startServer } from '../server.js';
+import { runPricesDiff } from './prices-diff.js';
 import { runPricesImport } from './prices-import.js';
 
 const USAGE = `usage:
@@ -9,7 +10,9 @@ const USAGE = `usage:
                [--db ./data/runcap.sqlite] [--redis-url redis://...] [--prices ./prices]
                [--mode hard_gate] [--run-limit-usd 5.00] [--admin-token T] [--log-level info]
   runcap demo
-  runcap prices import <model_prices_and_context_window.json> [--out FILE] [--version YYYY-MM-DD] [--provider openai,anthropic]
+  runcap prices import --from genai-prices [--version YYYY-MM-DD] [--date YYYY-MM-DD] [--out FILE] [--force]
+  runcap prices import [--from litellm] <model_prices_and_context_window.json> [--out FILE] [--version YYYY-MM-DD] [--provider openai,anthropic]
+  runcap prices diff <old table or version> <new table or version> [--json]
 `;
 
 async function serveCommand(argv: readonly string[]): Promise<number> {
@@ -54,6 +57,11 @@ async function serveCommand(argv: readonly string[]): Promise<number> {
   });
 }
 
+const cliOutput = {
+  out: (line: string) => process.stdout.write(`${line}\n`),
+  err: (line: string) => process.stderr.write(`${line}\n`),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -66,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'prices':
       if (rest[0] === 'import') return runPricesImport(rest.slice(1));
+      if (rest[0] === 'diff') return runPricesDiff(rest.slice(1), cliOutput);
       process.stderr.write(USAGE);
       return 2;
     case '--help':

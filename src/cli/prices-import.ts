@@ -1,10 +1,17 @@
-// `runcap prices import <litellm.json>`: converts LiteLLM's price file into prices/<version>.json.
-// Owns the file I/O and the summary; the conversion itself is pure (pricing/litellm-import.ts).
-// The file is written atomically, and only after it round-trips through loadPriceCatalog.
+// `runcap prices import --from genai-prices` (the maintained catalogs, docs/pricing.md) and
+// `runcap prices import [--from litellm] <litellm.json>`: write prices/<version>.json. Owns the
+// file I/O and the summary; the conversions are pure (pricing/catalog/, pricing/litellm-import.ts).
+// The file is written atomically, and only after it round-trips through loadPriceCatalog;
+// on any error nothing is written.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CatalogError } from '../pricing/catalog/catalog-error.js';
+import { parseCuration } from '../pricing/catalog/curation.js';
+import { importCatalogs } from '../pricing/catalog/import.js';
 import { importLitellm, type SkippedModel } from '../pricing/litellm-import.js';
+import type { PriceTableJson } from '../pricing/table-json.js';
+import { loadCatalogs } from './catalog-sources.js';
 import { loadPriceCatalog } from '../pricing/load.js';
 import { canonicalModels } from '../pricing/lookup.js';
 import { isValidVersion } from '../pricing/parse-table.js';
@@ -17,8 +24,13 @@ export interface CliOutput {
   readonly err: (line: string) => void;
 }
 
-const USAGE = `usage: runcap prices import <litellm.json> [--out prices/<version>.json] [--version YYYY-MM-DD]
-                           [--provider openai,anthropic] [--force]`;
+const USAGE = `usage: runcap prices import <litellm.json> [--from litellm] [--out prices/<version>.json] [--version YYYY-MM-DD]
+                           [--provider openai,anthropic] [--force]
+       runcap prices import --from genai-prices [--version YYYY-MM-DD] [--date YYYY-MM-DD]
+                           [--curation prices/sources/curation.json] [--catalog genai-data.json]
+                           [--out prices/<version>.json] [--force]`;
+const SOURCES = ['genai-prices', 'litellm'] as const;
+const DEFAULT_CURATION = join('prices', 'sources', 'curation.json');
 const EXAMPLES_PER_REASON = 3;
 
 const processOutput: CliOutput = {
@@ -42,14 +54,20 @@ export async function runPricesImport(argv: string[], io: CliOutput = processOut
     io.out(USAGE);
     return 0;
   }
-  const [input, ...extra] = args.positionals;
-  if (input === undefined || extra.length > 0) {
-    io.err(`expected exactly one input file\n${USAGE}`);
+  const from = args.values.from ?? 'litellm';
+  if (!(SOURCES as readonly string[]).includes(from)) {
+    io.err(`--from must be one of ${SOURCES.join(', ')}, got "${from}"; nothing written\n${USAGE}`);
     return 2;
   }
   const version = args.values.version ?? new Date().toISOString().slice(0, 10);
   if (!isValidVersion(version)) {
     io.err(`--version must be a date like 2026-11-01, got "${version}"\n${USAGE}`);
+    return 2;
+  }
+  if (from === 'genai-prices') return importFromCatalogs(args, version, io);
+  const [input, ...extra] = args.positionals;
+  if (input === undefined || extra.length > 0) {
+    io.err(`expected exactly one input file\n${USAGE}`);
     return 2;
   }
   const providers = args.values.provider
@@ -81,33 +99,78 @@ export async function runPricesImport(argv: string[], io: CliOutput = processOut
     reportSkipped(result.skipped, io.err);
     return 1;
   }
-  if (existsSync(outPath) && args.values.force !== true) {
-    io.err(`${outPath} already exists; pass --force to replace it`);
-    return 1;
-  }
-
-  const tmpPath = `${outPath}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(outPath), { recursive: true });
-    writeFileSync(tmpPath, `${JSON.stringify(result.table, null, 2)}\n`);
-    const loaded = loadPriceCatalog(tmpPath).latest;
-    if (loaded.version !== version || canonicalModels(loaded).length !== modelCount) {
-      throw new Error(`the written table did not read back as ${modelCount} models of version ${version}`);
-    }
-    renameSync(tmpPath, outPath);
-  } catch (error) {
-    rmSync(tmpPath, { force: true });
-    io.err(`not written: ${message(error)}`);
-    return 1;
-  }
-
-  const aliasCount = Object.values(result.table.models).reduce((n, entry) => n + entry.aliases.length, 0);
-  io.out(
-    `wrote ${outPath}: version ${version}, ${modelCount} models, ${aliasCount} aliases, ${result.skipped.length} skipped`,
-  );
+  if (!writeTable(result.table, outPath, args.values.force === true, io)) return 1;
+  io.out(`wrote ${outPath}: ${summary(result.table)}, ${result.skipped.length} skipped`);
   reportSkipped(result.skipped, io.out);
   io.out('review the prices and add downgrade_to chains by hand before relying on the table');
   return 0;
+}
+
+async function importFromCatalogs(args: ReturnType<typeof parse>, version: string, io: CliOutput): Promise<number> {
+  if (args.positionals.length > 0 || args.values.provider !== undefined) {
+    io.err(`--from genai-prices takes no input file and no --provider (the curation file lists the models)\n${USAGE}`);
+    return 2;
+  }
+  const date = args.values.date ?? new Date().toISOString().slice(0, 10);
+  if (!isValidVersion(date) || date.length !== 10) {
+    io.err(`--date must be a date like 2026-11-30, got "${date}"\n${USAGE}`);
+    return 2;
+  }
+  const curationPath = args.values.curation ?? DEFAULT_CURATION;
+  let result: ReturnType<typeof importCatalogs>;
+  try {
+    let rawCuration: unknown;
+    try {
+      rawCuration = JSON.parse(readFileSync(curationPath, 'utf8'));
+    } catch (error) {
+      throw new CatalogError(curationPath, '', `cannot read the curation file (${message(error)})`);
+    }
+    const curation = parseCuration(rawCuration, curationPath);
+    const catalogs = await loadCatalogs(args.values.catalog ?? null);
+    result = importCatalogs({ version, date, ...catalogs, curation, curationName: curationPath });
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    io.err(`${error.message}; nothing written`);
+    return 1;
+  }
+  const outPath = args.values.out ?? join('prices', `${version}.json`);
+  if (!writeTable(result.table, outPath, args.values.force === true, io)) return 1;
+  const generated = result.table.models;
+  const outside = Object.keys(generated).filter((model) => generated[model]?.source !== undefined);
+  io.out(`wrote ${outPath}: ${summary(result.table)}, prices as of ${date}`);
+  if (outside.length > 0) io.out(`  not priced by the catalog (see each entry's "source"): ${outside.join(', ')}`);
+  reportSkipped(result.skipped, io.out);
+  return 0;
+}
+
+/** Writes atomically after a read-back through the loader; false (and a message) on failure. */
+function writeTable(table: PriceTableJson, outPath: string, force: boolean, io: CliOutput): boolean {
+  if (existsSync(outPath) && !force) {
+    io.err(`${outPath} already exists; pass --force to replace it`);
+    return false;
+  }
+  const modelCount = Object.keys(table.models).length;
+  const tmpPath = `${outPath}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(tmpPath, `${JSON.stringify(table, null, 2)}\n`);
+    const loaded = loadPriceCatalog(tmpPath).latest;
+    if (loaded.version !== table.version || canonicalModels(loaded).length !== modelCount) {
+      throw new Error(`the written table did not read back as ${modelCount} models of version ${table.version}`);
+    }
+    renameSync(tmpPath, outPath);
+    return true;
+  } catch (error) {
+    rmSync(tmpPath, { force: true });
+    io.err(`not written: ${message(error)}`);
+    return false;
+  }
+}
+
+function summary(table: PriceTableJson): string {
+  const entries = Object.values(table.models);
+  const aliases = entries.reduce((n, entry) => n + entry.aliases.length, 0);
+  return `version ${table.version}, ${entries.length} models, ${aliases} aliases`;
 }
 
 function parse(argv: string[]) {
@@ -117,6 +180,10 @@ function parse(argv: string[]) {
     strict: true,
     options: {
       out: { type: 'string', short: 'o' },
+      from: { type: 'string' },
+      date: { type: 'string' },
+      curation: { type: 'string' },
+      catalog: { type: 'string' },
       version: { type: 'string' },
       provider: { type: 'string', multiple: true },
       force: { type: 'boolean' },

@@ -3,6 +3,7 @@
 // per-1M decimal strings by exact string arithmetic on their shortest representation, never
 // by float multiplication; an entry that would need more than 9 decimals is skipped, not rounded.
 import { parsePriceEntry, isValidModelName } from './parse-entry.js';
+import { decimalText } from './decimal-text.js';
 import { isValidVersion } from './parse-table.js';
 import type { CapabilitiesJson, LongContextJson, PriceEntryJson, PriceTableJson } from './table-json.js';
 
@@ -39,26 +40,10 @@ class Skip extends Error {}
 /**
  * USD per token (a JSON number, possibly printed in exponent notation) -> USD per 1M tokens
  * as a decimal string: 1.5e-7 -> "0.15", 2.5e-6 -> "2.5", 1e-8 -> "0.01". Exact: the decimal
- * point of String(value) is shifted by 6 places as text.
+ * point of String(value) is shifted by 6 places as text (decimal-text.ts).
  */
 export function perTokenToPerMillion(value: number): string {
-  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(value));
-  if (typeof value !== 'number' || match === null) {
-    throw new RangeError(`not a non-negative finite number: ${String(value)}`);
-  }
-  const whole = match[1] ?? '0';
-  const digits = whole + (match[2] ?? '');
-  const point = whole.length + Number(match[3] ?? '0') + 6;
-  const shifted =
-    point <= 0
-      ? `0.${'0'.repeat(-point)}${digits}`
-      : point >= digits.length
-        ? digits + '0'.repeat(point - digits.length)
-        : `${digits.slice(0, point)}.${digits.slice(point)}`;
-  const [intPart = '0', fraction = ''] = shifted.split('.');
-  const int = intPart.replace(/^0+(?=\d)/, '');
-  const frac = fraction.replace(/0+$/, '');
-  return frac === '' ? int : `${int}.${frac}`;
+  return decimalText(value, 6);
 }
 
 export function importLitellm(raw: unknown, options: LitellmImportOptions): LitellmImport {

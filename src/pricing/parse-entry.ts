@@ -42,6 +42,7 @@ const ENTRY_FIELDS = [
   'downgrade_to',
   'long_context',
   'service_tiers',
+  'source',
 ] as const;
 const CAPABILITY_FIELDS = ['tools', 'json_schema', 'vision'] as const;
 
@@ -74,6 +75,10 @@ export function parsePriceEntry(model: string, raw: unknown, where: string): Mod
   rejectUnknown(entry, ENTRY_FIELDS, (key) => fail(key, 'unknown field'));
 
   const price = (field: string, value: unknown): RateNanoPerMTok => parsePrice(value, (r) => fail(field, r));
+  // `source` documents where the entry's prices came from; nothing reads it at run time.
+  if (entry['source'] !== undefined && typeof entry['source'] !== 'string') {
+    fail('source', `must be a string, got ${describeValue(entry['source'])}`);
+  }
   const input = price('input', required(entry, 'input', fail));
   const output = price('output', required(entry, 'output', fail));
   const contextWindow = integer(required(entry, 'context_window', fail), 1, (r) => fail('context_window', r));

@@ -5,7 +5,7 @@ import { PriceTableError, describeValue } from './price-table-error.js';
 import { parsePriceEntry } from './parse-entry.js';
 import type { ModelPrice, PriceTable } from './types.js';
 
-const TABLE_FIELDS = ['version', 'currency', 'notes', 'models'] as const;
+const TABLE_FIELDS = ['version', 'currency', 'notes', 'source', 'models'] as const;
 /** Versions are dates, optionally with a suffix ("2026-11-01", "2026-11-01.2"); newest = greatest string. */
 const VERSION_SHAPE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[._-][A-Za-z0-9._-]{1,32})?$/;
 
@@ -32,6 +32,11 @@ export function parsePriceTable(raw: unknown, source: string): PriceTable {
   if (obj['currency'] !== 'USD') fail(null, 'currency', `must be "USD", got ${describeValue(obj['currency'])}`);
   if (obj['notes'] !== undefined && typeof obj['notes'] !== 'string') {
     fail(null, 'notes', `must be a string, got ${describeValue(obj['notes'])}`);
+  }
+  // `source` names the catalogs a generated table came from (docs/pricing.md); documentation only.
+  const catalogs = (obj['source'] as { catalogs?: unknown } | undefined)?.catalogs;
+  if (obj['source'] !== undefined && (typeof obj['source'] !== 'object' || !Array.isArray(catalogs))) {
+    fail(null, 'source', `must be an object with a "catalogs" list, got ${describeValue(obj['source'])}`);
   }
   const models = obj['models'];
   if (typeof models !== 'object' || models === null || Array.isArray(models)) {

@@ -12,6 +12,7 @@ export interface LongContextJson {
   readonly input: string;
   readonly cached_input?: string;
   readonly cache_write?: string;
+  readonly cache_write_1h?: string;
   readonly output: string;
 }
 
@@ -23,6 +24,7 @@ export interface PriceEntryJson {
   readonly input: string;
   readonly cached_input?: string;
   readonly cache_write?: string;
+  readonly cache_write_1h?: string;
   readonly output: string;
   readonly reasoning?: string;
   readonly context_window: number;
@@ -30,11 +32,19 @@ export interface PriceEntryJson {
   readonly capabilities: CapabilitiesJson;
   readonly downgrade_to: readonly string[];
   readonly long_context?: LongContextJson;
+  /** Where the entry's prices came from when not from the table's catalogs (documentation only). */
+  readonly source?: string;
 }
 
 export interface PriceTableJson {
   readonly version: string;
   readonly currency: 'USD';
   readonly notes?: string;
+  /** The catalogs (and versions) a generated table came from (documentation only). */
+  readonly source?: {
+    readonly catalogs: readonly { readonly name: string; readonly version: string }[];
+    readonly curation?: string;
+    readonly prices_as_of?: string;
+  };
   readonly models: Readonly<Record<string, PriceEntryJson>>;
 }
