@@ -50,7 +50,7 @@ describe('decision records', () => {
       mode: 'hard_gate',
       requested_model: 'gpt-4o-mini',
       selected_model: 'gpt-4o-mini',
-      price_table_version: '2026-11-01',
+      price_table_version: '2026-11-30',
       client_requested_max_output_tokens: 100,
       effective_max_output_tokens: 100,
       reservation_id: call.headers.get('x-budget-reservation-id'),

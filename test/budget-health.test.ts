@@ -30,7 +30,7 @@ describe('health', () => {
       expect(health.body).toEqual({ status: 'ok' });
       const ready = await api(runcap.url, 'GET', '/readyz');
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: 'ready', ledger: 'sqlite', prices: { version: '2026-11-01' } });
+      expect(ready.body).toMatchObject({ status: 'ready', ledger: 'sqlite', prices: { version: '2026-11-30' } });
       expect((ready.body.prices as { models: number }).models).toBeGreaterThan(0);
     } finally {
       await runcap.stop();

@@ -170,8 +170,8 @@ describe('reservations priced by model', () => {
     // gpt-4o: 1000 in x $2.50/1M + 500 out x $10/1M = $0.0075.
     const held = await reserve({ run_id: 'plane-model', model: 'gpt-4o', input_tokens: 1000, max_output_tokens: 500 });
     expect(held.status).toBe(201);
-    expect(held.body).toMatchObject({ amount_usd: '0.0075', model: 'gpt-4o', price_table_version: '2026-11-01' });
-    expect(held.headers.get('x-budget-price-table-version')).toBe('2026-11-01');
+    expect(held.body).toMatchObject({ amount_usd: '0.0075', model: 'gpt-4o', price_table_version: '2026-11-30' });
+    expect(held.headers.get('x-budget-price-table-version')).toBe('2026-11-30');
     // 800 in ($0.002) + 100 out ($0.001), 200 of the input cached at $1.25/1M: 600 x 2.5 + 200 x 1.25 + 100 x 10 = 2750 micro-USD.
     const committed = await settle(String(held.body.reservation_id), 'commit', {
       usage: { input_tokens: 800, cached_input_tokens: 200, output_tokens: 100 },

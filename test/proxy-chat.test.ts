@@ -46,7 +46,7 @@ describe('chat completions through runcap', () => {
     expect(response.headers.get('x-budget-decision-id')).toMatch(/^bdgdec_[0-9A-Z]{26}$/);
     expect(response.headers.get('x-budget-reservation-id')).toMatch(/^rsv_/);
     expect(response.headers.get('x-budget-enforcement-mode')).toBe('hard_gate');
-    expect(response.headers.get('x-budget-price-table-version')).toBe('2026-11-01');
+    expect(response.headers.get('x-budget-price-table-version')).toBe('2026-11-30');
     expect(response.headers.get('x-budget-blocking-scope')).toBe('run');
     // The caller's own key went upstream (passthrough); runcap's headers did not.
     const forwarded = fake.requests[0];
@@ -119,6 +119,9 @@ describe('chat completions through runcap', () => {
     expect(apiError.status).toBe(403);
     expect(apiError.code).toBe('price_unknown');
     expect(apiError.message).toContain('gpt-9-ultra');
+    // the detail tells the operator how to fix it
+    expect(apiError.message).toContain('tenants.default.price_overrides');
+    expect(apiError.message).toContain('runcap prices import --from genai-prices');
     expect(apiError.headers?.get('content-type')).toBe('application/problem+json');
     expect(apiError.headers?.get('x-budget-decision')).toBe('block');
     expect(fake.requests).toHaveLength(0);

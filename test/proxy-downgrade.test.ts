@@ -97,7 +97,7 @@ describe('downgrade: suggest (the default)', () => {
       limit_usd: '0.01',
       effective_max_output_tokens: 4000,
       client_requested_max_output_tokens: 4000,
-      price_table_version: '2026-11-01',
+      price_table_version: '2026-11-30',
     });
     const models = alternativesOf(error).map((a) => a.model);
     expect(models).not.toContain('cheap-no-tools');

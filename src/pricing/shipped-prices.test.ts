@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPriceCatalog } from './load.js';
@@ -7,6 +9,8 @@ import { costMicros, worstCaseMicros } from './cost.js';
 const PRICES_DIR = fileURLToPath(new URL('../../prices', import.meta.url));
 const catalog = loadPriceCatalog(PRICES_DIR);
 const table = catalog.latest;
+/** The hand-compiled table the catalog-generated ones replaced; still shipped so pinned tenants load. */
+const first = catalog.byVersion.get('2026-11-01')!;
 
 const REQUIRED = [
   'gpt-4o',
@@ -88,11 +92,19 @@ describe('shipped prices/ folder', () => {
         reasoningTokens: 0,
       }),
     ).toBe(750_000);
-    // claude-sonnet-4-5 above 200K input: $6/1M in, $22.50/1M out
-    expect(worstCaseMicros(table.models.get('claude-sonnet-4-5')!, 1_000_000, 0)).toBe(7_500_000);
+    // claude-sonnet-4-5 above 200K input in the 1M-context beta: $6/1M in, $22.50/1M out
+    expect(worstCaseMicros(first.models.get('claude-sonnet-4-5')!, 1_000_000, 0)).toBe(7_500_000);
+    // that beta is retired: the current table caps the model at 200K and has no tier
+    expect(table.models.get('claude-sonnet-4-5')?.contextWindow).toBe(200_000);
+    // claude-haiku-5-5 above 100K input: $0.50/1M in (cache writes $0.625), $2.50/1M out
+    expect(worstCaseMicros(table.models.get('claude-haiku-5-5')!, 200_000, 1000)).toBe(125_000 + 2_500);
   });
 
-  it('follows downgrade chains only to strictly cheaper-or-equal models by output rate', () => {
+  it.each([
+    ['2026-11-01', () => first],
+    ['latest', () => table],
+  ])('follows downgrade chains only to cheaper-or-equal models (%s)', (_version, pick) => {
+    const table = pick();
     const withChains = canonicalModels(table).filter((p) => p.downgradeTo.length > 0);
     expect(withChains.map((p) => p.model)).toEqual(
       expect.arrayContaining(['gpt-5', 'gpt-4.1', 'gpt-4o', 'o3', 'claude-opus-4-1']),
@@ -109,7 +121,33 @@ describe('shipped prices/ folder', () => {
     expect(table.models.get('gpt-4.1')?.downgradeTo).toEqual(['gpt-4.1-mini', 'gpt-4.1-nano']);
     expect(table.models.get('gpt-4o')?.downgradeTo).toEqual(['gpt-4o-mini']);
     expect(table.models.get('o3')?.downgradeTo).toEqual(['o4-mini']);
-    expect(table.models.get('claude-opus-4-1')?.downgradeTo).toContain('claude-sonnet-4-5');
-    expect(table.models.get('claude-sonnet-4-5')?.downgradeTo).toEqual(['claude-haiku-4-5']);
+    const claude =
+      table === first ? ['claude-sonnet-4-5', 'claude-haiku-4-5'] : ['claude-sonnet-5-5', 'claude-haiku-5-5'];
+    expect(table.models.get('claude-opus-4-1')?.downgradeTo).toContain(claude[0]);
+    expect(table.models.get('claude-sonnet-4-5')?.downgradeTo).toEqual([claude[1]]);
+  });
+
+  it('gives every model of every table its capabilities and limits, written out (not defaulted)', () => {
+    for (const file of readdirSync(PRICES_DIR).filter((name) => name.endsWith('.json'))) {
+      const raw = JSON.parse(readFileSync(join(PRICES_DIR, file), 'utf8')) as {
+        models: Record<string, Record<string, unknown>>;
+      };
+      for (const [model, entry] of Object.entries(raw.models)) {
+        const where = `${file} ${model}`;
+        expect(Object.keys(entry['capabilities'] as object).sort(), where).toEqual(['json_schema', 'tools', 'vision']);
+        expect(entry['context_window'], where).toBeGreaterThan(0);
+        expect(Array.isArray(entry['downgrade_to']), where).toBe(true);
+        const embedding = entry['output'] === '0';
+        if (embedding) expect(entry['max_output_tokens'], where).toBe(0);
+        else expect(entry['max_output_tokens'], where).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('prices 1-hour cache writes of every Claude model at 2x input, as its catalog does', () => {
+    for (const price of canonicalModels(table).filter((p) => p.provider === 'anthropic')) {
+      expect(price.cacheWrite1h, price.model).toBe(2n * price.input);
+      expect(price.cacheWrite1h > price.cacheWrite, price.model).toBe(true);
+    }
   });
 });
