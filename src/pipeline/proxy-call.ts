@@ -12,6 +12,7 @@ import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import { priceAtServiceTier, pricedTierNames } from '../pricing/service-tier.js';
 import type { ModelPrice } from '../pricing/types.js';
+import { priceUnknown } from './price-unknown.js';
 import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { admit, type Admission } from './admit.js';
@@ -326,11 +327,7 @@ function requirePrice(
     );
   }
   deps.metrics.priceUnknown.inc();
-  throw new RuncapError(
-    'price_unknown',
-    `runcap has no price for model "${model}" in price table ${context.table.version}, so it cannot bound the cost; add it to the price table or a tenant price override.`,
-    { param: 'model' },
-  );
+  throw priceUnknown(model, context.table.version, context.tenant.name);
 }
 
 function attributionTags(

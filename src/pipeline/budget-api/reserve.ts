@@ -30,6 +30,7 @@ import { renderAlternative } from '../decision-record.js';
 import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import type { CallPlan } from '../plan.js';
+import { priceUnknown } from '../price-unknown.js';
 
 /** The model column of a hold the caller priced itself (no model). */
 export const AMOUNT_MODEL = '(amount)';
@@ -271,11 +272,7 @@ function pricedPlan(
   const found = lookupModel(table, model, tenant.priceOverrides);
   if (!found.found) {
     deps.metrics.priceUnknown.inc();
-    throw new RuncapError(
-      'price_unknown',
-      `runcap has no price for model "${model}" in price table ${table.version}, so it cannot bound the cost; reserve an amount_usd instead, or add the model to the price table or a tenant price override.`,
-      { param: 'model' },
-    );
+    throw priceUnknown(model, table.version, tenant.name, 'reserve an amount_usd instead');
   }
   const plan = planOf(found.price, inputTokens, maxOutputTokens);
   if (!plan)
