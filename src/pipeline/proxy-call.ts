@@ -7,12 +7,11 @@ import { authenticate } from '../auth.js';
 import { H } from '../headers.js';
 import { newDecisionId } from '../ids.js';
 import { tightestScope } from '../policy/fits.js';
-import { isModelAllowed } from '../policy/models.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
-import { priceAtServiceTier, pricedTierNames } from '../pricing/service-tier.js';
+import { priceAtServiceTier } from '../pricing/service-tier.js';
 import type { ModelPrice } from '../pricing/types.js';
-import { priceUnknown } from './price-unknown.js';
+import { requirePrice } from './require-price.js';
 import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { admit, type Admission } from './admit.js';
@@ -46,7 +45,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       const found = lookupModel(table, model, tenant.priceOverrides);
       return found.found ? priceAtServiceTier(found.price, request.serviceTier) : null;
     };
-    const price = requirePrice(deps, context, lookup);
+    const price = requirePrice(deps, tenant, table, request, lookup);
     // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
     // No text the estimate counts is longer than the body, so small bodies skip this pass.
     await deps.tokenizer.prefetch?.(
@@ -302,32 +301,6 @@ async function dispatch(
     Number(process.hrtime.bigint() - startedNs) / 1e9,
   );
   return forward(deps, upstreamCall);
-}
-
-function requirePrice(
-  deps: PipelineDeps,
-  context: CallContext,
-  lookup: (model: string) => ModelPrice | null,
-): ModelPrice {
-  const model = (context.request as ParsedRequest).model;
-  if (!isModelAllowed(context.tenant, model)) {
-    throw new RuncapError('model_not_allowed', `Model "${model}" is not allowed for this tenant.`, { param: 'model' });
-  }
-  const price = lookup(model);
-  if (price) return price;
-  const tier = (context.request as ParsedRequest).serviceTier;
-  const listed = lookupModel(context.table, model, context.tenant.priceOverrides);
-  if (listed.found) {
-    const priced = pricedTierNames(listed.price);
-    throw invalidRequest(
-      `service_tier "${String(tier)}" has no price for model "${model}" in price table ${context.table.version} ` +
-        `(priced tiers: ${['default', 'auto', ...priced].join(', ')}), so runcap cannot bound its cost; ` +
-        'send a priced tier, or add the tier under the model\'s "service_tiers" in a tenant price_overrides entry.',
-      'service_tier',
-    );
-  }
-  deps.metrics.priceUnknown.inc();
-  throw priceUnknown(model, context.table.version, context.tenant.name);
 }
 
 function attributionTags(

@@ -30,7 +30,7 @@ import { renderAlternative } from '../decision-record.js';
 import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import type { CallPlan } from '../plan.js';
-import { priceUnknown } from '../price-unknown.js';
+import { priceUnknown } from '../require-price.js';
 
 /** The model column of a hold the caller priced itself (no model). */
 export const AMOUNT_MODEL = '(amount)';
