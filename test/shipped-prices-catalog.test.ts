@@ -7,11 +7,9 @@ import { readFileSync } from 'node:fs';
 import { calcPrice } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
 import { GENAI_PRICES, MODELS_DEV, loadCatalogs } from '../src/cli/catalog-sources.js';
-import { parseCuration } from '../src/pricing/catalog/curation.js';
-import { readGenaiModel } from '../src/pricing/catalog/genai-prices.js';
-import { importCatalogs } from '../src/pricing/catalog/import.js';
 import { loadPriceTable } from '../src/pricing/load.js';
 import type { PriceEntryJson, PriceTableJson } from '../src/pricing/table-json.js';
+import { parseCuration, readGenaiModel, importCatalogs } from '../src/pricing/catalog/index.js';
 
 const FILE = 'prices/2026-11-30.json';
 const CURATION = 'prices/sources/curation.json';

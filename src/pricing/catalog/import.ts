@@ -1,4 +1,4 @@
-// Builds a SPEC §9 price table from the catalogs (docs/pricing.md "Where the prices come
+// Builds a price table (docs/design.md §9) from the catalogs (docs/pricing.md "Where the prices come
 // from"): prices from @pydantic/genai-prices, limits and capabilities from models.dev, and
 // the curation file for which models are current, their chains and what the catalogs lack.
 // Pure: the catalogs come in as data. The result always passes the loader (checked here).
