@@ -79,6 +79,8 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       host: file.server.host,
       port: file.server.port,
       maxBodyBytes: file.server.max_body_bytes,
+      maxCountedTexts: file.server.max_counted_texts,
+      maxCountedChars: file.server.max_counted_chars,
       drainTimeoutMs: ms(file.server.drain_timeout),
     },
     upstreams,

@@ -91,6 +91,10 @@ export const configFileSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
       max_body_bytes: positiveInt.default(8 * 1024 * 1024),
+      /** Strings one request may ask runcap to count (messages, parts, names, tools); above it: 413. */
+      max_counted_texts: positiveInt.default(100_000),
+      /** Characters of text one request may ask runcap to count; above it: 413. */
+      max_counted_chars: positiveInt.default(8 * 1024 * 1024),
       drain_timeout: duration.default('30s'),
     })
     .prefault({}),

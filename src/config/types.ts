@@ -62,6 +62,9 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly maxBodyBytes: number;
+    /** Bounds on the counting one request may cause (SPEC §4 estimate; issue 11 item 4). */
+    readonly maxCountedTexts: number;
+    readonly maxCountedChars: number;
     readonly drainTimeoutMs: number;
   };
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;

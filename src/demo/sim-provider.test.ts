@@ -2,7 +2,7 @@
 // replies, and a stream that carries the same reply and usage as the JSON answer.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCount } from '../estimate/tokenizer.js';
+import { encodeCount } from '../estimate/encoders.js';
 import { startSimProvider, type SimProvider } from './sim-provider.js';
 import { READ_FILE_TOOL } from './sim-workspace.js';
 

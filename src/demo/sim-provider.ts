@@ -1,6 +1,6 @@
 // The demo's simulated OpenAI-compatible provider: a node:http server on 127.0.0.1:0 that
 // answers POST /v1/chat/completions (JSON, and SSE in the OpenAI chat stream format) with
-// deterministic replies whose usage is counted with tiktoken, and GET /v1/models.
+// deterministic replies whose usage is counted with gpt-tokenizer (tiktoken's counts), and GET /v1/models.
 // Ships with `runcap demo`; it must never reach the network or depend on test code.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

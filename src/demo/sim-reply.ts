@@ -1,7 +1,7 @@
 // What the demo's simulated provider answers to one chat request: a deterministic reply
 // (a tool call when tools are offered, else a short summary) and its usage, with prompt and
-// completion tokens counted by tiktoken (o200k_base) the way OpenAI bills them. Pure.
-import { encodeCount } from '../estimate/tokenizer.js';
+// completion tokens counted by gpt-tokenizer (o200k_base, counts equal to tiktoken) the way OpenAI bills them. Pure.
+import { encodeCount } from '../estimate/encoders.js';
 
 export interface SimToolCall {
   readonly id: string;

@@ -1,136 +1,96 @@
 import fc from 'fast-check';
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
-import { isExactCut, splitForEncoding } from './text-chunks.js';
+import { DEFAULT_MAX_RUN_CODE_POINTS, splitForEncoding } from './text-chunks.js';
 
 const o200k = get_encoding('o200k_base');
 const cl100k = get_encoding('cl100k_base');
-const p50k = get_encoding('p50k_base');
 
 const count = (encoder: typeof o200k, text: string): number => encoder.encode_ordinary(text).length;
+const sumOfChunks = (encoder: typeof o200k, chunks: readonly string[]): number =>
+  chunks.reduce((total, chunk) => total + count(encoder, chunk), 0);
 
-// Fragments that exercise every branch of the pre-token patterns.
-const FRAGMENTS = [
-  'the',
-  'The',
-  'HTTP',
-  'don',
-  "'t",
-  "'s",
-  "'",
-  ' ',
-  '  ',
-  '\t',
-  '\n',
-  '\r\n',
-  ' \n',
-  '.',
-  ',',
-  '...',
-  '!',
-  '?',
-  '(',
-  ')',
-  '{',
-  '"',
-  ':',
-  '/',
-  '//',
-  '_',
-  '-',
-  '=>',
-  '1',
-  '12',
-  '1234',
-  '3.14',
-  'é',
-  'über',
-  'naïve',
-  'привет',
-  ' мир',
-  '日本語',
-  'の',
-  '😀',
-  'ab😀',
-  '\u0301',
-  'x',
-  'A',
-  'z9',
-  '<|endoftext|>',
-  '#',
-  '$',
-  '@',
-  '\u00a0',
+/** The longest run of code points that all match `pattern` (a single-character class). */
+function longestRun(text: string, pattern: RegExp): number {
+  let longest = 0;
+  let run = 0;
+  for (const char of text) {
+    run = pattern.test(char) ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
+const CLASSES = [
+  /^[\p{L}\p{M}]$/u,
+  /^\p{N}$/u,
+  /^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u,
+  /^[^\s\p{L}\p{N}\x85]$|^\ufeff$/u,
+  /^[\r\n/]$/u,
 ];
-const text = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 80 }).map((parts) => parts.join(''));
 
-describe('isExactCut', () => {
-  it.each([
-    ['ab,cd', 2, true],
-    ['ab cd', 2, true],
-    ['ab1', 2, true],
-    ['12a', 2, true],
-    ['x  yz', 1, true],
-    ['x  yz', 2, true],
-    ['x  yz', 3, false],
-    ['. мир', 1, true],
-    ["don't", 3, false],
-    ['abcd', 2, false],
-    ['1234', 2, false],
-    ['a é', 1, true],
-    ['aé', 1, false],
-    ['a\u0301', 1, false],
-    ['.,', 1, false],
-    ['  \n', 1, false],
-  ])('%j at %i -> %s', (value, index, expected) => {
-    expect(isExactCut(value, index)).toBe(expected);
-  });
-});
+const runs = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom('a', 'Z', '日', '😀', ' ', '\n', '/', '=', '7', '\u0301', '\ufeff', '\u0085', 'é'),
+      fc.nat(40),
+    ),
+    { maxLength: 12 },
+  )
+  .map((parts) => parts.map(([unit, times]) => unit.repeat(times + 1)).join(''));
 
 describe('splitForEncoding', () => {
-  it('returns short text whole', () => {
+  it('returns text without a long class run whole (so it is counted exactly)', () => {
     expect(splitForEncoding('hello world')).toEqual(['hello world']);
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(1000);
+    expect(splitForEncoding(prose)).toEqual([prose]);
+    // CJK prose with its own punctuation: every run is short, nothing is cut.
+    const cjk = '東京都の新宿区にある駅前広場で、多くの人が集まりました。'.repeat(400);
+    expect(splitForEncoding(cjk)).toEqual([cjk]);
+    const indented = `{\n${' '.repeat(DEFAULT_MAX_RUN_CODE_POINTS - 1)}"a": 1\n}`.repeat(50);
+    expect(splitForEncoding(indented)).toEqual([indented]);
   });
 
-  it('joins back to the original text', () => {
+  it('joins back to the text, never splits a surrogate pair, and leaves no class run longer than the bound', () => {
     fc.assert(
-      fc.property(text, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), (value, target, run) => {
-        expect(splitForEncoding(value, { targetChars: target, maxRunChars: run }).join('')).toBe(value);
-      }),
-    );
-  });
-
-  it('cuts only where every encoding starts a pre-token, so counts are exact when no run is forced', () => {
-    fc.assert(
-      fc.property(text, fc.integer({ min: 1, max: 30 }), (value, target) => {
-        const chunks = splitForEncoding(value, { targetChars: target, maxRunChars: 1_000_000 });
-        for (const encoder of [o200k, cl100k, p50k]) {
-          const summed = chunks.reduce((total, chunk) => total + count(encoder, chunk), 0);
-          expect(summed).toBe(count(encoder, value));
+      fc.property(runs, fc.integer({ min: 3, max: 60 }), (value, maxRun) => {
+        const chunks = splitForEncoding(value, maxRun);
+        expect(chunks.join('')).toBe(value);
+        for (const chunk of chunks) {
+          const first = chunk.charCodeAt(0);
+          expect(first >= 0xdc00 && first <= 0xdfff).toBe(false);
+          for (const pattern of CLASSES) expect(longestRun(chunk, pattern)).toBeLessThanOrEqual(maxRun);
         }
+        if (CLASSES.every((pattern) => longestRun(value, pattern) <= maxRun)) expect(chunks).toEqual([value]);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('bounds every stretch without an exact cut, and never splits a surrogate pair', () => {
-    const emoji = '😀'.repeat(1000);
-    const chunks = splitForEncoding(emoji, { targetChars: 4096, maxRunChars: 255 });
-    expect(chunks.join('')).toBe(emoji);
-    for (const chunk of chunks) {
-      expect(chunk.length).toBeLessThanOrEqual(256);
-      expect(chunk.codePointAt(0)).toBe(0x1f600);
-    }
+  it('cuts a long run every bound code points', () => {
     const letters = splitForEncoding('a'.repeat(10_000));
-    expect(Math.max(...letters.map((chunk) => chunk.length))).toBe(256);
-    expect(letters).toHaveLength(40);
+    expect(letters.map((chunk) => chunk.length)).toEqual([...Array(33).fill(300), 100]);
+    const emoji = splitForEncoding('😀'.repeat(1000));
+    expect(emoji.map((chunk) => chunk.length)).toEqual([600, 600, 600, 200]);
+    const slashes = splitForEncoding('/\n'.repeat(400));
+    expect(slashes.map((chunk) => chunk.length)).toEqual([300, 300, 200]);
   });
 
-  it('makes chunks near the target size in ordinary prose', () => {
-    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(1000);
-    const chunks = splitForEncoding(prose);
-    expect(chunks.length).toBe(11);
-    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(4096);
-    expect(chunks.reduce((total, chunk) => total + count(o200k, chunk), 0)).toBe(count(o200k, prose));
+  it('keeps digit runs exact in o200k and cl100k (cuts fall on their 3-digit groups)', () => {
+    const digits = '31415926535897932384626433832795'.repeat(40) + ' tail';
+    const chunks = splitForEncoding(digits);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const encoder of [o200k, cl100k]) expect(sumOfChunks(encoder, chunks)).toBe(count(encoder, digits));
+  });
+
+  it('changes only the tokens of a cut run: the count stays within two tokens per cut', () => {
+    for (const unit of ['a', ' ', '=', '日本', 'é', '😀']) {
+      const text = `Some text before, ${unit.repeat(1200)} and after it.`;
+      const chunks = splitForEncoding(text);
+      const cuts = chunks.length - 1;
+      expect(cuts).toBeGreaterThan(0);
+      for (const encoder of [o200k, cl100k])
+        expect(Math.abs(sumOfChunks(encoder, chunks) - count(encoder, text))).toBeLessThanOrEqual(2 * cuts);
+    }
   });
 });

@@ -1,78 +1,88 @@
-// Splits long text into chunks that BPE can encode independently, so one huge
-// pre-token (80K chars of CJK, 100K spaces) cannot stall the event loop for
-// seconds: tiktoken's merge is quadratic in the length of a pre-token. Pure; no tokenizer here.
+// Bounds the cost of one pre-token. BPE merging (gpt-tokenizer, as tiktoken) is quadratic
+// in the length of a pre-token, so an attacker's 100K spaces or 80K characters of CJK with
+// no punctuation would stall a thread for seconds (measured: 16K CJK characters, one
+// pre-token, 4.2 s). This module cuts a text only inside such a run. Pure; no tokenizer here.
 //
-// Exact cut points: every tiktoken pattern (r50k, p50k, cl100k, o200k) ends a
-// pre-token at these positions and starts a new one there, so counting the
-// chunks separately gives the same total as counting the whole text:
-//   - after an ASCII letter, before an ASCII char that is not a letter or an apostrophe
-//     (letter pre-tokens contain only letters/marks; a contraction starts with ');
-//   - after an ASCII digit, before an ASCII char that is not a digit;
-//   - before a space that is followed by a letter (" word" always starts a pre-token).
-// A run with none of these for `maxRunChars` (CJK prose, long symbol runs) is cut
-// anyway: the count may then differ by about one token per cut, usually upwards.
+// Every pre-token of every tiktoken pattern (r50k/p50k, cl100k, o200k) lies within one run
+// of one of these classes, plus at most one character before it and a few after:
+//   LETTER  \p{L} or \p{M}      NUMBER  \p{N}      SPACE  \s
+//   OTHER   not \s, \p{L}, \p{N} (marks are here too)      NEWLINE_OR_SLASH  \r \n /  (o200k's `[\r\n/]*` tail)
+// So a text none of whose class runs is longer than `maxRunCodePoints` is never cut, and is
+// counted exactly. A longer run is cut every `maxRunCodePoints` code points: only the tokens
+// of that run can change (a token or two per cut, upwards in every case measured); the text
+// around it is counted as a whole.
+// `\s` here is Unicode White_Space (tiktoken's), see encoders.ts.
 
-export interface ChunkOptions {
-  /** Preferred chunk size; a chunk ends at the first exact cut point past it. */
-  readonly targetChars: number;
-  /** Longest stretch without an exact cut point before a forced cut. */
-  readonly maxRunChars: number;
+/** Longest class run counted whole; a multiple of 3 so a cut digit run keeps o200k/cl100k's 3-digit groups. */
+export const DEFAULT_MAX_RUN_CODE_POINTS = 300;
+
+const LETTER = 1;
+const NUMBER = 2;
+const SPACE = 4;
+const OTHER = 8;
+const NEWLINE_OR_SLASH = 16;
+const KNOWN = 32;
+
+/** Unicode White_Space, the `\s` of tiktoken's regex engine (JavaScript's `\s` adds U+FEFF and lacks U+0085). */
+export const WHITE_SPACE_CLASS = String.raw`\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
+const WHITE_SPACE = new RegExp(`^[${WHITE_SPACE_CLASS}]$`, 'u');
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+const LETTER_ONLY = /^\p{L}$/u;
+const DIGIT = /^\p{N}$/u;
+
+/** Class bits by code point, filled on first sight (1.1 MB, zero until used). */
+const classes = new Uint8Array(0x110000);
+
+function computeClass(codePoint: number): number {
+  const char = String.fromCodePoint(codePoint);
+  let bits = KNOWN;
+  const space = WHITE_SPACE.test(char);
+  const number = DIGIT.test(char);
+  if (LETTER_OR_MARK.test(char)) bits |= LETTER;
+  if (number) bits |= NUMBER;
+  if (space) bits |= SPACE;
+  if (!space && !number && !LETTER_ONLY.test(char)) bits |= OTHER;
+  if (char === '\r' || char === '\n' || char === '/') bits |= NEWLINE_OR_SLASH;
+  return bits;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { targetChars: 4096, maxRunChars: 256 };
-
-const SPACE = 0x20;
-const APOSTROPHE = 0x27;
-const LETTER_AFTER_SPACE = /\p{L}/u;
-
-function isAsciiLetter(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+function classOf(codePoint: number): number {
+  let bits = classes[codePoint] ?? 0;
+  if (bits === 0) classes[codePoint] = bits = computeClass(codePoint);
+  return bits;
 }
 
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-/** Whether a pre-token always begins at `index` (0 < index < text.length). */
-export function isExactCut(text: string, index: number): boolean {
-  const previous = text.charCodeAt(index - 1);
-  const current = text.charCodeAt(index);
-  if (current < 0x80) {
-    if (isAsciiLetter(previous) && !isAsciiLetter(current) && current !== APOSTROPHE) return true;
-    if (isDigit(previous) && !isDigit(current)) return true;
-  }
-  if (current === SPACE && index + 1 < text.length) {
-    const next = text.charCodeAt(index + 1);
-    if (next < 0x80) return isAsciiLetter(next);
-    const nextChar = String.fromCodePoint(text.codePointAt(index + 1) ?? next);
-    return LETTER_AFTER_SPACE.test(nextChar);
-  }
-  return false;
-}
-
-/** The text cut into chunks (a single chunk when short); joining them gives the text back. */
-export function splitForEncoding(text: string, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): string[] {
-  const { targetChars, maxRunChars } = options;
-  if (text.length <= maxRunChars) return [text];
+/**
+ * The text cut into chunks whose class runs are at most `maxRunCodePoints` long (one chunk,
+ * the text itself, when no run is longer: the common case). Joining the chunks gives the text back.
+ */
+export function splitForEncoding(text: string, maxRunCodePoints = DEFAULT_MAX_RUN_CODE_POINTS): string[] {
+  if (text.length <= maxRunCodePoints) return [text]; // fewer code units than a long run needs
   const chunks: string[] = [];
   let start = 0;
-  let lastCut = 0;
-  for (let index = 1; index < text.length; index++) {
-    if (isExactCut(text, index)) {
-      lastCut = index;
-      if (index - start >= targetChars) {
-        chunks.push(text.slice(start, index));
-        start = index;
-      }
-    } else if (index - lastCut >= maxRunChars && !isLowSurrogate(text.charCodeAt(index))) {
+  let letters = 0;
+  let numbers = 0;
+  let spaces = 0;
+  let others = 0;
+  let tails = 0;
+  for (let index = 0; index < text.length;) {
+    const codePoint = text.codePointAt(index) ?? 0;
+    const bits = classOf(codePoint);
+    letters = bits & LETTER ? letters + 1 : 0;
+    numbers = bits & NUMBER ? numbers + 1 : 0;
+    spaces = bits & SPACE ? spaces + 1 : 0;
+    others = bits & OTHER ? others + 1 : 0;
+    tails = bits & NEWLINE_OR_SLASH ? tails + 1 : 0;
+    if (Math.max(letters, numbers, spaces, others, tails) > maxRunCodePoints) {
       chunks.push(text.slice(start, index));
       start = index;
-      lastCut = index;
+      letters = letters && 1;
+      numbers = numbers && 1;
+      spaces = spaces && 1;
+      others = others && 1;
+      tails = tails && 1;
     }
+    index += codePoint > 0xffff ? 2 : 1;
   }
   chunks.push(text.slice(start));
   return chunks;

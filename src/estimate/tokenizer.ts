@@ -1,22 +1,27 @@
-// Token counting with tiktoken: one encoder per encoding for the whole process
-// (created on first use, never per request) and an LRU cache of counts by text, so
-// an agent loop that resends its history pays only for its new messages. Large
-// never-seen texts can be counted off the event loop first (`prefetch` + an injected
-// `offload`, e.g. the worker pool), so the synchronous count that follows hits the cache. No I/O.
-import { get_encoding, type Tiktoken } from 'tiktoken';
+// The caching tokenizer: an LRU cache of counts by text (bounded by characters), so an agent
+// loop that resends its history pays only for its new messages; and `prefetch`, which bounds
+// the counting one request may ask for and counts a request's never-seen texts off the event
+// loop (an injected `offload`, e.g. the worker pool) when together they are large. Exact counts
+// come from encoders.ts. No I/O.
+import { LRUCache } from 'lru-cache';
+import { RuncapError } from '../errors.js';
 import type { Encoding } from '../pricing/types.js';
-import { splitForEncoding } from './text-chunks.js';
-import type { Tokenizer } from './types.js';
+import { encodeCount } from './encoders.js';
+import { batchTexts, DEFAULT_BATCH_LIMITS, type BatchLimits } from './offload-batches.js';
+import type { CountBounds, PrefetchOptions, Tokenizer } from './types.js';
+
+export { encodeCount } from './encoders.js';
 
 export interface TokenizerOptions {
   /** Bound of the count cache, in characters of cached text plus a per-entry overhead. Default 32M. */
   readonly cacheMaxChars?: number;
-  /** Texts shorter than this are encoded every time. Default 1 (cache everything: a cache hit is ~100x cheaper than encoding even "user"). */
+  /** Texts shorter than this are encoded every time. Default 1 (cache everything: a hit is far cheaper than encoding even "user"). */
   readonly minCachedChars?: number;
-  /** Counts a text off the event loop (worker-pool.ts); used by `prefetch`. Absent: prefetch does nothing. */
-  readonly offload?: (text: string, encoding: Encoding) => Promise<number>;
-  /** `prefetch` offloads uncached texts of at least this many characters. Default 4096 (~1K tokens, a millisecond or more of encoding). */
+  /** Counts a batch of texts off the event loop (worker-pool.ts); used by `prefetch`. Absent: counts stay on the event loop. */
+  readonly offload?: (texts: readonly string[], encoding: Encoding) => Promise<readonly number[]>;
+  /** `prefetch` offloads a request's never-seen texts when they hold at least this many characters together. Default 16 Ki. */
   readonly offloadMinChars?: number;
+  readonly offloadBatch?: BatchLimits;
 }
 
 export interface TokenizerStats {
@@ -28,92 +33,54 @@ export interface TokenizerStats {
 
 export interface CachingTokenizer extends Tokenizer {
   stats(): TokenizerStats;
-  prefetch(estimate: (probe: Tokenizer) => unknown, maxTextChars?: number): Promise<void>;
+  prefetch(estimate: (probe: Tokenizer) => unknown, options?: PrefetchOptions): Promise<void>;
 }
 
 export const DEFAULT_CACHE_MAX_CHARS = 32 * 1024 * 1024;
 export const DEFAULT_MIN_CACHED_CHARS = 1;
-export const DEFAULT_OFFLOAD_MIN_CHARS = 4096;
-/** What an entry costs beyond its text (Map slot, entry object), in characters. */
+/** ~4K tokens, 1-2 ms of counting on the event loop: below it a worker round trip costs more than it saves. */
+export const DEFAULT_OFFLOAD_MIN_CHARS = 16 * 1024;
+/** What an entry costs beyond its text (cache slot, entry object), in characters. */
 export const CACHE_ENTRY_OVERHEAD_CHARS = 64;
-
-const encoders = new Map<Encoding, Tiktoken>();
-
-function encoderFor(encoding: Encoding): Tiktoken {
-  let encoder = encoders.get(encoding);
-  if (encoder === undefined) {
-    encoder = get_encoding(encoding);
-    encoders.set(encoding, encoder);
-  }
-  return encoder;
-}
-
-/**
- * Tokens in `text`, uncached. Special-token text such as "<|endoftext|>" in user
- * content is counted as ordinary text (as the provider does), never thrown on.
- */
-export function encodeCount(text: string, encoding: Encoding): number {
-  if (text.length === 0) return 0;
-  const encoder = encoderFor(encoding);
-  let tokens = 0;
-  for (const chunk of splitForEncoding(text)) tokens += encoder.encode_ordinary(chunk).length;
-  return tokens;
-}
 
 type Counts = Partial<Record<Encoding, number>>;
 
-interface Entry {
-  readonly counts: Counts;
-}
+/** Thrown by the probe to stop an estimate as soon as it is over a bound. */
+class OverBound extends Error {}
 
 export function createTokenizer(options: TokenizerOptions = {}): CachingTokenizer {
   const maxCost = options.cacheMaxChars ?? DEFAULT_CACHE_MAX_CHARS;
   const minChars = Math.max(1, options.minCachedChars ?? DEFAULT_MIN_CACHED_CHARS);
   const offload = options.offload;
   const offloadMinChars = Math.max(1, options.offloadMinChars ?? DEFAULT_OFFLOAD_MIN_CHARS);
-  // Insertion order is recency order: a hit deletes and re-inserts its entry.
-  const cache = new Map<string, Entry>();
+  const batchLimits = options.offloadBatch ?? DEFAULT_BATCH_LIMITS;
+  const entryCost = (text: string): number => text.length + CACHE_ENTRY_OVERHEAD_CHARS;
+  const cacheable = (text: string): boolean => text.length >= minChars && entryCost(text) <= maxCost;
+  // lru-cache keeps recency in index arrays: a hit moves no Map entry (a hand-written LRU that
+  // deleted and re-inserted on every hit made V8's Map degrade: 231K tiny messages took 22.7 s).
+  const cache =
+    maxCost >= 1 + CACHE_ENTRY_OVERHEAD_CHARS
+      ? new LRUCache<string, Counts>({ maxSize: maxCost, sizeCalculation: (_counts, text) => entryCost(text) })
+      : null;
   /** Offloaded counts in flight, by encoding then text: concurrent calls resending one history share them. */
   const inFlight = new Map<Encoding, Map<string, Promise<void>>>();
-  let cost = 0;
-  let cachedChars = 0;
   let hits = 0;
   let misses = 0;
 
-  const entryCost = (text: string): number => text.length + CACHE_ENTRY_OVERHEAD_CHARS;
-  const cacheable = (text: string): boolean => text.length >= minChars && entryCost(text) <= maxCost;
+  const known = (text: string, encoding: Encoding): boolean => cache?.peek(text)?.[encoding] !== undefined;
 
-  function evict(): void {
-    for (const [text] of cache) {
-      if (cost <= maxCost) return;
-      cache.delete(text);
-      cost -= entryCost(text);
-      cachedChars -= text.length;
-    }
-  }
-
-  function store(text: string, encoding: Encoding, tokens: number, entry: Entry | undefined): void {
-    if (entry !== undefined) {
-      entry.counts[encoding] = tokens;
-      return;
-    }
-    cache.set(text, { counts: { [encoding]: tokens } });
-    cost += entryCost(text);
-    cachedChars += text.length;
-    evict();
+  function store(text: string, encoding: Encoding, tokens: number, entry: Counts | undefined): void {
+    if (entry !== undefined) entry[encoding] = tokens;
+    else cache?.set(text, { [encoding]: tokens });
   }
 
   function count(text: string, encoding: Encoding): number {
-    if (!cacheable(text)) {
+    if (cache === null || !cacheable(text)) {
       misses++;
       return encodeCount(text, encoding);
     }
     const entry = cache.get(text);
-    const cached = entry?.counts[encoding];
-    if (entry !== undefined) {
-      cache.delete(text);
-      cache.set(text, entry);
-    }
+    const cached = entry?.[encoding];
     if (cached !== undefined) {
       hits++;
       return cached;
@@ -124,56 +91,96 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
     return tokens;
   }
 
-  function countOffThread(
-    run: (text: string, encoding: Encoding) => Promise<number>,
-    text: string,
+  function offloadBatch(
+    run: NonNullable<TokenizerOptions['offload']>,
+    texts: readonly string[],
     encoding: Encoding,
+    byText: Map<string, Promise<void>>,
   ): Promise<void> {
-    let byText = inFlight.get(encoding);
-    if (byText === undefined) inFlight.set(encoding, (byText = new Map()));
-    const running = byText.get(text);
-    if (running !== undefined) return running;
-    const pending = run(text, encoding).then(
-      (tokens) => {
-        if (cache.get(text)?.counts[encoding] === undefined) store(text, encoding, tokens, cache.get(text));
+    const pending = run(texts, encoding).then(
+      (counts) => {
+        texts.forEach((text, index) => {
+          const tokens = counts[index];
+          if (tokens !== undefined && !known(text, encoding)) store(text, encoding, tokens, cache?.peek(text));
+        });
       },
-      () => undefined, // a failed worker: the synchronous count recounts it on the event loop
+      () => undefined, // a failed worker: the synchronous count recounts these on the event loop
     );
-    const settled = pending.finally(() => byText.delete(text));
-    byText.set(text, settled);
+    const settled = pending.finally(() => {
+      for (const text of texts) byText.delete(text);
+    });
+    for (const text of texts) byText.set(text, settled);
     return settled;
   }
 
   /**
-   * Runs `estimate` against a probe that only records which texts it would count, then
-   * counts the large uncached ones off the event loop and caches them. Never throws:
-   * anything it could not do is left to the synchronous count.
+   * Runs `estimate` against a probe that only records which texts it would count; refuses
+   * the request when they exceed `bounds`; when the never-seen ones hold at least
+   * `offloadMinChars` characters together, counts all of them off the event loop in batches
+   * and caches them. Throws only the refusal: anything else it could not do is left to the
+   * synchronous count.
    */
-  async function prefetch(
-    estimate: (probe: Tokenizer) => unknown,
-    maxTextChars = Number.POSITIVE_INFINITY,
-  ): Promise<void> {
-    if (offload === undefined || maxTextChars < offloadMinChars) return;
-    const wanted: [string, Encoding][] = [];
+  async function prefetch(estimate: (probe: Tokenizer) => unknown, opts: PrefetchOptions = {}): Promise<void> {
+    const bounds: CountBounds = opts.bounds ?? { maxTexts: Infinity, maxChars: Infinity };
+    const most = opts.maxTotalChars ?? Infinity;
+    const mayOffload = offload !== undefined && cache !== null && most >= offloadMinChars;
+    if (!mayOffload && most <= bounds.maxChars && most <= bounds.maxTexts) return;
+    let texts = 0;
+    let chars = 0;
+    let newChars = 0;
+    const wanted = new Map<Encoding, Set<string>>();
     const probe: Tokenizer = {
       count(text, encoding) {
-        if (text.length >= offloadMinChars && cacheable(text) && cache.get(text)?.counts[encoding] === undefined)
-          wanted.push([text, encoding]);
+        texts += 1;
+        chars += text.length;
+        if (texts > bounds.maxTexts || chars > bounds.maxChars) throw new OverBound();
+        if (!mayOffload || !cacheable(text) || known(text, encoding)) return 0;
+        let set = wanted.get(encoding);
+        if (set === undefined) wanted.set(encoding, (set = new Set()));
+        if (!set.has(text)) {
+          set.add(text);
+          newChars += text.length;
+        }
         return 0;
       },
     };
     try {
       estimate(probe);
-    } catch {
+    } catch (error) {
+      if (error instanceof OverBound) throw overBound(bounds, texts, chars);
       return; // the real estimate reports it
     }
-    if (wanted.length === 0) return;
-    await Promise.all(wanted.map(([text, encoding]) => countOffThread(offload, text, encoding)));
+    if (offload === undefined || newChars < offloadMinChars) return;
+    const running: Promise<void>[] = [];
+    for (const [encoding, set] of wanted) {
+      let byText = inFlight.get(encoding);
+      if (byText === undefined) inFlight.set(encoding, (byText = new Map()));
+      const fresh: string[] = [];
+      for (const text of set) {
+        const shared = byText.get(text);
+        if (shared === undefined) fresh.push(text);
+        else running.push(shared);
+      }
+      for (const batch of batchTexts(fresh, batchLimits)) running.push(offloadBatch(offload, batch, encoding, byText));
+    }
+    await Promise.all(new Set(running));
   }
 
   return {
     count,
     prefetch,
-    stats: () => ({ hits, misses, cachedChars }),
+    stats: () => ({
+      hits,
+      misses,
+      cachedChars: cache === null ? 0 : cache.calculatedSize - cache.size * CACHE_ENTRY_OVERHEAD_CHARS,
+    }),
   };
+}
+
+function overBound(bounds: CountBounds, texts: number, chars: number): RuncapError {
+  const what =
+    texts > bounds.maxTexts
+      ? `more than ${bounds.maxTexts} texts to count (messages, content parts, names, tool definitions); the limit is server.max_counted_texts`
+      : `more than ${bounds.maxChars} characters of text to count; the limit is server.max_counted_chars`;
+  return new RuncapError('request_too_large', `This request has ${what}.`);
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeCount } from './tokenizer.js';
+import { encodeCount } from './encoders.js';
 import { createTokenCountPool, type TokenCountPool } from './worker-pool.js';
 
 // Worker threads run compiled JavaScript: `npm test` builds dist/ first.
@@ -30,19 +30,23 @@ describe('createTokenCountPool', () => {
       pool = createTokenCountPool({ workerUrl: WORKER_URL, size: 2 });
       expect(pool?.size).toBe(2);
       await pool?.warm(['o200k_base', 'cl100k_base']);
-      const texts = [prose(20_000), prose(50_000), 'short', ''];
-      const counts = await Promise.all(
-        texts.flatMap((text) => [pool?.count(text, 'o200k_base'), pool?.count(text, 'cl100k_base')]),
-      );
-      expect(counts).toEqual(
-        texts.flatMap((text) => [encodeCount(text, 'o200k_base'), encodeCount(text, 'cl100k_base')]),
-      );
+      const texts = [prose(20_000), prose(50_000), 'short', '', 'a <|endoftext|> b', '\ufeff\ufeffusing'];
+      const counts = await Promise.all([
+        pool?.count(texts, 'o200k_base'),
+        pool?.count(texts.slice(0, 2), 'cl100k_base'),
+        pool?.count(texts.slice(2), 'cl100k_base'),
+      ]);
+      expect(counts).toEqual([
+        texts.map((text) => encodeCount(text, 'o200k_base')),
+        texts.slice(0, 2).map((text) => encodeCount(text, 'cl100k_base')),
+        texts.slice(2).map((text) => encodeCount(text, 'cl100k_base')),
+      ]);
     });
 
     it('rejects counts once closed', async () => {
       const local = createTokenCountPool({ workerUrl: WORKER_URL, size: 1 });
       await local?.close();
-      await expect(local?.count('hello', 'o200k_base')).rejects.toThrow(/closed/);
+      await expect(local?.count(['hello'], 'o200k_base')).rejects.toThrow(/closed/);
     });
   });
 });

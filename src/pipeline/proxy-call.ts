@@ -46,12 +46,13 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       return found.found ? priceAtServiceTier(found.price, request.serviceTier) : null;
     };
     const price = requirePrice(deps, tenant, table, request, lookup);
-    // Large never-seen texts are counted on worker threads first, so planning only hits the cache.
-    // No text the estimate counts is longer than the body, so small bodies skip this pass.
-    await deps.tokenizer.prefetch?.(
-      (probe) => call.adapter.countInputTokens(request, price, probe),
-      call.body.byteLength,
-    );
+    // Bounds the counting this request may cause (413 above it), and counts its never-seen texts
+    // on worker threads when together they are large, so planning only hits the cache. The texts
+    // the estimate counts hold no more characters than the body, so small bodies skip this pass.
+    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe), {
+      maxTotalChars: call.body.byteLength,
+      bounds: { maxTexts: deps.config.server.maxCountedTexts, maxChars: deps.config.server.maxCountedChars },
+    });
     const previous = request.previousResponseId;
     const chain =
       previous === null
