@@ -47,10 +47,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }));
   const metrics = options.metrics ?? createMetrics();
   const tasks = createTaskTracker((error) => logger.error({ err: error }, 'background task failed'));
-  // Large never-seen texts are counted on worker threads, off the event loop (null when running from sources).
+  // A request's never-seen texts, when large together, are counted on worker threads, off the
+  // event loop (null when running from sources): measured, this still pays with gpt-tokenizer
+  // (docs/benchmarks.md, "Tokenizer").
   const countPool = createTokenCountPool();
   const tokenizer = createTokenizer(countPool ? { offload: countPool.count } : {});
-  // Load the encoders now, not on the first call (~0.5 s for o200k_base).
+  // Load the encoders now, not on the first call (~0.2-0.3 s each, per thread).
   const encodings = new Set([...catalog.latest.models.values()].map((m) => m.encoding));
   for (const encoding of encodings) tokenizer.count('warm up', encoding);
   await countPool?.warm(encodings);
