@@ -147,7 +147,7 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
     try {
       estimate(probe);
     } catch (error) {
-      if (error instanceof OverBound) throw overBound(bounds, texts, chars);
+      if (error instanceof OverBound) throw overBound(bounds, texts);
       return; // the real estimate reports it
     }
     if (offload === undefined || newChars < offloadMinChars) return;
@@ -177,7 +177,7 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
   };
 }
 
-function overBound(bounds: CountBounds, texts: number, chars: number): RuncapError {
+function overBound(bounds: CountBounds, texts: number): RuncapError {
   const what =
     texts > bounds.maxTexts
       ? `more than ${bounds.maxTexts} texts to count (messages, content parts, names, tool definitions); the limit is server.max_counted_texts`
