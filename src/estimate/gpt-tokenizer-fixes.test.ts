@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { fixEncoder, withUnicodeWhiteSpace } from './gpt-tokenizer-fixes.js';
+import { fixEncoder, tiktokenPattern, tiktokenPatternSource } from './gpt-tokenizer-fixes.js';
 import { WHITE_SPACE_CLASS } from './text-chunks.js';
+import { NEWER_THAN_TIKTOKEN_CLASS } from './unicode-since-tiktoken.js';
 
-describe('withUnicodeWhiteSpace', () => {
-  it('spells \\s and \\S as Unicode White_Space inside and outside classes, and keeps other escapes', () => {
-    expect(withUnicodeWhiteSpace(String.raw`\s+(?!\S)`)).toBe(`[${WHITE_SPACE_CLASS}]+(?![^${WHITE_SPACE_CLASS}])`);
-    expect(withUnicodeWhiteSpace(String.raw` ?[^\s\p{L}\p{N}]+[\r\n]*`)).toBe(
-      ` ?[^${WHITE_SPACE_CLASS}\\p{L}\\p{N}]+[\\r\\n]*`,
+describe('tiktokenPatternSource', () => {
+  it('spells \\s and \\S as Unicode White_Space, takes newer letters out of \\p{...}, escapes / in classes', () => {
+    expect(tiktokenPatternSource(String.raw`\s+(?!\S)`)).toBe(`[${WHITE_SPACE_CLASS}]+(?![^${WHITE_SPACE_CLASS}])`);
+    expect(tiktokenPatternSource(String.raw` ?[^\s\p{L}\p{N}]+[\r\n/]*`)).toBe(
+      ` ?[^${WHITE_SPACE_CLASS}[\\p{L}--[${NEWER_THAN_TIKTOKEN_CLASS}]][\\p{N}--[${NEWER_THAN_TIKTOKEN_CLASS}]]]+[\\r\\n\\/]*`,
     );
-    expect(withUnicodeWhiteSpace(String.raw`\\s\[\s`)).toBe(String.raw`\\s\[` + `[${WHITE_SPACE_CLASS}]`);
+    expect(tiktokenPatternSource(String.raw`\\s\[\s`)).toBe(String.raw`\\s\[` + `[${WHITE_SPACE_CLASS}]`);
   });
 
-  it('matches U+0085 and not U+FEFF, as tiktoken does', () => {
-    const space = new RegExp(`^${withUnicodeWhiteSpace(String.raw`\s`)}$`, 'u');
-    expect(space.test('\u0085')).toBe(true);
-    expect(space.test('\ufeff')).toBe(false);
-    expect(space.test('\u3000')).toBe(true);
-    expect(space.test('x')).toBe(false);
+  it('gives a pattern where U+0085 is space, U+FEFF is not, and a Unicode 17 letter is a symbol', () => {
+    const split = tiktokenPattern(/\s+|\p{L}+|[^\s\p{L}\p{N}]+/gu);
+    const pieces = (text: string): string[] => [...text.matchAll(split)].map((match) => match[0]);
+    expect(pieces('a\u0085\u0085b')).toEqual(['a', '\u0085\u0085', 'b']);
+    expect(pieces('a\ufeff b')).toEqual(['a', '\ufeff', ' ', 'b']);
+    expect(pieces('x\u{323b0}\u{323b1}y')).toEqual(['x', '\u{323b0}\u{323b1}', 'y']);
+    expect(split.flags).toBe('gv');
   });
 });
 

@@ -11,7 +11,9 @@
 // counted exactly. A longer run is cut every `maxRunCodePoints` code points: only the tokens
 // of that run can change (a token or two per cut, upwards in every case measured); the text
 // around it is counted as a whole.
-// `\s` here is Unicode White_Space (tiktoken's), see encoders.ts.
+// `\s` here is Unicode White_Space and letters are tiktoken's (gpt-tokenizer-fixes.ts).
+
+import { isNewerThanTiktoken } from './unicode-since-tiktoken.js';
 
 /** Longest class run counted whole; a multiple of 3 so a cut digit run keeps o200k/cl100k's 3-digit groups. */
 export const DEFAULT_MAX_RUN_CODE_POINTS = 300;
@@ -34,6 +36,7 @@ const DIGIT = /^\p{N}$/u;
 const classes = new Uint8Array(0x110000);
 
 function computeClass(codePoint: number): number {
+  if (isNewerThanTiktoken(codePoint)) return KNOWN | OTHER; // a symbol to tiktoken
   const char = String.fromCodePoint(codePoint);
   let bits = KNOWN;
   const space = WHITE_SPACE.test(char);

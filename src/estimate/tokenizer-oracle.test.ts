@@ -123,6 +123,8 @@ const CORPUS: Record<string, string> = {
   specials: SPECIAL_LOOK_ALIKES.join(' ') + SPECIAL_LOOK_ALIKES.join('') + '<|endoftext|>'.repeat(30),
   repeated: `${'a'.repeat(300)} ${'='.repeat(200)} ${'-'.repeat(150)}\n${'ha'.repeat(140)} ${'9'.repeat(299)}`,
   byteOrderMarks: '\ufeffHello\ufeff\ufeff world \ufeff \u0085next\u0085\u0085 line',
+  // Letters of Unicode 17 (CJK Extension J, Sidetic, Tolong Siki), which tiktoken's Unicode 16 does not know.
+  newerUnicode: '\u{323b0}\ufeffusing \u{323b1}\u{323b2}abc \u{10940}\u{10941}\ufeff// \u{11db0}x\u{11db1}',
 };
 
 describe('gpt-tokenizer counts equal tiktoken (the oracle)', () => {
