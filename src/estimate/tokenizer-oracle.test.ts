@@ -110,6 +110,7 @@ const CORPUS: Record<string, string> = {
   code: repoFile('src/estimate/chat.ts') + repoFile('src/pipeline/proxy-call.ts'),
   json: repoFile('package.json') + JSON.stringify(JSON.parse(repoFile('package.json')), null, 8),
   prices: readdirSync(fileURLToPath(new URL('../../prices/', import.meta.url)))
+    .filter((name) => name.endsWith('.json'))
     .map((name) => repoFile(`prices/${name}`))
     .join('\n'),
   docs: repoFile('README.md'),
