@@ -26,7 +26,10 @@ export const H = {
 /** Request headers that are runcap's own and never reach the provider. */
 export const RUNCAP_REQUEST_HEADERS: ReadonlySet<string> = new Set([H.runId, H.runBudget, H.feature, H.user]);
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus those runcap recomputes. */
+/**
+ * RFC 9110 §7.6.1 hop-by-hop headers (plus any a message names in its own `Connection`
+ * header), and the framing headers runcap recomputes. Dropped in both directions.
+ */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
@@ -40,4 +43,85 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'host',
   'content-length',
   'expect',
+]);
+
+// Header policy (docs/security.md "Headers"): who may say what to whom through runcap.
+
+/**
+ * Request headers never forwarded upstream, whoever the caller is: credentials runcap
+ * replaces, the caller's cookies, and what a proxy in front of runcap says about the
+ * caller's network (its address is not the provider's business and must not be spoofable).
+ */
+export const REQUEST_DENY: ReadonlySet<string> = new Set([
+  'authorization',
+  'x-api-key',
+  'cookie',
+  'accept-encoding',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'via',
+]);
+
+/** Request header prefixes that are runcap's own (X-Budget-*). */
+export const REQUEST_DENY_PREFIXES: readonly string[] = ['x-budget-'];
+
+/**
+ * A virtual-key caller uses runcap's provider account, so it may send only these (and the
+ * `x-stainless-` SDK telemetry): never `openai-organization` / `openai-project`, which would
+ * pick another organization or project of the shared account.
+ */
+export const VIRTUAL_REQUEST_ALLOW: ReadonlySet<string> = new Set([
+  'accept',
+  'content-type',
+  'user-agent',
+  'idempotency-key',
+  'openai-beta',
+  'x-client-request-id',
+  'anthropic-version',
+  'anthropic-beta',
+  'traceparent',
+  'tracestate',
+]);
+export const VIRTUAL_REQUEST_ALLOW_PREFIXES: readonly string[] = ['x-stainless-'];
+
+/**
+ * Response headers never returned to a caller: they belong to the provider's origin (a
+ * cookie, an alternative service or an HSTS pin set on runcap's origin would be wrong).
+ */
+export const RESPONSE_DENY: ReadonlySet<string> = new Set([
+  'content-encoding',
+  'set-cookie',
+  'set-cookie2',
+  'alt-svc',
+  'strict-transport-security',
+]);
+
+/**
+ * What a virtual-key caller gets back from the provider: the body's type, the request id
+ * (for support tickets) and what the SDKs need to retry. Account headers
+ * (`openai-organization`, `openai-project`, `anthropic-organization-id`) and the shared
+ * account's rate-limit counters stay inside runcap.
+ */
+export const VIRTUAL_RESPONSE_ALLOW: ReadonlySet<string> = new Set([
+  'content-type',
+  'cache-control',
+  'date',
+  'x-request-id',
+  'request-id',
+  'openai-processing-ms',
+  'openai-version',
+  'retry-after',
+  'retry-after-ms',
+  'x-should-retry',
 ]);

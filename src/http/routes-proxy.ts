@@ -29,14 +29,14 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
     const response = await deps.upstream.send({
       url: `${upstream.baseUrl}/models`,
       method: 'GET',
-      headers: upstreamHeaders(c.req.raw.headers, principal.providerKey),
+      headers: upstreamHeaders(c.req.raw.headers, principal),
       body: null,
       signal: c.req.raw.signal,
       headersTimeoutMs: upstream.headersTimeoutMs,
       bodyTimeoutMs: upstream.bodyTimeoutMs,
     });
     const body = Buffer.from(await response.body.arrayBuffer());
-    return new Response(body, { status: response.statusCode, headers: clientHeaders(response.headers) });
+    return new Response(body, { status: response.statusCode, headers: clientHeaders(response.headers, principal.kind) });
   });
 
   app.post('/v1/*', limit, async (c) => {

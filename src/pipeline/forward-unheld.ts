@@ -80,7 +80,7 @@ export async function forwardUnheld(deps: PipelineDeps, context: CallContext, do
         : {},
     ),
     clientHeaders: call.headers,
-    providerKey: principal.providerKey,
+    principal,
     upstream: upstreamOf(deps, principal.upstream),
     budgetHeaders: budgetHeaders(state),
     clientSignal: call.signal,

@@ -6,6 +6,7 @@ import { RuncapError } from '../errors.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import { relayStream, type StreamEnd } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
+import type { Principal } from '../principal.js';
 import type { PipelineDeps } from './deps.js';
 import type { SettleOutcome } from './settle-call.js';
 
@@ -17,7 +18,8 @@ export interface ForwardInput {
   /** The body to send instead, when the model or cap changed or usage is injected. */
   readonly preparedBody: Record<string, unknown> | null;
   readonly clientHeaders: Headers;
-  readonly providerKey: string | null;
+  /** Whose account the call uses (header policy) and the provider key to send; never stored. */
+  readonly principal: Principal;
   readonly upstream: UpstreamConfig;
   readonly budgetHeaders: Record<string, string>;
   readonly clientSignal: AbortSignal;
@@ -46,7 +48,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     response = await deps.upstream.send({
       url: input.upstream.baseUrl + input.adapter.path,
       method: 'POST',
-      headers: { ...upstreamHeaders(input.clientHeaders, input.providerKey), 'content-type': 'application/json' },
+      headers: { ...upstreamHeaders(input.clientHeaders, input.principal), 'content-type': 'application/json' },
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
       signal: input.clientSignal,
       headersTimeoutMs: input.upstream.headersTimeoutMs,
@@ -62,7 +64,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   }
   const status = String(response.statusCode);
   deps.metrics.upstreamTtfbSeconds.observe({ endpoint, status }, elapsed());
-  const headers = clientHeaders(response.headers);
+  const headers = clientHeaders(response.headers, input.principal.kind);
   for (const [name, value] of Object.entries(input.budgetHeaders)) headers.set(name, value);
   const finish = (): void => {
     deps.metrics.upstreamSeconds.observe({ endpoint, status }, elapsed());

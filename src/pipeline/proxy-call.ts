@@ -284,7 +284,7 @@ async function dispatch(
       rawBody: call.body,
       preparedBody: call.adapter.prepareUpstream(request, changes),
       clientHeaders: call.headers,
-      providerKey: principal.providerKey,
+      principal,
       upstream: upstreamOf(deps, principal.upstream),
       budgetHeaders: budgetHeaders(state),
       clientSignal: call.signal,

@@ -1,8 +1,19 @@
 // The upstream HTTP client: undici.request over a keep-alive Agent, separate header
-// and body timeouts, hop-by-hop headers stripped both ways, client aborts propagated.
+// and body timeouts, client aborts propagated; and the header policy of both directions
+// (what a caller may send the provider, what it gets back), in this one place.
 import { Agent, request, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HOP_BY_HOP, RUNCAP_REQUEST_HEADERS, H } from '../headers.js';
+import {
+  H,
+  HOP_BY_HOP,
+  REQUEST_DENY,
+  REQUEST_DENY_PREFIXES,
+  RESPONSE_DENY,
+  RUNCAP_REQUEST_HEADERS,
+  VIRTUAL_REQUEST_ALLOW,
+  VIRTUAL_REQUEST_ALLOW_PREFIXES,
+  VIRTUAL_RESPONSE_ALLOW,
+} from '../headers.js';
 
 export interface UpstreamRequest {
   readonly url: string;
@@ -44,35 +55,65 @@ export function createUpstreamClient(options: { connections?: number } = {}): Up
   };
 }
 
+/** Whose account the call uses: the caller's own (passthrough) or runcap's (virtual key). */
+export type HeaderPolicyKind = 'passthrough' | 'virtual';
+
 /**
- * Headers to send upstream: the client's, minus hop-by-hop and runcap's own, with the
- * provider key in Authorization and an identity encoding so streams can be metered.
+ * Headers to send upstream (docs/security.md "Headers"): hop-by-hop headers and those the
+ * client names in `Connection` never; runcap's own, credentials, cookies and client-address
+ * headers never; a virtual-key caller only the allow-listed ones. Then the provider key in
+ * Authorization and an identity encoding so streams can be metered.
  */
-export function upstreamHeaders(client: Headers, providerKey: string | null): Record<string, string> {
+export function upstreamHeaders(
+  client: Headers,
+  principal: { readonly kind: HeaderPolicyKind; readonly providerKey: string | null },
+): Record<string, string> {
   const out: Record<string, string> = {};
+  const named = connectionNamed(client.get('connection'));
+  const virtual = principal.kind === 'virtual';
   client.forEach((value, name) => {
-    if (
-      HOP_BY_HOP.has(name) ||
-      RUNCAP_REQUEST_HEADERS.has(name) ||
-      name === H.authorization ||
-      name === 'accept-encoding'
-    )
-      return;
-    if (name.startsWith('x-budget-')) return;
+    if (HOP_BY_HOP.has(name) || named.has(name) || RUNCAP_REQUEST_HEADERS.has(name) || REQUEST_DENY.has(name)) return;
+    if (startsWithAny(name, REQUEST_DENY_PREFIXES)) return;
+    if (virtual && !VIRTUAL_REQUEST_ALLOW.has(name) && !startsWithAny(name, VIRTUAL_REQUEST_ALLOW_PREFIXES)) return;
     out[name] = value;
   });
-  if (providerKey) out[H.authorization] = `Bearer ${providerKey}`;
+  if (principal.providerKey) out[H.authorization] = `Bearer ${principal.providerKey}`;
   out['accept-encoding'] = 'identity';
   return out;
 }
 
-/** Response headers for the client: the provider's, minus hop-by-hop ones (the length is recomputed). */
-export function clientHeaders(upstream: IncomingHttpHeaders): Headers {
+/**
+ * Response headers for the client: the provider's, minus hop-by-hop ones (and those named
+ * in its `Connection`), minus origin-bound ones (cookies, HSTS, Alt-Svc); a virtual-key
+ * caller only the allow-listed ones. The length is recomputed.
+ */
+export function clientHeaders(upstream: IncomingHttpHeaders, kind: HeaderPolicyKind): Headers {
   const out = new Headers();
+  const connection = upstream['connection'];
+  const named = connectionNamed(Array.isArray(connection) ? connection.join(',') : (connection ?? null));
+  const virtual = kind === 'virtual';
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name === 'content-encoding') continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || RESPONSE_DENY.has(name)) continue;
+    if (virtual && !VIRTUAL_RESPONSE_ALLOW.has(name)) continue;
     if (Array.isArray(value)) for (const v of value) out.append(name, v);
     else out.set(name, value);
   }
   return out;
+}
+
+/** The header names a message lists in its `Connection` header (RFC 9110 §7.6.1), lower-cased. */
+function connectionNamed(connection: string | null): ReadonlySet<string> {
+  if (connection === null || connection === '') return EMPTY;
+  return new Set(
+    connection
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ''),
+  );
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function startsWithAny(name: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => name.startsWith(prefix));
 }

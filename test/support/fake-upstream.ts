@@ -52,6 +52,8 @@ export interface FakeUpstreamOptions {
    * naming another tier is answered at that tier, as OpenAI does.
    */
   readonly autoTier?: string;
+  /** Extra headers on every response (e.g. the account headers and cookies the real API sends). */
+  readonly responseHeaders?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -68,6 +70,7 @@ export const FAKE_DEFAULTS: Settings = {
   failAfterChunks: 2,
   models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-5-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small'],
   autoTier: 'default',
+  responseHeaders: {},
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -232,7 +235,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     });
     const send = (status: number, json: Json, extra: Record<string, string> = {}): void => {
       if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...extra });
+      res.writeHead(status, {
+        ...s.responseHeaders,
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        ...extra,
+      });
       res.end(JSON.stringify(json));
     };
     /** Cuts the connection without finishing the response (the client sees a premature close). */
@@ -311,6 +319,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const contentAt = events.flatMap((e, i) => (e.content ? [i] : []));
     const failAt = (contentAt[Math.min(s.failAfterChunks, contentAt.length) - 1] ?? -1) + 1;
     res.writeHead(200, {
+      ...s.responseHeaders,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-request-id': requestId,
