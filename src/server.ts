@@ -71,7 +71,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = createApp(deps, state);
   const sweeper = startSweeper(deps);
 
-  const server = await listen(app.fetch, config.server.host, config.server.port);
+  const server = await listen(app.fetch, config.server);
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   logger.info(
@@ -116,13 +116,33 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 }
 
+/**
+ * The Node server with bounded client behaviour (docs/security.md "Limits"): a request
+ * must arrive within `request_timeout` (headers within `headers_timeout`), idle keep-alive
+ * connections close after `keep_alive_timeout`, and at most `max_connections` are open.
+ * A response may take as long as the upstream does: no socket idle timeout.
+ */
 function listen(
   fetch: Parameters<typeof serve>[0]['fetch'],
-  hostname: string,
-  port: number,
+  options: Config['server'],
 ): Promise<ServerType & { address(): AddressInfo | string | null }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server as ServerType & { address(): AddressInfo }));
+    const server = serve(
+      {
+        fetch,
+        hostname: options.host,
+        port: options.port,
+        serverOptions: {
+          requestTimeout: options.requestTimeoutMs,
+          headersTimeout: Math.min(options.headersTimeoutMs, options.requestTimeoutMs),
+          keepAliveTimeout: options.keepAliveTimeoutMs,
+          // Checks request and header deadlines at least this often (Node's default is 30 s).
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(options.headersTimeoutMs / 2))),
+        },
+      },
+      () => resolve(server as ServerType & { address(): AddressInfo }),
+    );
+    (server as { maxConnections?: number }).maxConnections = options.maxConnections;
     server.once('error', reject);
   });
 }

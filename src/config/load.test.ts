@@ -104,6 +104,11 @@ describe('loadConfig', () => {
       'ledger.reservation_ttl: 30s must outlast upstreams.openai.headers_timeout',
     ],
     [
+      'a hold TTL shorter than the non-streaming response timeout',
+      'ledger: { reservation_ttl: 10m }',
+      'ledger.reservation_ttl: 10m must outlast upstreams.openai.response_timeout',
+    ],
+    [
       'a bad price override',
       'tenants: { default: { price_overrides: { my-model: { provider: x, input: "-1", output: "1", context_window: 1000, max_output_tokens: 100 } } } }',
       'my-model',

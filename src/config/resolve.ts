@@ -27,6 +27,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       baseUrl: upstream.base_url.replace(/\/+$/, ''),
       apiKey: upstream.api_key_env ? context.env[upstream.api_key_env] || null : null,
       headersTimeoutMs: ms(upstream.headers_timeout),
+      responseTimeoutMs: ms(upstream.response_timeout),
       bodyTimeoutMs: ms(upstream.body_timeout),
     });
   }
@@ -59,10 +60,15 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
 
   const reservationTtlMs = ms(file.ledger.reservation_ttl);
   for (const upstream of upstreams.values()) {
-    if (reservationTtlMs <= upstream.headersTimeoutMs) {
-      throw new Error(
-        `ledger.reservation_ttl: ${file.ledger.reservation_ttl} must outlast upstreams.${upstream.name}.headers_timeout (${upstream.headersTimeoutMs} ms), or holds would expire (and be charged in full) while a call waits for its answer`,
-      );
+    for (const [field, timeoutMs] of [
+      ['headers_timeout', upstream.headersTimeoutMs],
+      ['response_timeout', upstream.responseTimeoutMs],
+    ] as const) {
+      if (reservationTtlMs <= timeoutMs) {
+        throw new Error(
+          `ledger.reservation_ttl: ${file.ledger.reservation_ttl} must outlast upstreams.${upstream.name}.${field} (${timeoutMs} ms), or holds would expire (and be charged in full) while a call waits for its answer`,
+        );
+      }
     }
   }
 
@@ -82,6 +88,10 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       maxCountedTexts: file.server.max_counted_texts,
       maxCountedChars: file.server.max_counted_chars,
       drainTimeoutMs: ms(file.server.drain_timeout),
+      requestTimeoutMs: ms(file.server.request_timeout),
+      headersTimeoutMs: ms(file.server.headers_timeout),
+      keepAliveTimeoutMs: ms(file.server.keep_alive_timeout),
+      maxConnections: file.server.max_connections,
     },
     upstreams,
     defaultUpstream,

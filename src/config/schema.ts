@@ -96,6 +96,14 @@ export const configFileSchema = z.strictObject({
       /** Characters of text one request may ask runcap to count; above it: 413. */
       max_counted_chars: positiveInt.default(8 * 1024 * 1024),
       drain_timeout: duration.default('30s'),
+      /** Time to receive a whole request (headers and body) from a client. */
+      request_timeout: duration.default('120s'),
+      /** Time to receive a request's headers (slow-header clients are cut). */
+      headers_timeout: duration.default('15s'),
+      /** How long an idle keep-alive connection stays open between requests. */
+      keep_alive_timeout: duration.default('5s'),
+      /** Open client connections at most; more are refused at accept. */
+      max_connections: positiveInt.default(1024),
     })
     .prefault({}),
   upstreams: z
@@ -104,7 +112,11 @@ export const configFileSchema = z.strictObject({
       z.strictObject({
         base_url: z.url(),
         api_key_env: z.string().min(1).optional(),
+        /** Streaming calls (and free GETs): time until the response headers. */
         headers_timeout: duration.default('60s'),
+        /** Non-streaming calls: time until the response headers, i.e. the whole generation. */
+        response_timeout: duration.default('15m'),
+        /** Idle time between two chunks of a response body. */
         body_timeout: duration.default('300s'),
       }),
     )
@@ -113,6 +125,7 @@ export const configFileSchema = z.strictObject({
         base_url: 'https://api.openai.com/v1',
         api_key_env: 'OPENAI_API_KEY',
         headers_timeout: '60s',
+        response_timeout: '15m',
         body_timeout: '300s',
       },
     }),
@@ -122,7 +135,7 @@ export const configFileSchema = z.strictObject({
       sqlite_synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
       redis: z.string().min(1).optional(),
       /** Hold expiry; outlasts the upstream timeouts and is extended while a stream flows. */
-      reservation_ttl: duration.default('10m'),
+      reservation_ttl: duration.default('20m'),
       sweep_interval: duration.default('15s'),
     })
     .prefault({}),

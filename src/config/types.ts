@@ -40,7 +40,11 @@ export interface UpstreamConfig {
   readonly baseUrl: string;
   /** Provider key for virtual-key callers; null when not configured. Never logged. */
   readonly apiKey: string | null;
+  /** Streaming calls and free GETs: time until the response headers. */
   readonly headersTimeoutMs: number;
+  /** Non-streaming calls: time until the response headers (the whole generation). */
+  readonly responseTimeoutMs: number;
+  /** Idle time between two body chunks. */
   readonly bodyTimeoutMs: number;
 }
 
@@ -66,6 +70,10 @@ export interface Config {
     readonly maxCountedTexts: number;
     readonly maxCountedChars: number;
     readonly drainTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
   };
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
   readonly defaultUpstream: string;

@@ -51,7 +51,9 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
       headers: { ...upstreamHeaders(input.clientHeaders, input.principal), 'content-type': 'application/json' },
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
       signal: input.clientSignal,
-      headersTimeoutMs: input.upstream.headersTimeoutMs,
+      // A non-streaming answer arrives only when the whole generation is done (a reasoning
+      // model's routinely takes minutes): its own, longer timeout (docs/security.md "Timeouts").
+      headersTimeoutMs: input.request.stream ? input.upstream.headersTimeoutMs : input.upstream.responseTimeoutMs,
       bodyTimeoutMs: input.upstream.bodyTimeoutMs,
     });
   } catch (error) {
