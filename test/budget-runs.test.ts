@@ -68,14 +68,20 @@ describe('POST /budget/runs', () => {
     ]);
   });
 
-  it('answers 409 conflict for an id that exists, whoever owns it', async () => {
+  it("answers 409 conflict for an id the caller already has, and 404 (as GET does) for another principal's", async () => {
     const again = await api(runcap.url, 'POST', '/budget/runs', { key: 'sk-runs-alice', body: { id: 'run-created' } });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'conflict', error: { param: 'id' } });
     expect(again.headers.get('content-type')).toBe('application/problem+json');
     const other = await api(runcap.url, 'POST', '/budget/runs', { key: 'sk-runs-bob', body: { id: 'run-created' } });
-    expect(other.status).toBe(409);
-    expect(other.body).toMatchObject({ code: 'conflict' });
+    const otherGet = await api(runcap.url, 'GET', '/budget/runs/run-created', { key: 'sk-runs-bob' });
+    const missingGet = await api(runcap.url, 'GET', '/budget/runs/run-never-made', { key: 'sk-runs-bob' });
+    expect([other.status, otherGet.status, missingGet.status]).toEqual([404, 404, 404]);
+    expect(other.body).toMatchObject({ code: 'not_found' });
+    expect(otherGet.body).toMatchObject({ code: 'not_found' });
+    // The run is untouched: still Alice's, with her ceiling.
+    const mine = await api<Run>(runcap.url, 'GET', '/budget/runs/run-created', { key: 'sk-runs-alice' });
+    expect(mine.body.key_id).toBe(passthroughKeyId('sk-runs-alice'));
   });
 
   it('issues an id when none is given and applies the tenant default ceiling', async () => {

@@ -2,7 +2,6 @@
 // GET /v1/models passed through, every other /v1 path refused (never forwarded unmetered).
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { RuncapError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { upstreamOf } from '../pipeline/forward.js';
@@ -11,18 +10,9 @@ import { ADAPTERS } from '../proxy/adapters/index.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { authenticate } from '../auth.js';
 import { H } from '../headers.js';
+import { readBody } from './read-body.js';
 
 export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
-  const limit = bodyLimit({
-    maxSize: deps.config.server.maxBodyBytes,
-    onError: () => {
-      throw new RuncapError(
-        'request_too_large',
-        `The request body is larger than ${deps.config.server.maxBodyBytes} bytes.`,
-      );
-    },
-  });
-
   app.get('/v1/models', async (c) => {
     const principal = authenticate(deps.config, c.req.header(H.authorization));
     const upstream = upstreamOf(deps, principal.upstream);
@@ -36,17 +26,24 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
       bodyTimeoutMs: upstream.bodyTimeoutMs,
     });
     const body = Buffer.from(await response.body.arrayBuffer());
-    return new Response(body, { status: response.statusCode, headers: clientHeaders(response.headers, principal.kind) });
+    return new Response(body, {
+      status: response.statusCode,
+      headers: clientHeaders(response.headers, principal.kind),
+    });
   });
 
-  app.post('/v1/*', limit, async (c) => {
+  app.post('/v1/*', async (c) => {
     const path = c.req.path.slice('/v1'.length);
     const adapter = ADAPTERS.get(path);
     if (!adapter) throw notMetered(c.req.method, c.req.path);
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    // Who is calling is settled before a byte of the body is read: an unknown key (passthrough
+    // off) is refused without buffering up to max_body_bytes for it.
+    const principal = authenticate(deps.config, c.req.header(H.authorization));
+    const body = await readBody(c.env.incoming, deps.config.server.maxBodyBytes);
     const outgoing = c.env.outgoing;
     return proxyCall(deps, {
       adapter,
+      principal,
       headers: c.req.raw.headers,
       body,
       signal: c.req.raw.signal,

@@ -9,6 +9,8 @@ import type { CallPlan } from './plan.js';
 
 export interface ProxyCall {
   readonly adapter: EndpointAdapter;
+  /** Authenticated before the body was read (an unknown virtual key never gets its body buffered). */
+  readonly principal: Principal;
   readonly headers: Headers;
   readonly body: Uint8Array;
   /** Aborts when the client goes away. */

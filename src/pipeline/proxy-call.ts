@@ -3,7 +3,6 @@
 // orders these steps; everything it calls is a pure function or a narrow interface.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
-import { authenticate } from '../auth.js';
 import { H } from '../headers.js';
 import { newDecisionId } from '../ids.js';
 import { tightestScope } from '../policy/fits.js';
@@ -31,7 +30,7 @@ import { tenantPolicy } from './tenant-policy.js';
 
 export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Response> {
   const startedNs = process.hrtime.bigint();
-  const principal = authenticate(deps.config, call.headers.get(H.authorization));
+  const principal = call.principal;
   const tenant = tenantPolicy(deps, principal.tenant);
   const table =
     (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ??

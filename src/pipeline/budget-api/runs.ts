@@ -56,9 +56,9 @@ export async function createRun(
       { runId, budgetUsd: body.limit_usd ?? null, tags: body.tags ?? {}, createOnly: true, idleTtlMs },
     );
   } catch (error) {
-    // Another principal's run with this id: the id is taken, whoever holds it.
-    if (error instanceof RuncapError && error.code === 'run_principal_mismatch')
-      throw new RuncapError('conflict', `Run "${runId ?? ''}" already exists.`, { param: 'id' });
+    // Another principal's run with this id answers exactly as GET does for it: 404, so the
+    // budget plane never tells "someone else's" from "missing" (409 stays for the caller's own).
+    if (error instanceof RuncapError && error.code === 'run_principal_mismatch') throw notFound('run', runId ?? '');
     throw error;
   }
   deps.logger.info({ run_id: run.runId, tenant: run.tenant, limit_usd: formatUsd(run.limitMicros) }, 'run created');
