@@ -12,10 +12,12 @@ import { openStore } from './ledger/index.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
+import { createBackgroundTracker } from './pipeline/background.js';
 import { createTaskTracker } from './pipeline/tasks.js';
 import { loadPriceCatalog } from './pricing/load.js';
 import { ConfigError } from './config/load.js';
 import { checkTenantsAgainstPrices } from './policy/check-tenants.js';
+import { responsesAdapter } from './proxy/adapters/responses.js';
 import { createUpstreamClient } from './proxy/upstream.js';
 
 export interface RunningServer {
@@ -56,15 +58,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const encodings = new Set([...catalog.latest.models.values()].map((m) => m.encoding));
   for (const encoding of encodings) tokenizer.count('warm up', encoding);
   await countPool?.warm(encodings);
+  const upstream = createUpstreamClient();
+  const background = createBackgroundTracker({
+    config,
+    ledger: store.ledger,
+    upstream,
+    usageFromJson: responsesAdapter.usageFromJson,
+    metrics,
+    logger,
+    tasks,
+    clock,
+  });
   const deps: PipelineDeps = {
     config,
     store,
     catalog,
     tokenizer,
-    upstream: createUpstreamClient(),
+    upstream,
     metrics,
     logger,
     tasks,
+    background,
     clock,
   };
   const state: AppState = { draining: false };
@@ -106,6 +120,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           );
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         }
+        // Background responses still running are polled once more and settled (full hold if not done).
+        background.stop();
         await tasks.drain(config.server.drainTimeoutMs);
         await sweeper.stop();
         await deps.upstream.close();

@@ -100,6 +100,12 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     sweepIntervalMs: ms(file.ledger.sweep_interval),
     pricesPath: file.prices ? resolve(context.cwd, file.prices) : context.pricesPath,
     retentionDays: file.retention_days,
+    background: {
+      pollIntervalMs: ms(file.background.poll_interval),
+      maxPollIntervalMs: Math.max(ms(file.background.poll_interval), ms(file.background.max_poll_interval)),
+      maxDurationMs: ms(file.background.max_duration),
+      maxTracked: file.background.max_tracked,
+    },
     passthrough: file.passthrough ?? file.keys.length === 0,
     adminToken: file.admin_token ?? null,
     logLevel: file.log_level,
@@ -144,6 +150,7 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     budgetClamp: tenant.budget_clamp,
     priceTableVersion: tenant.price_table_version ?? null,
     allowUserHeader: tenant.allow_user_header,
+    background: tenant.background,
     run,
     output: {
       defaultMaxTokens: tenant.output.default_max_tokens,

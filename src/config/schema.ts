@@ -41,6 +41,8 @@ const tenantSchema = z.strictObject({
   price_table_version: z.string().optional(),
   /** Lets keys of this tenant attribute spend to an end user with X-Budget-User. */
   allow_user_header: z.boolean().default(false),
+  /** Responses `background: true`: track each response to its end (its hold stays), or refuse it. */
+  background: z.enum(['track', 'refuse']).default('track'),
   run: z
     .strictObject({
       default_limit_usd: usd.default('5.00'),
@@ -141,6 +143,18 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   prices: z.string().min(1).optional(),
   retention_days: positiveInt.default(30),
+  /** Tracking of background responses whose client left (docs/background.md). */
+  background: z
+    .strictObject({
+      /** First poll of the provider this long after the client left; doubles up to max_poll_interval. */
+      poll_interval: duration.default('2s'),
+      max_poll_interval: duration.default('30s'),
+      /** Tracked at most this long; then the full hold is charged. */
+      max_duration: duration.default('6h'),
+      /** Responses one instance tracks at once; beyond, the full hold is charged at once. */
+      max_tracked: positiveInt.default(1000),
+    })
+    .prefault({}),
   /** Accept provider keys as identity (docs/design.md §2). Default: on when no virtual keys are configured. */
   passthrough: z.boolean().optional(),
   admin_token: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -20,6 +20,7 @@ export interface TenantPolicy {
   readonly budgetClamp: boolean;
   readonly priceTableVersion: string | null;
   readonly allowUserHeader: boolean;
+  readonly background: 'track' | 'refuse';
   readonly run: {
     readonly defaultLimitMicros: Micros;
     readonly maxLimitMicros: Micros;
@@ -82,6 +83,12 @@ export interface Config {
   readonly sweepIntervalMs: number;
   readonly pricesPath: string;
   readonly retentionDays: number;
+  readonly background: {
+    readonly pollIntervalMs: number;
+    readonly maxPollIntervalMs: number;
+    readonly maxDurationMs: number;
+    readonly maxTracked: number;
+  };
   readonly passthrough: boolean;
   readonly adminToken: string | null;
   readonly logLevel: string;

@@ -1,35 +1,35 @@
-// The OpenAI-compatible surface: POST /v1/<metered endpoint> through the pipeline,
-// GET /v1/models passed through, every other /v1 path refused (never forwarded unmetered).
+// The OpenAI-compatible surface: POST /v1/<metered endpoint> through the pipeline; the free
+// GET /v1/models, GET /v1/responses/{id} and POST /v1/responses/{id}/cancel passed through;
+// every other /v1 path refused (never forwarded unmetered).
 import type { HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { RuncapError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { upstreamOf } from '../pipeline/forward.js';
 import { proxyCall } from '../pipeline/proxy-call.js';
 import { ADAPTERS } from '../proxy/adapters/index.js';
+import { passThroughMeter } from '../proxy/pass-through-meter.js';
+import { relayStream } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { authenticate } from '../auth.js';
 import { H } from '../headers.js';
 import { readBody } from './read-body.js';
 
 export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
-  app.get('/v1/models', async (c) => {
-    const principal = authenticate(deps.config, c.req.header(H.authorization));
-    const upstream = upstreamOf(deps, principal.upstream);
-    const response = await deps.upstream.send({
-      url: `${upstream.baseUrl}/models`,
-      method: 'GET',
-      headers: upstreamHeaders(c.req.raw.headers, principal),
-      body: null,
-      signal: c.req.raw.signal,
-      headersTimeoutMs: upstream.headersTimeoutMs,
-      bodyTimeoutMs: upstream.bodyTimeoutMs,
-    });
-    const body = Buffer.from(await response.body.arrayBuffer());
-    return new Response(body, {
-      status: response.statusCode,
-      headers: clientHeaders(response.headers, principal.kind),
-    });
+  // Free provider endpoints, passed through with the same header policy (nothing to meter):
+  // the model list, and fetching or cancelling a (background) response (docs/background.md).
+  app.get('/v1/models', (c) => passThrough(deps, c, 'GET', '/models'));
+  app.get('/v1/responses/:id', async (c) => {
+    const id = c.req.param('id');
+    return observed(
+      deps,
+      id,
+      await passThrough(deps, c, 'GET', `/responses/${encodeURIComponent(id)}${query(c.req.url)}`),
+    );
+  });
+  app.post('/v1/responses/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    return observed(deps, id, await passThrough(deps, c, 'POST', `/responses/${encodeURIComponent(id)}/cancel`));
   });
 
   app.post('/v1/*', async (c) => {
@@ -61,4 +61,54 @@ function notMetered(method: string, path: string): RuncapError {
     'endpoint_not_metered',
     `${method} ${path} is not an endpoint runcap can price, so it is not forwarded. Metered: ${[...ADAPTERS.keys()].map((p) => `POST /v1${p}`).join(', ')}; GET /v1/models passes through.`,
   );
+}
+
+/** Forwards a free call as it is; an event stream is relayed as it arrives. */
+async function passThrough(
+  deps: PipelineDeps,
+  c: Context<{ Bindings: HttpBindings }>,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<Response> {
+  const principal = authenticate(deps.config, c.req.header(H.authorization));
+  const upstream = upstreamOf(deps, principal.upstream);
+  const response = await deps.upstream.send({
+    url: `${upstream.baseUrl}${path}`,
+    method,
+    headers: upstreamHeaders(c.req.raw.headers, principal),
+    body: null,
+    signal: c.req.raw.signal,
+    headersTimeoutMs: upstream.headersTimeoutMs,
+    bodyTimeoutMs: upstream.bodyTimeoutMs,
+  });
+  const headers = clientHeaders(response.headers, principal.kind);
+  if (String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+    const body = relayStream({
+      body: response.body,
+      meter: passThroughMeter(),
+      abortUpstream: () => response.body.destroy(),
+      abortClient: () => c.env.outgoing.destroy(),
+      onEnd: () => Promise.resolve(),
+    });
+    return new Response(body, { status: response.statusCode, headers });
+  }
+  const body = Buffer.from(await response.body.arrayBuffer());
+  return new Response(body, { status: response.statusCode, headers });
+}
+
+function query(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? '' : url.slice(at);
+}
+
+/** A client fetching (or cancelling) its own background response may tell runcap how it ended first. */
+async function observed(deps: PipelineDeps, id: string, response: Response): Promise<Response> {
+  if (
+    response.status === 200 &&
+    deps.background.has(id) &&
+    (response.headers.get('content-type') ?? '').includes('application/json')
+  ) {
+    deps.background.observe(id, await response.clone().json());
+  }
+  return response;
 }

@@ -95,6 +95,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Reservations held by this instance and not yet settled.',
       registers,
     }),
+    backgroundTracked: new Gauge({
+      name: 'runcap_background_tracked',
+      help: 'Background responses this instance is polling for their outcome (their holds stay until then).',
+      registers,
+    }),
     activeRuns: new Gauge({
       name: 'runcap_active_runs',
       help: 'Runs used within their idle TTL (sampled from the ledger).',

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { PriceCatalog } from '../pricing/load.js';
 import type { Tokenizer } from '../estimate/types.js';
 import type { UpstreamClient } from '../proxy/upstream.js';
+import type { BackgroundTracker } from './background.js';
 import type { TaskTracker } from './tasks.js';
 
 export interface PipelineDeps {
@@ -18,5 +19,7 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** Background settlements, awaited at shutdown. */
   readonly tasks: TaskTracker;
+  /** Background responses whose client left, followed to their end (docs/background.md). */
+  readonly background: BackgroundTracker;
   readonly clock: () => number;
 }

@@ -6,6 +6,7 @@ import { RuncapError } from '../errors.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import { relayStream, type StreamEnd } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
+import { H } from '../headers.js';
 import type { Principal } from '../principal.js';
 import type { PipelineDeps } from './deps.js';
 import type { SettleOutcome } from './settle-call.js';
@@ -94,7 +95,15 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
         finish();
         // An upstream body that broke because the client left is the client's abort.
         const end: StreamEnd = ended.kind === 'cut' && clientGone() ? { kind: 'client_abort' } : ended;
-        const settled = input.settle(streamOutcome(end, meter.result()));
+        const result = meter.result();
+        if (input.request.background === true && result.usage === null) {
+          // The provider goes on generating a background response whatever happened to this stream.
+          const settled = followBackground(deps, input, result.responseId, end.kind);
+          deps.tasks.track(settled);
+          await settled;
+          return;
+        }
+        const settled = input.settle(streamOutcome(end, result));
         deps.tasks.track(settled);
         await settled;
         if (end.kind !== 'complete')
@@ -120,9 +129,45 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   if (response.statusCode >= 400) {
     await input.settle({ kind: 'release', reason: `upstream_status_${response.statusCode}` });
   } else {
-    await input.settle(jsonOutcome(input.adapter, bytes));
+    const outcome = jsonOutcome(input.adapter, bytes);
+    if (input.request.background === true && outcome.kind !== 'usage') {
+      // Accepted, not done (`queued` / `in_progress`): the answer carries no usage yet.
+      await followBackground(deps, input, outcome.responseId, 'queued');
+    } else await input.settle(outcome);
   }
   return new Response(bytes, { status: response.statusCode, headers });
+}
+
+/**
+ * A background response that has not reported its usage: the hold stays, and the tracker
+ * settles it when the response ends. When it cannot be tracked (no id, no hold, tracker full
+ * or stopping) the full hold is charged now: the provider bills at most that (its cap).
+ */
+function followBackground(
+  deps: PipelineDeps,
+  input: ForwardInput,
+  responseId: string | null,
+  stage: string,
+): Promise<void> {
+  if (
+    responseId !== null &&
+    input.reservationId !== null &&
+    deps.background.track({
+      responseId,
+      reservationId: input.reservationId,
+      decisionId: input.budgetHeaders[H.decisionId] ?? '',
+      upstream: input.upstream,
+      principal: input.principal,
+      settle: input.settle,
+    })
+  ) {
+    deps.logger.info({ response_id: responseId, stage }, 'background response tracked until it ends');
+    return Promise.resolve();
+  }
+  return input.settle({
+    kind: 'full_hold',
+    reason: responseId === null ? 'background_without_id' : 'background_untracked',
+  });
 }
 
 /** Errors that happen before a connection exists, so the request never reached the provider. */
@@ -166,16 +211,20 @@ function streamOutcome(
   };
 }
 
-function jsonOutcome(adapter: EndpointAdapter, bytes: Buffer): SettleOutcome {
+function jsonOutcome(
+  adapter: EndpointAdapter,
+  bytes: Buffer,
+): (SettleOutcome & { kind: 'usage' }) | (SettleOutcome & { kind: 'full_hold'; responseId: string | null }) {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch {
-    return { kind: 'full_hold', reason: 'unparseable_response' };
+    return { kind: 'full_hold', reason: 'unparseable_response', responseId: null };
   }
   const usage = adapter.usageFromJson(json);
-  if (!usage) return { kind: 'full_hold', reason: 'response_without_usage' };
-  return { kind: 'usage', usage, responseId: adapter.responseIdFromJson?.(json) ?? null };
+  const responseId = adapter.responseIdFromJson?.(json) ?? null;
+  if (!usage) return { kind: 'full_hold', reason: 'response_without_usage', responseId };
+  return { kind: 'usage', usage, responseId };
 }
 
 export function upstreamOf(deps: PipelineDeps, name: string): UpstreamConfig {

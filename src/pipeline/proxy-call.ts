@@ -45,6 +45,13 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       return found.found ? priceAtServiceTier(found.price, request.serviceTier) : null;
     };
     const price = requirePrice(deps, tenant, table, request, lookup);
+    if (request.background === true && tenant.background === 'refuse') {
+      throw new RuncapError(
+        'background_not_allowed',
+        'This tenant does not allow background responses (tenant policy background: refuse); send the call without background: true.',
+        { param: 'background' },
+      );
+    }
     // Bounds the counting this request may cause (413 above it), and counts its never-seen texts
     // on worker threads when together they are large, so planning only hits the cache. The texts
     // the estimate counts hold no more characters than the body, so small bodies skip this pass.

@@ -40,6 +40,11 @@ export interface ParsedRequest {
   readonly previousResponseId: string | null;
   /** Endpoints without output tokens (embeddings) ignore the output cap entirely. */
   readonly hasOutput: boolean;
+  /**
+   * Responses API `background: true`: the provider keeps generating after the client leaves,
+   * so the call's hold stays until runcap learns how the response ended (docs/background.md).
+   */
+  readonly background?: boolean;
 }
 
 export interface UpstreamChanges {
@@ -89,5 +94,7 @@ export interface EndpointAdapter {
   usageFromJson(body: unknown): Usage | null;
   /** Responses API: the id of a non-streaming response. */
   responseIdFromJson?(body: unknown): string | null;
+  /** Responses API: the `status` of a response object (queued, in_progress, completed, ...). */
+  responseStatusFromJson?(body: unknown): string | null;
   meterStream(request: ParsedRequest): StreamMeter;
 }

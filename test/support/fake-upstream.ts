@@ -16,6 +16,7 @@ import {
   type Json,
   type ReplyPlan,
 } from './fake-openai-bodies.js';
+import { createBackgroundStore, type BackgroundStore } from './fake-background.js';
 
 export const FAKE_MODES = ['ok', 'error500', 'error429', 'reset', 'stall', 'no_usage', 'slow', 'incomplete'] as const;
 /**
@@ -52,6 +53,8 @@ export interface FakeUpstreamOptions {
    * naming another tier is answered at that tier, as OpenAI does.
    */
   readonly autoTier?: string;
+  /** Background responses (`background: true`): how long one runs on the provider's side. Default 500. */
+  readonly backgroundMs?: number;
   /** Extra headers on every response (e.g. the account headers and cookies the real API sends). */
   readonly responseHeaders?: Readonly<Record<string, string | readonly string[]>>;
 }
@@ -70,6 +73,7 @@ export const FAKE_DEFAULTS: Settings = {
   failAfterChunks: 2,
   models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-5-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small'],
   autoTier: 'default',
+  backgroundMs: 500,
   responseHeaders: {},
 };
 
@@ -94,6 +98,8 @@ export interface FakeUpstream {
   /** Base URL without /v1, e.g. "http://127.0.0.1:41234". */
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
+  /** Background responses the fake provider ran (see fake-background.ts). */
+  readonly background: BackgroundStore;
   /** Merges options for the requests that follow. */
   configure(options: FakeUpstreamOptions): void;
   clearRequests(): void;
@@ -115,7 +121,10 @@ const word = (i: number): string => (i === 0 ? 'Hello' : (WORDS[i % WORDS.length
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Per-request overrides: x-fake-mode, x-fake-output-tokens, x-fake-prompt-tokens, x-fake-chunks, x-fake-latency-ms. */
+/**
+ * Per-request overrides: x-fake-mode, x-fake-output-tokens, x-fake-prompt-tokens, x-fake-chunks,
+ * x-fake-latency-ms, x-fake-background-ms.
+ */
 function settingsFor(base: Settings, headers: IncomingHttpHeaders): Settings {
   const header = (name: string): string | undefined => {
     const value = headers[name];
@@ -136,6 +145,7 @@ function settingsFor(base: Settings, headers: IncomingHttpHeaders): Settings {
     promptTokens: promptHeader === undefined ? base.promptTokens : Number.parseInt(promptHeader, 10),
     chunks: int('x-fake-chunks', base.chunks),
     latencyMs: int('x-fake-latency-ms', base.latencyMs),
+    backgroundMs: int('x-fake-background-ms', base.backgroundMs),
   };
 }
 
@@ -196,6 +206,7 @@ function openAiError(message: string, type: string, code: string | null): Json {
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   let base: Settings = { ...FAKE_DEFAULTS, ...options };
   const requests: MutableRecord[] = [];
+  const background = createBackgroundStore();
   const sockets = new Set<Socket>();
   let inFlight = 0;
   let seq = 0;
@@ -255,6 +266,14 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       const data = base.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'openai' }));
       return send(200, { object: 'list', data });
     }
+    const stored = /^\/v1\/responses\/([^/]+)(\/cancel)?$/.exec(path ?? '');
+    if (stored?.[1] !== undefined && (req.method === 'GET' ? !stored[2] : req.method === 'POST' && stored[2])) {
+      const id = decodeURIComponent(stored[1]);
+      const auth = String(req.headers.authorization ?? '');
+      const found = req.method === 'GET' ? background.get(id, auth) : background.cancel(id, auth);
+      if (found) return send(200, found);
+      return send(404, openAiError(`No response found with id '${id}'.`, 'invalid_request_error', null));
+    }
     const endpoint = ENDPOINTS.get(path ?? '');
     if (req.method !== 'POST' || endpoint === undefined) {
       return send(404, openAiError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error', null));
@@ -275,6 +294,10 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
 
     const plan = planReply(endpoint, body, s, seq);
     const streaming = body['stream'] === true && endpoint !== 'embeddings';
+    if (endpoint === 'responses' && body['background'] === true) {
+      background.start(plan, body, String(req.headers.authorization ?? ''), s.backgroundMs);
+      return runInBackground(res, requestId, plan, body, s, streaming);
+    }
     if (!streaming) {
       if (s.mode === 'reset') return reset();
       if (s.mode === 'stall') {
@@ -354,6 +377,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    background,
     configure: (patch) => {
       base = { ...base, ...patch };
     },
@@ -368,4 +392,43 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A background response's answer: `queued` JSON at once, or a stream paced to end when the
+ * response ends on the provider's side. The client leaving stops the writes, not the response.
+ */
+async function runInBackground(
+  res: ServerResponse,
+  requestId: string,
+  plan: ReplyPlan,
+  body: Json,
+  s: Settings,
+  streaming: boolean,
+): Promise<void> {
+  if (!streaming) {
+    res.writeHead(200, { ...s.responseHeaders, 'content-type': 'application/json', 'x-request-id': requestId });
+    res.end(JSON.stringify({ ...responseObject(plan, body, 'in_progress'), status: 'queued', background: true }));
+    return;
+  }
+  const events = responseEvents(plan, body, plan.truncated ? 'incomplete' : 'completed').map(({ event }, i) => {
+    const response = event['response'];
+    if (!isRecord(response)) return event;
+    return { ...event, response: { ...response, background: true, ...(i === 0 ? { status: 'queued' } : {}) } };
+  });
+  res.writeHead(200, {
+    ...s.responseHeaders,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': requestId,
+  });
+  const gapMs = s.backgroundMs / Math.max(1, events.length - 1);
+  for (const [i, event] of events.entries()) {
+    if (i > 0) await sleep(gapMs);
+    if (res.destroyed) return;
+    await new Promise<void>((resolve) =>
+      res.write(`event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`, () => resolve()),
+    );
+  }
+  res.end();
 }

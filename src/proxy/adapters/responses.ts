@@ -78,6 +78,7 @@ export function parseResponses(raw: unknown): ParsedRequest {
     clientWantsStreamUsage: false, // not applicable: Responses streams always carry usage
     previousResponseId,
     hasOutput: true,
+    background: optionalBoolean(body, 'background') ?? false,
   };
 }
 
@@ -92,5 +93,6 @@ export const responsesAdapter: EndpointAdapter = {
     isRecord(body) ? withServedTier(usageFromResponses(body['usage']), body['service_tier']) : null,
   responseIdFromJson: (body) =>
     isRecord(body) && typeof body['id'] === 'string' && body['id'] !== '' ? body['id'] : null,
+  responseStatusFromJson: (body) => (isRecord(body) && typeof body['status'] === 'string' ? body['status'] : null),
   meterStream: () => createResponsesStreamMeter(),
 };
