@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
 import { createBackgroundTracker } from './pipeline/background.js';
+import { createKeyVerdicts } from './pipeline/key-verdicts.js';
 import { createTaskTracker } from './pipeline/tasks.js';
 import { loadPriceCatalog } from './pricing/load.js';
 import { ConfigError } from './config/load.js';
@@ -79,6 +80,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     tasks,
     background,
+    keyVerdicts: createKeyVerdicts(upstream),
     clock,
   };
   const state: AppState = { draining: false };

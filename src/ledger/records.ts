@@ -131,10 +131,30 @@ export interface ChainStore {
   lookup(tenant: string, responseId: string): Promise<ChainTokens | null>;
 }
 
+/** How many rows one retention pass deleted, by kind. */
+export interface PruneCounts {
+  readonly runs: number;
+  readonly reservations: number;
+  readonly scopes: number;
+}
+
+/**
+ * Retention (docs/ledger.md "Retention"): what the ledger keeps only for the retention window.
+ * `prune(beforeMs)` deletes, at most `limit` rows of each kind per call: reservations settled
+ * before `beforeMs` (with their scope links), runs unused since before `beforeMs` that hold
+ * nothing live (with their run scope), window buckets whose window ended before `beforeMs`,
+ * and attribution-only scopes (no ceiling, no window) unused since then. Live holds and the
+ * lifetime ceilings of keys, users and teams are never pruned. A pruned run id is free again.
+ */
+export interface RetentionStore {
+  prune(beforeMs: number, limit: number): Promise<PruneCounts>;
+}
+
 /** A backend: the money ledger plus its bookkeeping, opened and closed together. */
 export interface Store {
   readonly ledger: Ledger;
   readonly runs: RunStore;
+  readonly retention: RetentionStore;
   readonly decisions: DecisionStore;
   readonly spend: SpendStore;
   readonly chains: ChainStore;

@@ -7,18 +7,22 @@
 // loses the task: the hold then expires and is charged in full. Knows nothing of HTTP routes.
 import type { Logger } from 'pino';
 import type { Config, UpstreamConfig } from '../config/types.js';
-import type { Ledger } from '../ledger/types.js';
+import type { Ledger } from '../ledger/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Usage } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
 import { upstreamHeaders, type UpstreamClient } from '../proxy/upstream.js';
-import type { SettleOutcome } from './settle-call.js';
 import type { TaskTracker } from './tasks.js';
 
 /** Statuses after which a response generates (and bills) nothing more. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'incomplete', 'failed', 'cancelled']);
 /** A final poll at shutdown waits at most this long for the provider. */
 const FINAL_POLL_TIMEOUT_MS = 5_000;
+
+/** How a tracked response is settled: a subset of settle-call.ts SettleOutcome. */
+export type BackgroundOutcome =
+  | { readonly kind: 'usage'; readonly usage: Usage; readonly responseId: string }
+  | { readonly kind: 'full_hold'; readonly reason: string };
 
 export interface BackgroundJob {
   readonly responseId: string;
@@ -27,7 +31,7 @@ export interface BackgroundJob {
   readonly upstream: UpstreamConfig;
   /** Whose key polls the provider: the one the call used. Never stored. */
   readonly principal: Principal;
-  readonly settle: (outcome: SettleOutcome) => Promise<void>;
+  readonly settle: (outcome: BackgroundOutcome) => Promise<void>;
 }
 
 export interface BackgroundDeps {
@@ -56,7 +60,7 @@ export interface BackgroundTracker {
   readonly size: number;
 }
 
-type Verdict = { readonly done: false } | { readonly done: true; readonly outcome: SettleOutcome };
+type Verdict = { readonly done: false } | { readonly done: true; readonly outcome: BackgroundOutcome };
 const RUNNING: Verdict = { done: false };
 
 /** One tracked response: what a client's own fetch showed, and how to wake its task early. */
@@ -112,7 +116,7 @@ export function createBackgroundTracker(deps: BackgroundDeps): BackgroundTracker
       if (stopping || state.observed !== undefined) done();
     });
 
-  async function follow(job: BackgroundJob, state: Tracked): Promise<SettleOutcome> {
+  async function follow(job: BackgroundJob, state: Tracked): Promise<BackgroundOutcome> {
     const startedMs = deps.clock();
     const extendEveryMs = Math.max(1_000, Math.floor(deps.config.reservationTtlMs / 4));
     let lastExtendMs = startedMs;
@@ -152,7 +156,7 @@ export function createBackgroundTracker(deps: BackgroundDeps): BackgroundTracker
   }
 
   const settleFollowed = async (job: BackgroundJob, state: Tracked): Promise<void> => {
-    let outcome: SettleOutcome;
+    let outcome: BackgroundOutcome;
     try {
       outcome = await follow(job, state);
     } catch (error) {

@@ -7,6 +7,7 @@ import type { PriceCatalog } from '../pricing/load.js';
 import type { Tokenizer } from '../estimate/types.js';
 import type { UpstreamClient } from '../proxy/upstream.js';
 import type { BackgroundTracker } from './background.js';
+import type { KeyVerdicts } from './key-verdicts.js';
 import type { TaskTracker } from './tasks.js';
 
 export interface PipelineDeps {
@@ -21,5 +22,7 @@ export interface PipelineDeps {
   readonly tasks: TaskTracker;
   /** Background responses whose client left, followed to their end (docs/background.md). */
   readonly background: BackgroundTracker;
+  /** What the provider said about passthrough keys (junk keys write nothing). */
+  readonly keyVerdicts: KeyVerdicts;
   readonly clock: () => number;
 }

@@ -66,6 +66,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     ).withHeaders(input.budgetHeaders);
   }
   const status = String(response.statusCode);
+  deps.keyVerdicts.record(input.principal, response.statusCode);
   deps.metrics.upstreamTtfbSeconds.observe({ endpoint, status }, elapsed());
   const headers = clientHeaders(response.headers, input.principal.kind);
   for (const [name, value] of Object.entries(input.budgetHeaders)) headers.set(name, value);

@@ -31,6 +31,8 @@ import { tenantPolicy } from './tenant-policy.js';
 export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Response> {
   const startedNs = process.hrtime.bigint();
   const principal = call.principal;
+  // A passthrough key the provider just rejected: refused before anything is written for it.
+  deps.keyVerdicts.refuseRejected(principal);
   const tenant = tenantPolicy(deps, principal.tenant);
   const table =
     (tenant.priceTableVersion ? deps.catalog.byVersion.get(tenant.priceTableVersion) : undefined) ??

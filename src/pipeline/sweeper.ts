@@ -1,12 +1,16 @@
 // The background sweeper: expires holds past their TTL (docs/design.md §3.3; the ledger makes
-// each expiry happen exactly once across instances) and prunes decision records past
-// the retention window. One pass at a time; stop() waits for the current one.
+// each expiry happen exactly once across instances) and prunes decision records, runs,
+// reservations and scope rows past the retention window. One pass at a time; stop() waits
+// for the current one.
 import { formatUsd } from '../money/micros.js';
 import type { PipelineDeps } from './deps.js';
 import { sampleActiveRuns } from './budget-gauges.js';
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Rows of a kind deleted per ledger transaction, and transactions per pass: a pass never holds the ledger long. */
+const PRUNE_BATCH = 500;
+const PRUNE_ROUNDS = 200;
 
 export interface Sweeper {
   /** Runs one pass now (also what the timer calls). */
@@ -52,8 +56,10 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
     const nowMs = deps.clock();
     if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {
       lastPruneMs = nowMs;
-      const pruned = await deps.store.decisions.prune(nowMs - deps.config.retentionDays * DAY_MS);
+      const cutoffMs = nowMs - deps.config.retentionDays * DAY_MS;
+      const pruned = await deps.store.decisions.prune(cutoffMs);
       if (pruned > 0) deps.logger.info({ pruned }, 'pruned decision records past retention');
+      await pruneLedger(deps, cutoffMs);
     }
     await sampleActiveRuns(deps);
   }
@@ -77,4 +83,21 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
       await current;
     },
   };
+}
+
+/**
+ * Retention of the ledger itself (docs/ledger.md "Retention"): settled reservations, idle
+ * runs and dead scope rows past the window, in small batches so calls interleave.
+ */
+async function pruneLedger(deps: PipelineDeps, cutoffMs: number): Promise<void> {
+  const total = { runs: 0, reservations: 0, scopes: 0 };
+  for (let round = 0; round < PRUNE_ROUNDS; round++) {
+    const pruned = await deps.store.retention.prune(cutoffMs, PRUNE_BATCH);
+    total.runs += pruned.runs;
+    total.reservations += pruned.reservations;
+    total.scopes += pruned.scopes;
+    if (pruned.runs < PRUNE_BATCH && pruned.reservations < PRUNE_BATCH && pruned.scopes < PRUNE_BATCH) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (total.runs + total.reservations + total.scopes > 0) deps.logger.info(total, 'pruned ledger rows past retention');
 }

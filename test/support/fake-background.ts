@@ -4,7 +4,11 @@
 // the provider's side whatever happens to the client's connection, billing the whole answer.
 // GET /v1/responses/{id} shows its current state (usage once it ended; 404 to another key);
 // POST /v1/responses/{id}/cancel stops it (status `cancelled`, no usage). Test-only.
-import { responseObject, type Json, type ReplyPlan } from './fake-openai-bodies.js';
+import type { ServerResponse } from 'node:http';
+import { responseEvents, responseObject, type Json, type ReplyPlan } from './fake-openai-bodies.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface StoredResponse {
   readonly plan: ReplyPlan;
@@ -82,4 +86,43 @@ export function createBackgroundStore(): BackgroundStore {
     },
     retrievals,
   };
+}
+
+/**
+ * A background response's answer: `queued` JSON at once, or a stream paced to end when the
+ * response ends on the provider's side. The client leaving stops the writes, not the response.
+ */
+export async function runInBackground(
+  res: ServerResponse,
+  requestId: string,
+  plan: ReplyPlan,
+  body: Json,
+  s: { readonly responseHeaders: Readonly<Record<string, string | readonly string[]>>; readonly backgroundMs: number },
+  streaming: boolean,
+): Promise<void> {
+  if (!streaming) {
+    res.writeHead(200, { ...s.responseHeaders, 'content-type': 'application/json', 'x-request-id': requestId });
+    res.end(JSON.stringify({ ...responseObject(plan, body, 'in_progress'), status: 'queued', background: true }));
+    return;
+  }
+  const events = responseEvents(plan, body, plan.truncated ? 'incomplete' : 'completed').map(({ event }, i) => {
+    const response = event['response'];
+    if (!isRecord(response)) return event;
+    return { ...event, response: { ...response, background: true, ...(i === 0 ? { status: 'queued' } : {}) } };
+  });
+  res.writeHead(200, {
+    ...s.responseHeaders,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': requestId,
+  });
+  const gapMs = s.backgroundMs / Math.max(1, events.length - 1);
+  for (const [i, event] of events.entries()) {
+    if (i > 0) await sleep(gapMs);
+    if (res.destroyed) return;
+    await new Promise<void>((resolve) =>
+      res.write(`event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`, () => resolve()),
+    );
+  }
+  res.end();
 }

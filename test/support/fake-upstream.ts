@@ -16,7 +16,7 @@ import {
   type Json,
   type ReplyPlan,
 } from './fake-openai-bodies.js';
-import { createBackgroundStore, type BackgroundStore } from './fake-background.js';
+import { createBackgroundStore, runInBackground, type BackgroundStore } from './fake-background.js';
 
 export const FAKE_MODES = ['ok', 'error500', 'error429', 'reset', 'stall', 'no_usage', 'slow', 'incomplete'] as const;
 /**
@@ -53,6 +53,8 @@ export interface FakeUpstreamOptions {
    * naming another tier is answered at that tier, as OpenAI does.
    */
   readonly autoTier?: string;
+  /** Keys the provider rejects with 401 invalid_api_key on every endpoint (matched on the bare key). */
+  readonly rejectKeys?: RegExp | null;
   /** Background responses (`background: true`): how long one runs on the provider's side. Default 500. */
   readonly backgroundMs?: number;
   /** Extra headers on every response (e.g. the account headers and cookies the real API sends). */
@@ -73,6 +75,7 @@ export const FAKE_DEFAULTS: Settings = {
   failAfterChunks: 2,
   models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-5-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small'],
   autoTier: 'default',
+  rejectKeys: null,
   backgroundMs: 500,
   responseHeaders: {},
 };
@@ -262,6 +265,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
 
     if (s.latencyMs > 0) await sleep(s.latencyMs);
     const path = (req.url ?? '/').split('?')[0];
+    const key = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    if (s.rejectKeys?.test(key)) {
+      const shown = `${key.slice(0, 4)}${'*'.repeat(Math.max(0, key.length - 8))}${key.slice(-4)}`;
+      const message = `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`;
+      return send(401, openAiError(message, 'invalid_request_error', 'invalid_api_key'));
+    }
     if (req.method === 'GET' && path === '/v1/models') {
       const data = base.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'openai' }));
       return send(200, { object: 'list', data });
@@ -392,43 +401,4 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         server.closeAllConnections();
       }),
   };
-}
-
-/**
- * A background response's answer: `queued` JSON at once, or a stream paced to end when the
- * response ends on the provider's side. The client leaving stops the writes, not the response.
- */
-async function runInBackground(
-  res: ServerResponse,
-  requestId: string,
-  plan: ReplyPlan,
-  body: Json,
-  s: Settings,
-  streaming: boolean,
-): Promise<void> {
-  if (!streaming) {
-    res.writeHead(200, { ...s.responseHeaders, 'content-type': 'application/json', 'x-request-id': requestId });
-    res.end(JSON.stringify({ ...responseObject(plan, body, 'in_progress'), status: 'queued', background: true }));
-    return;
-  }
-  const events = responseEvents(plan, body, plan.truncated ? 'incomplete' : 'completed').map(({ event }, i) => {
-    const response = event['response'];
-    if (!isRecord(response)) return event;
-    return { ...event, response: { ...response, background: true, ...(i === 0 ? { status: 'queued' } : {}) } };
-  });
-  res.writeHead(200, {
-    ...s.responseHeaders,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-request-id': requestId,
-  });
-  const gapMs = s.backgroundMs / Math.max(1, events.length - 1);
-  for (const [i, event] of events.entries()) {
-    if (i > 0) await sleep(gapMs);
-    if (res.destroyed) return;
-    await new Promise<void>((resolve) =>
-      res.write(`event: ${String(event['type'])}\ndata: ${JSON.stringify(event)}\n\n`, () => resolve()),
-    );
-  }
-  res.end();
 }

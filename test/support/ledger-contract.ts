@@ -8,6 +8,7 @@ import { registerModelContract } from './ledger-contract-model.js';
 import { registerRaceContract } from './ledger-contract-race.js';
 import { registerRecordsContract } from './ledger-contract-records.js';
 import { registerReserveContract } from './ledger-contract-reserve.js';
+import { registerRetentionContract } from './ledger-contract-retention.js';
 import { registerTransitionsContract } from './ledger-contract-transitions.js';
 import { START_MS, uniqueId } from './ledger-fixtures.js';
 import type { ContractContext, LedgerFactory, LedgerHarness } from './ledger-fixtures.js';
@@ -75,5 +76,6 @@ export function runLedgerContract(name: string, factory: LedgerFactory, options:
     registerModelContract(ctx);
     registerRaceContract(ctx, options.multiProcess === true);
     registerRecordsContract(ctx);
+    registerRetentionContract(ctx);
   });
 }

@@ -5,6 +5,7 @@ import { guardedRedis } from './client.js';
 import { tenantKeys } from './keys.js';
 import { asArray, asInteger, asString, toFields, type Fields } from './reply.js';
 import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
+import type { TenantIndex } from './tenant-index.js';
 import type { OpenRunOutcome, RunRecord, RunState, RunStore } from '../records.js';
 import { LedgerError } from '../types.js';
 import { assertAmountMicros, assertDurationMs, parseTags } from '../validate.js';
@@ -32,7 +33,12 @@ function toRun(fields: Fields): RunRecord {
   };
 }
 
-export function createRedisRuns(client: RedisClient, prefix: string, clockOverride: (() => number) | null): RunStore {
+export function createRedisRuns(
+  client: RedisClient,
+  prefix: string,
+  clockOverride: (() => number) | null,
+  index: Pick<TenantIndex, 'remember'>,
+): RunStore {
   const nowArg = (): string => (clockOverride === null ? '' : String(Math.floor(clockOverride())));
 
   return {
@@ -67,6 +73,8 @@ export function createRedisRuns(client: RedisClient, prefix: string, clockOverri
           'run open reply',
         );
         const kind = reply[0];
+        // The tenant joins the retention pass's work list (at most once a minute per process).
+        if (kind === 'created') await index.remember(request.tenant);
         if (kind === 'principal_mismatch') return { kind };
         if (kind === 'too_many_active') return { kind, active: asInteger(reply[1], 'active') };
         if (kind === 'created' || kind === 'existing' || kind === 'exists')

@@ -61,7 +61,7 @@ export const SCRIPTS = {
    * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
    * hold} where status is reserved | reused | blocked; or {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v2', luaFile('reserve.lua'), 3),
+  reserve: script('runcap_reserve_v3', luaFile('reserve.lua'), 3),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
@@ -111,6 +111,16 @@ export const SCRIPTS = {
    * fields to delete (keys patched to undefined, which JSON drops).
    */
   decisionPatch: script('runcap_decision_patch_v1', luaFile('decision-patch.lua'), 1),
+  /**
+   * Retention (docs/ledger.md "Retention", mirrors ../sqlite/retention.ts) for what does not
+   * expire by itself: charged reservations settled before the cutoff, and runs unused since
+   * then that hold nothing (with their run scope and index entries). Window buckets, released
+   * reservations and attribution-only scopes carry their own TTLs.
+   * KEYS: 1 the tenant's runs by creation, 2 its settled set.
+   * ARGV: 1 tenant key base, 2 cutoff ms, 3 batch size, 4 offset into the run candidates.
+   * Returns {reservations deleted, runs deleted, scopes deleted, runs kept, run candidates seen}.
+   */
+  prune: script('runcap_prune_v1', luaFile('prune.lua'), 2),
 } as const satisfies Record<string, LedgerScript>;
 
 function isNoScript(error: unknown): boolean {

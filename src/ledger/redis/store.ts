@@ -6,6 +6,7 @@ import { assertKeyPrefix, DEFAULT_KEY_PREFIX, globalKeys } from './keys.js';
 import { createRedisLedger } from './ledger.js';
 import { createRedisChains } from './chains.js';
 import { createRedisDecisions, createRedisSpend } from './records.js';
+import { createRedisRetention } from './retention.js';
 import { createRedisRuns } from './runs.js';
 import { createTenantIndex } from './tenant-index.js';
 import type { Store } from '../records.js';
@@ -64,7 +65,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   const ledger = createRedisLedger({ client, prefix, index, clockOverride, skewToleranceMs, retentionMs, close });
   return {
     ledger,
-    runs: createRedisRuns(client, prefix, clockOverride),
+    runs: createRedisRuns(client, prefix, clockOverride, index),
+    retention: createRedisRetention(client, prefix, index),
     decisions: createRedisDecisions(client, prefix, index, retentionMs),
     spend: createRedisSpend(client, prefix, index),
     chains: createRedisChains(client, prefix, retentionMs),

@@ -5,6 +5,7 @@ import { createSqliteLedger } from './ledger.js';
 import { createSqliteDecisions, createSqliteSpend } from './records.js';
 import { createSqliteRuns } from './runs.js';
 import { createSqliteChains } from './chains.js';
+import { createSqliteRetention } from './retention.js';
 import type { Store } from '../records.js';
 
 export interface SqliteStoreOptions {
@@ -50,6 +51,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     ledger,
     runs: createSqliteRuns(db, clock),
+    retention: createSqliteRetention(db),
     decisions,
     spend: createSqliteSpend(db),
     chains,

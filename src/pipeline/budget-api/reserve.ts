@@ -31,6 +31,7 @@ import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import type { CallPlan } from '../plan.js';
 import { priceUnknown } from '../require-price.js';
+import { upstreamOf } from '../forward.js';
 
 /** The model column of a hold the caller priced itself (no model). */
 export const AMOUNT_MODEL = '(amount)';
@@ -68,6 +69,8 @@ export async function createReservation(
   const amountMicros = plan ? plan.amountMicros : usdParam('amount_usd' in body ? body.amount_usd : '', 'amount_usd');
   const feature = body.feature ?? null;
   const userId = endUserId(principal, body.user ?? null);
+  // Nothing is written for a passthrough key the provider has not accepted (junk bearer strings).
+  await deps.keyVerdicts.requireAccepted(principal, upstreamOf(deps, principal.upstream));
 
   const run = await resolveRun(
     { open: (request) => storeCall(deps, 'open_run', () => deps.store.runs.open(request)) },

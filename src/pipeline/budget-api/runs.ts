@@ -15,6 +15,7 @@ import type { CreateRunBody } from './input.js';
 import { durationParam } from './input.js';
 import { storeCall } from './store-call.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
+import { upstreamOf } from '../forward.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
@@ -37,6 +38,9 @@ export async function createRun(
   }
   const tenant = tenantPolicy(deps, owner.tenant);
   const runId = validRunId(body.id, 'id');
+  // Nothing is written for a passthrough key the provider has not accepted (junk bearer strings).
+  if (!caller.admin)
+    await deps.keyVerdicts.requireAccepted(caller.principal, upstreamOf(deps, caller.principal.upstream));
   requestedRunLimit(tenant, body.limit_usd, 'limit_usd');
   const idleTtlMs = body.idle_ttl === undefined ? tenant.run.idleTtlMs : durationParam(body.idle_ttl, 'idle_ttl');
   const principal = { tenant: owner.tenant, keyId: owner.keyId };

@@ -45,6 +45,7 @@ describe('responses parse', () => {
       previousResponseId: null,
       serviceTier: null,
       hasOutput: true,
+      background: false,
     });
   });
 

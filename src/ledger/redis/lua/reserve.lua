@@ -108,6 +108,8 @@ for _, s in ipairs(specs) do
     local finish = window_end(s.window, now)
     if finish then redis.call('PEXPIRE', s.skey, I(finish - now + retention)) end
   end
+  -- An attribution-only scope (no ceiling, no window, not a run) goes one retention period after its last use.
+  if s.limit == nil and s.window == 'none' and s.stype ~= 'run' then redis.call('PEXPIRE', s.skey, I(retention)) end
 end
 redis.call('ZADD', KEYS[2], I(now + ttl), id)
 if has_idem then redis.call('SET', KEYS[3], id) end
