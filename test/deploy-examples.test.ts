@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { resolveConfig } from '../src/config/resolve.js';
 import { configFileSchema } from '../src/config/schema.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -374,6 +375,8 @@ describe('Kubernetes sidecar example', () => {
       const tenant = parsed.data.tenants.default;
       expect(tenant?.mode).toBe('hard_gate');
       expect(tenant?.run.default_limit_usd).toBeTypeOf('string');
+      // The cross-field start-up checks too (e.g. the hold TTL outlasts every upstream timeout).
+      expect(() => resolveConfig(parsed.data, { env: {}, cwd: ROOT, pricesPath: join(ROOT, 'prices') })).not.toThrow();
     }
   });
 });
