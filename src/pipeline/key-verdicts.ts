@@ -17,7 +17,10 @@ const REJECTED_TTL_MS = 10 * 60_000;
 type Verdict = 'accepted' | 'rejected';
 
 export interface KeyVerdicts {
-  /** The provider answered a call made with this passthrough key (2xx, or 401/403). */
+  /**
+   * The provider answered a call made with this passthrough key: 2xx accepts it, 401 rejects
+   * it (403 does not: it refuses one model or region to a key that is otherwise valid).
+   */
   record(principal: Principal, statusCode: number): void;
   /** Throws 401 when the provider rejected this passthrough key within the last minutes. */
   refuseRejected(principal: Principal): void;
@@ -51,7 +54,7 @@ export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
       bodyTimeoutMs: config.bodyTimeoutMs,
     });
     await response.body.dump();
-    if (response.statusCode === 401 || response.statusCode === 403) return 'rejected';
+    if (response.statusCode === 401) return 'rejected';
     if (response.statusCode >= 200 && response.statusCode < 300) return 'accepted';
     throw new RuncapError(
       'upstream_unavailable',
@@ -62,7 +65,7 @@ export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
   return {
     record(principal, statusCode) {
       if (principal.kind !== 'passthrough') return;
-      if (statusCode === 401 || statusCode === 403) remember(principal.keyId, 'rejected');
+      if (statusCode === 401) remember(principal.keyId, 'rejected');
       else if (statusCode >= 200 && statusCode < 300 && verdicts.get(principal.keyId) !== 'accepted')
         remember(principal.keyId, 'accepted');
     },
