@@ -68,7 +68,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
     logger,
     tasks,
-    clock,
   });
   const deps: PipelineDeps = {
     config,

@@ -42,8 +42,10 @@ export interface BackgroundDeps {
   readonly metrics: Pick<Metrics, 'backgroundTracked'>;
   readonly logger: Logger;
   readonly tasks: TaskTracker;
-  readonly clock: () => number;
 }
+
+/** Polls are scheduled on the monotonic clock (the ledger's clock may be a test's fake one). */
+const monotonicMs = (): number => performance.now();
 
 export interface BackgroundTracker {
   /**
@@ -117,14 +119,14 @@ export function createBackgroundTracker(deps: BackgroundDeps): BackgroundTracker
     });
 
   async function follow(job: BackgroundJob, state: Tracked): Promise<BackgroundOutcome> {
-    const startedMs = deps.clock();
+    const startedMs = monotonicMs();
     const extendEveryMs = Math.max(1_000, Math.floor(deps.config.reservationTtlMs / 4));
     let lastExtendMs = startedMs;
     let delayMs = background.pollIntervalMs;
     let nextPollMs = startedMs + delayMs;
     for (;;) {
-      await sleep(state, Math.min(nextPollMs, lastExtendMs + extendEveryMs) - deps.clock());
-      const nowMs = deps.clock();
+      await sleep(state, Math.min(nextPollMs, lastExtendMs + extendEveryMs) - monotonicMs());
+      const nowMs = monotonicMs();
       if (state.observed !== undefined) {
         const seen = verdictOf(state.observed, job.responseId);
         state.observed = undefined;
@@ -148,7 +150,7 @@ export function createBackgroundTracker(deps: BackgroundDeps): BackgroundTracker
         );
         if (verdict.done) return verdict.outcome;
         delayMs = Math.min(delayMs * 2, background.maxPollIntervalMs);
-        nextPollMs = deps.clock() + delayMs;
+        nextPollMs = monotonicMs() + delayMs;
       }
       if (final)
         return { kind: 'full_hold', reason: stopping ? 'background_untracked_at_shutdown' : 'background_max_duration' };
