@@ -86,8 +86,11 @@ describe('background responses, default policy (track)', () => {
   });
 
   it('answers a non-streaming call `queued` with its hold kept, serves retrieval, and commits the usage at the end', async () => {
-    const sdk = client(runcap, VIRTUAL_KEY, 'run-bg-queued', { 'x-fake-background-ms': '600' });
+    // (A virtual key forwards only allow-listed headers, so the fake is steered by configure().)
+    fake.configure({ backgroundMs: 600 });
+    const sdk = client(runcap, VIRTUAL_KEY, 'run-bg-queued');
     const queued = await sdk.responses.create({ ...ESSAY, background: true }).withResponse();
+    fake.configure({ backgroundMs: 500 });
     expect(queued.data.status).toBe('queued');
     expect(queued.response.headers.get('x-budget-decision')).toBe('allow');
     const during = await runView(runcap, 'run-bg-queued');
