@@ -1,5 +1,5 @@
 // E2E (issue 11 item 8): anonymous growth. With passthrough on (the default), any bearer
-// string is a principal. Junk keys must not make runcap write rows: the budget plane writes
+// string is a principal. Junk keys must not make runcap write rows: the budget API writes
 // nothing for a key the provider has not accepted, a key the provider rejected is refused
 // before any write, and whatever a call did write (runs, reservations, scope rows, decision
 // records) is pruned once the retention window has passed. Row counts read from the SQLite file.
@@ -48,7 +48,7 @@ function rows(where: Partial<Record<(typeof TABLES)[number], string>> = {}): Row
 }
 
 describe('junk bearer strings in passthrough', () => {
-  it('make the budget plane write nothing: 200 junk keys, 200 refusals, zero rows', async () => {
+  it('make the budget API write nothing: 200 junk keys, 200 refusals, zero rows', async () => {
     const before = rows();
     const statuses = new Map<number, number>();
     for (let i = 0; i < 200; i++) {
@@ -107,7 +107,7 @@ describe('retention', () => {
     const before = rows();
     for (const table of TABLES) expect(before[table], table).toBeGreaterThan(0);
 
-    // An hour later the open plane hold has expired (charged in full) ...
+    // An hour later the open budget API hold has expired (charged in full) ...
     nowMs += 60 * 60_000;
     await waitFor(
       () => rows({ reservations: "WHERE state IN ('reserved', 'forwarded')" }).reservations,

@@ -25,7 +25,7 @@ export interface KeyVerdicts {
   /** Throws 401 when the provider rejected this passthrough key within the last minutes. */
   refuseRejected(principal: Principal): void;
   /**
-   * Before the budget plane writes for a passthrough principal: its key must be one the
+   * Before the budget API writes for a passthrough principal: its key must be one the
    * provider accepted; an unknown one is checked now (one free GET per key and TTL).
    */
   requireAccepted(principal: Principal, upstream: UpstreamConfig): Promise<void>;
