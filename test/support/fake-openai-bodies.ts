@@ -22,6 +22,10 @@ export interface ReplyPlan {
   readonly noUsage: boolean;
   /** The `service_tier` the reply reports it was served at. */
   readonly serviceTier: string;
+  /** Chat predicted outputs: prediction tokens not used, billed inside completionTokens. */
+  readonly rejectedPredictionTokens: number;
+  /** Responses: hosted tool calls made before the message, as output items of these types. */
+  readonly hostedCalls: readonly { readonly type: string; readonly tool: string }[];
 }
 
 export type Json = Record<string, unknown>;
@@ -39,7 +43,7 @@ export function chatUsage(plan: ReplyPlan): Json {
       reasoning_tokens: plan.reasoningTokens,
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
-      rejected_prediction_tokens: 0,
+      rejected_prediction_tokens: plan.rejectedPredictionTokens,
     },
   };
 }
@@ -161,9 +165,22 @@ export function completionChunks(
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete';
 
+/** One hosted tool call's output item (web_search_call, code_interpreter_call, ...). */
+export function hostedCallItem(plan: ReplyPlan, index: number): Json {
+  const call = plan.hostedCalls[index] ?? { type: 'web_search_call', tool: 'web_search' };
+  const base = { id: `htc_${index}_${plan.id.slice(5)}`, type: call.type, status: 'completed' };
+  if (call.type === 'web_search_call') return { ...base, action: { type: 'search', query: `query ${index}` } };
+  if (call.type === 'code_interpreter_call') {
+    return { ...base, code: 'print(1)', container_id: `cntr_${plan.id.slice(5)}`, outputs: null };
+  }
+  if (call.type === 'file_search_call') return { ...base, queries: [`query ${index}`], results: null };
+  return base;
+}
+
 export function responseObject(plan: ReplyPlan, request: Json, status: ResponseStatus): Json {
   const messageId = `msg_${plan.id.slice(5)}`;
   const done = status !== 'in_progress';
+  const calls = range(plan.hostedCalls.length).map((i) => hostedCallItem(plan, i));
   return {
     id: plan.id,
     object: 'response',
@@ -178,6 +195,7 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
     model: plan.model,
     output: done
       ? [
+          ...calls,
           {
             id: messageId,
             type: 'message',
@@ -210,7 +228,8 @@ export function responseEvents(
   terminal: 'completed' | 'incomplete',
 ): { readonly event: Json; readonly content: boolean }[] {
   const itemId = `msg_${plan.id.slice(5)}`;
-  const at = { item_id: itemId, output_index: 0, content_index: 0 };
+  const messageIndex = plan.hostedCalls.length;
+  const at = { item_id: itemId, output_index: messageIndex, content_index: 0 };
   const all = text(plan);
   const events: { event: Json; content: boolean }[] = [];
   const add = (type: string, body: Json, content = false): void => {
@@ -218,8 +237,13 @@ export function responseEvents(
   };
   add('response.created', { response: responseObject(plan, request, 'in_progress') });
   add('response.in_progress', { response: responseObject(plan, request, 'in_progress') });
+  for (const index of range(plan.hostedCalls.length)) {
+    const item = hostedCallItem(plan, index);
+    add('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } });
+    add('response.output_item.done', { output_index: index, item });
+  }
   add('response.output_item.added', {
-    output_index: 0,
+    output_index: messageIndex,
     item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
   });
   add('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
@@ -229,7 +253,7 @@ export function responseEvents(
   add('response.content_part.done', { ...at, part });
   const itemStatus = terminal === 'completed' ? 'completed' : 'incomplete';
   add('response.output_item.done', {
-    output_index: 0,
+    output_index: messageIndex,
     item: { id: itemId, type: 'message', status: itemStatus, role: 'assistant', content: [part] },
   });
   add(`response.${terminal}`, { response: responseObject(plan, request, terminal) });

@@ -17,6 +17,16 @@ import {
   type ReplyPlan,
 } from './fake-openai-bodies.js';
 import { createBackgroundStore, runInBackground, type BackgroundStore } from './fake-background.js';
+import {
+  hostedCalls,
+  promptCount,
+  rejectedPredictionTokens,
+  rememberConversation,
+  sideInputTokens,
+  steppedInputTokens,
+  type ProviderSide,
+} from './fake-provider-side.js';
+import { parseJsonFirstWins } from './json-first-wins.js';
 
 export const FAKE_MODES = ['ok', 'error500', 'error429', 'reset', 'stall', 'no_usage', 'slow', 'incomplete'] as const;
 /**
@@ -59,6 +69,13 @@ export interface FakeUpstreamOptions {
   readonly backgroundMs?: number;
   /** Extra headers on every response (e.g. the account headers and cookies the real API sends). */
   readonly responseHeaders?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * What the provider adds from its side (conversations, stored prompts, items, files, hosted
+   * tool calls): billed like the real API when set (fake-provider-side.ts). Default none.
+   */
+  readonly provider?: ProviderSide | null;
+  /** Which of duplicate JSON keys this upstream keeps: `last` (JSON.parse) or `first`. Default last. */
+  readonly duplicateKeys?: 'first' | 'last';
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -78,6 +95,8 @@ export const FAKE_DEFAULTS: Settings = {
   rejectKeys: null,
   backgroundMs: 500,
   responseHeaders: {},
+  provider: null,
+  duplicateKeys: 'last',
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -172,9 +191,16 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
   const cap = capField ?? Number.POSITIVE_INFINITY;
   const reasoning = Math.min(s.reasoningTokens, cap);
   const visible = endpoint === 'embeddings' ? 0 : Math.max(0, Math.min(s.outputTokens, cap - reasoning));
+  // Legacy completions: every prompt of a batch gets n choices (best_of candidates billed).
+  const prompts = endpoint === 'completions' ? promptCount(body['prompt']) : 1;
   const n = endpoint === 'chat' || endpoint === 'completions' ? (num(body['n']) ?? 1) : 1;
-  const billed = endpoint === 'completions' ? Math.max(n, num(body['best_of']) ?? n) : n;
-  const promptTokens = typeof s.promptTokens === 'function' ? s.promptTokens(body) : s.promptTokens;
+  const billed = (endpoint === 'completions' ? Math.max(n, num(body['best_of']) ?? n) : n) * prompts;
+  const ownPromptTokens = typeof s.promptTokens === 'function' ? s.promptTokens(body) : s.promptTokens;
+  const side = s.provider;
+  const baseInput = ownPromptTokens + (side ? sideInputTokens(body, side) : 0);
+  const calls = side && endpoint === 'responses' ? hostedCalls(body, side) : [];
+  const promptTokens = side ? steppedInputTokens(baseInput, calls.length, side) : baseInput;
+  const rejected = endpoint === 'chat' ? rejectedPredictionTokens(body) * n : 0;
   const pieceCount = Math.min(Math.max(1, s.chunks), visible);
   const pieces = Array.from({ length: pieceCount }, (_, p) => {
     const from = Math.floor((p * visible) / pieceCount);
@@ -182,19 +208,23 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
     return Array.from({ length: to - from }, (_, k) => word(from + k)).join('');
   });
   const prefix = { chat: 'chatcmpl-', responses: 'resp_', completions: 'cmpl-', embeddings: 'emb-' }[endpoint];
+  const completionTokens = (reasoning + visible) * billed + rejected;
+  if (side && endpoint === 'responses') rememberConversation(body, ownPromptTokens, completionTokens, side);
   return {
     id: `${prefix}fake${String(seq).padStart(6, '0')}`,
     model: typeof body['model'] === 'string' ? body['model'] : 'unknown',
     created: Math.floor(Date.now() / 1000),
     pieces,
-    choices: n,
+    choices: n * prompts,
     promptTokens,
     cachedTokens: Math.min(s.cachedTokens, promptTokens),
-    completionTokens: (reasoning + visible) * billed,
+    completionTokens,
     reasoningTokens: reasoning * billed,
     truncated: s.reasoningTokens + s.outputTokens > cap,
     noUsage: s.mode === 'no_usage',
     serviceTier: servedTier(body['service_tier'], s.autoTier),
+    rejectedPredictionTokens: rejected,
+    hostedCalls: calls,
   };
 }
 
@@ -220,7 +250,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     const rawBody = Buffer.concat(chunks).toString('utf8');
     let body: unknown;
     try {
-      body = rawBody === '' ? undefined : JSON.parse(rawBody);
+      body =
+        rawBody === '' ? undefined : base.duplicateKeys === 'first' ? parseJsonFirstWins(rawBody) : JSON.parse(rawBody);
     } catch {
       body = undefined;
     }
