@@ -65,6 +65,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ledger: store.ledger,
     upstream,
     usageFromJson: responsesAdapter.usageFromJson,
+    hostedCallsFromJson: (body) => responsesAdapter.hostedCallsFromJson?.(body) ?? {},
     metrics,
     logger,
     tasks,

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { parseUsd } from '../money/micros.js';
 import { parsePriceOverrides } from '../pricing/load.js';
+import { BUILT_IN_TOOL_FEES_USD } from '../pricing/tool-fees.js';
 import type { ConfigFile, LimitFile, TenantFile } from './schema.js';
 import { defaultTenantFile } from './schema.js';
 import { parseDurationMs } from './duration.js';
@@ -157,6 +158,16 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
       maxTokens: tenant.output.max_tokens,
       onMissing: tenant.output.on_missing === 'reject' ? 'reject' : 'default',
       onAbove: tenant.output.on_above_max,
+    },
+    hostedTools: {
+      defaultMaxCalls: tenant.hosted_tools.default_max_calls,
+      resultTokensPerCall: tenant.hosted_tools.result_tokens_per_call ?? null,
+      feesMicros: new Map(
+        Object.entries({ ...BUILT_IN_TOOL_FEES_USD, ...tenant.hosted_tools.fees_usd }).map(([key, usd]) => [
+          key,
+          parseUsd(usd, `${where}.hosted_tools.fees_usd.${key}`),
+        ]),
+      ),
     },
     limits,
     models: { allow: tenant.models.allow, deny: tenant.models.deny },

@@ -74,6 +74,17 @@ const tenantSchema = z.strictObject({
       deny: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Tools the provider runs itself, invoiced per call (docs/bounds.md). */
+  hosted_tools: z
+    .strictObject({
+      /** max_tool_calls written into a request with hosted tools that sends none; 0: refuse such a request. */
+      default_max_calls: z.number().int().min(0).default(0),
+      /** Tokens one hosted call may add to the context; absent: the model's whole context window. */
+      result_tokens_per_call: positiveInt.optional(),
+      /** Tool fee key -> USD per call; replaces the built-in fee, or prices a tool runcap does not know. */
+      fees_usd: z.record(z.string().min(1), usd).default({}),
+    })
+    .prefault({}),
   price_overrides: z.record(z.string().min(1), z.unknown()).default({}),
   downgrade_chains: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
 });

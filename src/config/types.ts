@@ -10,6 +10,16 @@ export interface LimitPolicy {
   readonly mode: EnforcementMode;
 }
 
+/** Hosted (provider-run) tools: how their calls are bounded and priced (docs/bounds.md). */
+export interface HostedToolsPolicy {
+  /** Written as max_tool_calls when a request with hosted tools sends none; 0: such a request is refused. */
+  readonly defaultMaxCalls: number;
+  /** Tokens one call may add to the context; null: the model's context window (the only true bound). */
+  readonly resultTokensPerCall: number | null;
+  /** Fee per call by fee key: the built-in table with the tenant's entries over it. */
+  readonly feesMicros: ReadonlyMap<string, Micros>;
+}
+
 export interface TenantPolicy {
   readonly name: string;
   readonly mode: EnforcementMode;
@@ -29,6 +39,7 @@ export interface TenantPolicy {
     readonly mode: EnforcementMode;
   };
   readonly output: OutputPolicy;
+  readonly hostedTools: HostedToolsPolicy;
   readonly limits: Readonly<Partial<Record<'key' | 'user' | 'team' | 'feature', LimitPolicy>>>;
   readonly models: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly priceOverrides: ReadonlyMap<string, ModelPrice>;

@@ -1,14 +1,15 @@
 // Input tokens of a /v1/chat/completions request: OpenAI's per-message rule (the
 // cookbook "How to count tokens with tiktoken" rule for gpt-3.5/gpt-4/gpt-4o: 3 tokens
 // a message, every string field's tokens, +1 for a name, 3 to prime the reply),
-// plus tool calls, tool definitions, tool choice and response schemas. Every text
-// goes through the tokenizer's content cache, so a resent history costs lookups,
+// plus tool calls, tool definitions, tool choice and response schemas; and the tokens of a
+// `prediction` (predicted outputs), which the provider bills as output when it rejects them.
+// Every text goes through the tokenizer's content cache, so a resent history costs lookups,
 // not encoding. Tolerates shapes it does not know (counts their JSON). Pure.
 import type { ModelPrice } from '../pricing/types.js';
 import { countContent, isRecord } from './content-parts.js';
 import { applyEstimateFactor, createTextCounter, type TextCounter } from './text-counter.js';
 import { countOutputFormat, countToolChoice, countToolDefinitions } from './tool-definitions.js';
-import type { Tokenizer } from './types.js';
+import type { InputEstimate, Tokenizer } from './types.js';
 
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_PER_NAME = 1;
@@ -22,6 +23,14 @@ export function countChatInputTokens(
   price: ModelPrice,
   tokenizer: Tokenizer,
 ): number {
+  return estimateChatInput(body, price, tokenizer).inputTokens;
+}
+
+export function estimateChatInput(
+  body: Readonly<Record<string, unknown>>,
+  price: ModelPrice,
+  tokenizer: Tokenizer,
+): InputEstimate {
   const counter = createTextCounter(price, tokenizer);
   let tokens = REPLY_PRIMER_TOKENS;
   const messages = body['messages'];
@@ -35,7 +44,25 @@ export function countChatInputTokens(
   tokens += countToolChoice(body['tool_choice'], counter);
   tokens += countToolChoice(body['function_call'], counter);
   tokens += countOutputFormat(body['response_format'], counter);
-  return applyEstimateFactor(tokens, price);
+  const inputTokens = applyEstimateFactor(tokens, price);
+  return {
+    inputTokens,
+    contextTokens: inputTokens,
+    extraOutputTokens: countPrediction(body, counter, price),
+    unmeasured: [...counter.found],
+  };
+}
+
+/**
+ * Predicted outputs (`prediction: {type: "content", content}`): every prediction token the
+ * completion does not use is billed as output ("rejected_prediction_tokens"), for each choice.
+ */
+function countPrediction(body: Readonly<Record<string, unknown>>, counter: TextCounter, price: ModelPrice): number {
+  const prediction = body['prediction'];
+  if (prediction === undefined || prediction === null) return 0;
+  const content = isRecord(prediction) ? prediction['content'] : prediction;
+  const n = typeof body['n'] === 'number' && Number.isSafeInteger(body['n']) && body['n'] > 1 ? body['n'] : 1;
+  return applyEstimateFactor(countContent(content, counter, price), price) * n;
 }
 
 export function countMessage(message: unknown, counter: TextCounter, price: ModelPrice): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelPrice } from '../pricing/types.js';
-import { countCompletionsInputTokens } from './completions.js';
+import { countCompletionsInputTokens, estimateCompletionsInput, promptCount } from './completions.js';
 import { countEmbeddingsInputTokens } from './embeddings.js';
 import { createTokenizer, encodeCount } from './tokenizer.js';
 
@@ -50,6 +50,28 @@ describe('countCompletionsInputTokens', () => {
     expect(count({ prompt: 'def add(a, b):', suffix: '    return result' })).toBe(
       cl100k('def add(a, b):') + cl100k('    return result'),
     );
+  });
+
+  it('adds the suffix to every prompt of a batch, and gives the room of the longest prompt', () => {
+    const first = 'def add(a, b):';
+    const second = 'def mul(a, b):\n    # Multiply the two numbers and return the product.';
+    const suffix = cl100k('    return result');
+    const body = { prompt: [first, second], suffix: '    return result' };
+    expect(estimateCompletionsInput(body, instruct, tokenizer)).toEqual({
+      inputTokens: cl100k(first) + suffix + cl100k(second) + suffix,
+      contextTokens: cl100k(second) + suffix,
+      extraOutputTokens: 0,
+      unmeasured: [],
+    });
+  });
+
+  it.each([
+    ['a string', 'x', 1],
+    ['a token-id list', [1, 2, 3], 1],
+    ['strings', ['a', 'b', 'c'], 3],
+    ['token-id lists', [[1], [2], [3], [4]], 4],
+  ])('counts the prompts of %s', (_name, prompt, expected) => {
+    expect(promptCount(prompt)).toBe(expected);
   });
 
   it('counts an unexpected shape as JSON instead of throwing', () => {

@@ -1,18 +1,47 @@
 // Input tokens of a legacy /v1/completions request: `prompt` as a string, a list of
 // strings (each a separate prompt, all billed), a token-id list, or a list of
-// token-id lists (counted by length), plus `suffix`. Pure.
+// token-id lists (counted by length), plus `suffix`, which goes with every prompt of a
+// batch. The context-window room is that of the longest single prompt. Pure.
 import type { ModelPrice } from '../pricing/types.js';
 import { applyEstimateFactor, createTextCounter, type TextCounter } from './text-counter.js';
-import type { Tokenizer } from './types.js';
+import type { InputEstimate, Tokenizer } from './types.js';
 
 export function countCompletionsInputTokens(
   body: Readonly<Record<string, unknown>>,
   price: ModelPrice,
   tokenizer: Tokenizer,
 ): number {
+  return estimateCompletionsInput(body, price, tokenizer).inputTokens;
+}
+
+export function estimateCompletionsInput(
+  body: Readonly<Record<string, unknown>>,
+  price: ModelPrice,
+  tokenizer: Tokenizer,
+): InputEstimate {
   const counter = createTextCounter(price, tokenizer);
-  const tokens = countTextOrTokens(body['prompt'], counter) + countTextOrTokens(body['suffix'], counter);
-  return applyEstimateFactor(tokens, price);
+  const suffix = countTextOrTokens(body['suffix'], counter);
+  const prompt = body['prompt'];
+  // A batch: a list of strings or of token-id lists (a flat token-id list is one prompt).
+  const batch = Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt : [prompt];
+  let total = 0;
+  let longest = 0;
+  for (const one of batch) {
+    const tokens = countTextOrTokens(one, counter) + suffix;
+    total += tokens;
+    longest = Math.max(longest, tokens);
+  }
+  return {
+    inputTokens: applyEstimateFactor(total, price),
+    contextTokens: applyEstimateFactor(longest, price),
+    extraOutputTokens: 0,
+    unmeasured: [],
+  };
+}
+
+/** Legacy completions: how many prompts a `prompt` holds (each generates its own choices). */
+export function promptCount(prompt: unknown): number {
+  return Array.isArray(prompt) && prompt.length > 0 && typeof prompt[0] !== 'number' ? prompt.length : 1;
 }
 
 /**

@@ -1,5 +1,7 @@
 // Counts message content for the chat and Responses APIs: a string, or a list of
-// typed parts (text, images, audio, files). Unknown parts count as their JSON. Pure.
+// typed parts (text, images, audio, files). Unknown parts count as their JSON. Every file
+// part is also recorded as input the provider adds from its side: it extracts the text and
+// renders the pages by its own rules, which no byte count bounds (docs/bounds.md). Pure.
 import type { ModelPrice } from '../pricing/types.js';
 import { audioTokens, imageTokens, inlineFileTokens } from './media-tokens.js';
 import type { TextCounter } from './text-counter.js';
@@ -57,8 +59,13 @@ function countAudio(audio: unknown, counter: TextCounter): number {
   return audioTokens(data, rest['format']) + counter.json(rest);
 }
 
-/** A file object: inline `file_data` by the file rule, the rest (name, id, url) as JSON. */
+/**
+ * A file object: inline `file_data` by the file rule (a floor, not a bound: a PDF's pages can
+ * hide in compressed object streams, a document format can inflate), the rest (name, id, url)
+ * as JSON. By id or URL the content is the provider's alone. Either way: unmeasured input.
+ */
 function countFile(file: Part, counter: TextCounter, price: ModelPrice): number {
+  counter.unmeasured('file');
   const { file_data: fileData, ...rest } = file;
   const inline =
     typeof fileData === 'string'

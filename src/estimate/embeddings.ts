@@ -4,7 +4,7 @@
 import type { ModelPrice } from '../pricing/types.js';
 import { countTextOrTokens } from './completions.js';
 import { applyEstimateFactor, createTextCounter } from './text-counter.js';
-import type { Tokenizer } from './types.js';
+import type { InputEstimate, Tokenizer } from './types.js';
 
 export function countEmbeddingsInputTokens(
   body: Readonly<Record<string, unknown>>,
@@ -13,4 +13,13 @@ export function countEmbeddingsInputTokens(
 ): number {
   const counter = createTextCounter(price, tokenizer);
   return applyEstimateFactor(countTextOrTokens(body['input'], counter), price);
+}
+
+export function estimateEmbeddingsInput(
+  body: Readonly<Record<string, unknown>>,
+  price: ModelPrice,
+  tokenizer: Tokenizer,
+): InputEstimate {
+  const inputTokens = countEmbeddingsInputTokens(body, price, tokenizer);
+  return { inputTokens, contextTokens: inputTokens, extraOutputTokens: 0, unmeasured: [] };
 }

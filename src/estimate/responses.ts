@@ -1,20 +1,29 @@
-// Input tokens of a /v1/responses request (before any previous_response_id chain,
-// which the pipeline adds): instructions, input as a string or a list of items
+// Input tokens of a /v1/responses request (before any previous_response_id chain or
+// conversation, which the pipeline adds): instructions, input as a string or a list of items
 // (messages, function calls and their outputs, reasoning, anything else as JSON),
 // tools, tool choice and the text.format schema. Each item is framed like a chat
-// message (3 tokens) and the reply is primed (3). Pure.
+// message (3 tokens) and the reply is primed (3). Input the provider adds from its side
+// (a stored prompt template, item references, files) is recorded as unmeasured. Pure.
 import type { ModelPrice } from '../pricing/types.js';
 import { REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE, countFunctionCall } from './chat.js';
 import { countContent, isRecord } from './content-parts.js';
 import { applyEstimateFactor, createTextCounter, type TextCounter } from './text-counter.js';
 import { countOutputFormat, countToolChoice, countToolDefinitions } from './tool-definitions.js';
-import type { Tokenizer } from './types.js';
+import type { InputEstimate, Tokenizer } from './types.js';
 
 export function countResponsesInputTokens(
   body: Readonly<Record<string, unknown>>,
   price: ModelPrice,
   tokenizer: Tokenizer,
 ): number {
+  return estimateResponsesInput(body, price, tokenizer).inputTokens;
+}
+
+export function estimateResponsesInput(
+  body: Readonly<Record<string, unknown>>,
+  price: ModelPrice,
+  tokenizer: Tokenizer,
+): InputEstimate {
   const counter = createTextCounter(price, tokenizer);
   let tokens = REPLY_PRIMER_TOKENS;
   tokens += countInput(body['instructions'], 'developer', counter, price);
@@ -23,9 +32,13 @@ export function countResponsesInputTokens(
   tokens += countToolChoice(body['tool_choice'], counter);
   const text = body['text'];
   if (isRecord(text)) tokens += countOutputFormat(text['format'], counter);
-  // A stored prompt template: only its variables are visible here.
-  if (body['prompt'] !== undefined && body['prompt'] !== null) tokens += counter.json(body['prompt']);
-  return applyEstimateFactor(tokens, price);
+  // A stored prompt template: only its variables are visible here; the template is the provider's.
+  if (body['prompt'] !== undefined && body['prompt'] !== null) {
+    counter.unmeasured('stored_prompt');
+    tokens += counter.json(body['prompt']);
+  }
+  const inputTokens = applyEstimateFactor(tokens, price);
+  return { inputTokens, contextTokens: inputTokens, extraOutputTokens: 0, unmeasured: [...counter.found] };
 }
 
 /** `instructions` or `input`: a string is one message with `role`; a list is items. */
@@ -40,7 +53,8 @@ function countInput(value: unknown, role: string, counter: TextCounter, price: M
 
 export function countItem(item: unknown, counter: TextCounter, price: ModelPrice): number {
   if (!isRecord(item)) return TOKENS_PER_MESSAGE + counter.json(item);
-  const type = item['type'] ?? (item['role'] !== undefined ? 'message' : undefined);
+  // An item without a type is a message when it has a role, else a reference to a stored item.
+  const type = item['type'] ?? (item['role'] !== undefined ? 'message' : 'item_reference');
   switch (type) {
     case 'message':
       return TOKENS_PER_MESSAGE + counter.json(item['role'] ?? '') + countContent(item['content'], counter, price);
@@ -57,8 +71,12 @@ export function countItem(item: unknown, counter: TextCounter, price: ModelPrice
       const { id: _id, type: _type, status: _status, ...reasoning } = item;
       return TOKENS_PER_MESSAGE + counter.json(reasoning);
     }
+    case 'item_reference':
+      // The provider inserts the stored item: its content is not in the request.
+      counter.unmeasured('item_reference');
+      return TOKENS_PER_MESSAGE + counter.json(item);
     default:
-      // item_reference, computer/web-search/file-search/MCP calls, vendor items: their JSON.
+      // computer/web-search/file-search/MCP calls, vendor items: their JSON.
       return TOKENS_PER_MESSAGE + counter.json(item);
   }
 }

@@ -2,7 +2,7 @@
 // for models whose tokenizer is not public (estimate_factor > 1), with o200k_base
 // and then scaled up by the factor. Shared by the per-endpoint counters. Pure.
 import type { Encoding, ModelPrice } from '../pricing/types.js';
-import type { Tokenizer } from './types.js';
+import type { ProviderInputKind, Tokenizer } from './types.js';
 
 export interface TextCounter {
   readonly encoding: Encoding;
@@ -10,6 +10,10 @@ export interface TextCounter {
   text(value: string): number;
   /** Tokens in a string, or in the JSON of anything else (a shape we do not model). */
   json(value: unknown): number;
+  /** Records a part whose content the provider adds from its side (a file, an item reference). */
+  unmeasured(kind: ProviderInputKind): void;
+  /** The kinds recorded so far. */
+  readonly found: ReadonlySet<ProviderInputKind>;
 }
 
 /** The encoding a model's text is counted with. */
@@ -38,7 +42,8 @@ export function createTextCounter(price: ModelPrice, tokenizer: Tokenizer): Text
     const serialized = safeStringify(value);
     return serialized === undefined ? 0 : text(serialized);
   };
-  return { encoding, text, json };
+  const found = new Set<ProviderInputKind>();
+  return { encoding, text, json, unmeasured: (kind) => found.add(kind), found };
 }
 
 function safeStringify(value: unknown): string | undefined {

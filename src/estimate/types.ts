@@ -38,3 +38,21 @@ export interface OutputPolicy {
   readonly onMissing: 'default' | 'reject';
   readonly onAbove: 'clamp' | 'reject';
 }
+
+/**
+ * Input the provider adds from its own side that runcap cannot measure, by what adds it
+ * (docs/design.md §8, docs/bounds.md): such a request is held as if that input filled the context window.
+ */
+export type ProviderInputKind = 'file' | 'item_reference' | 'stored_prompt' | 'conversation' | 'previous_response';
+
+/** What a request's own body says about its cost, found in the one walk that counts it. */
+export interface InputEstimate {
+  /** Input tokens billed for what the request carries (every prompt of a batch). */
+  readonly inputTokens: number;
+  /** The largest input one generation reads (a batch: its longest prompt), for the context-window room. */
+  readonly contextTokens: number;
+  /** Output tokens billed besides the generated ones, in all (chat `prediction`: rejected prediction tokens). */
+  readonly extraOutputTokens: number;
+  /** Parts whose content the provider adds from its side, by kind (each kind once). */
+  readonly unmeasured: readonly ProviderInputKind[];
+}

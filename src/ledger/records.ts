@@ -129,6 +129,23 @@ export interface ChainTokens {
 export interface ChainStore {
   remember(tenant: string, responseId: string, tokens: ChainTokens): Promise<void>;
   lookup(tenant: string, responseId: string): Promise<ChainTokens | null>;
+  /** What a conversation holds, as learned from its responses; null when none was billed through runcap. */
+  conversationTokens(tenant: string, conversationId: string): Promise<number | null>;
+  /**
+   * Atomically records a response of a conversation: it now holds at least what that response was
+   * billed (input, which included the conversation, plus output), plus whatever other responses
+   * added since its hold was planned (stored - seenTokens). Never lowers the stored value.
+   */
+  growConversation(tenant: string, conversationId: string, growth: ConversationGrowth): Promise<void>;
+  /** Forgets a conversation (a turn ended without usage: what it added is unknown). */
+  forgetConversation(tenant: string, conversationId: string): Promise<void>;
+}
+
+export interface ConversationGrowth {
+  /** Input + output tokens the provider billed for the response. */
+  readonly billedTokens: number;
+  /** What runcap knew the conversation held when it planned the response (0 when unknown). */
+  readonly seenTokens: number;
 }
 
 /** How many rows one retention pass deleted, by kind. */

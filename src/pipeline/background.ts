@@ -11,6 +11,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Usage } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
+import type { HostedCallCounts } from '../proxy/adapter.js';
 import { upstreamHeaders, type UpstreamClient } from '../proxy/upstream.js';
 import type { TaskTracker } from './tasks.js';
 
@@ -21,7 +22,13 @@ const FINAL_POLL_TIMEOUT_MS = 5_000;
 
 /** How a tracked response is settled: a subset of settle-call.ts SettleOutcome. */
 export type BackgroundOutcome =
-  | { readonly kind: 'usage'; readonly usage: Usage; readonly responseId: string }
+  | {
+      readonly kind: 'usage';
+      readonly usage: Usage;
+      readonly responseId: string;
+      /** The hosted tool calls the finished response shows (each one invoiced besides the tokens). */
+      readonly hostedCalls: HostedCallCounts;
+    }
   | { readonly kind: 'full_hold'; readonly reason: string };
 
 export interface BackgroundJob {
@@ -39,6 +46,7 @@ export interface BackgroundDeps {
   readonly ledger: Pick<Ledger, 'extend'>;
   readonly upstream: UpstreamClient;
   readonly usageFromJson: (body: unknown) => Usage | null;
+  readonly hostedCallsFromJson: (body: unknown) => HostedCallCounts;
   readonly metrics: Pick<Metrics, 'backgroundTracked'>;
   readonly logger: Logger;
   readonly tasks: TaskTracker;
@@ -81,7 +89,9 @@ export function createBackgroundTracker(deps: BackgroundDeps): BackgroundTracker
     const status = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['status'] : undefined;
     if (typeof status !== 'string' || !TERMINAL_STATUSES.has(status)) return RUNNING;
     const usage = deps.usageFromJson(body);
-    if (usage) return { done: true, outcome: { kind: 'usage', usage, responseId } };
+    if (usage) {
+      return { done: true, outcome: { kind: 'usage', usage, responseId, hostedCalls: deps.hostedCallsFromJson(body) } };
+    }
     // Ended without reporting usage (cancelled, failed): what it billed is unknown; the full hold bounds it.
     return { done: true, outcome: { kind: 'full_hold', reason: `background_${status}_without_usage` } };
   };

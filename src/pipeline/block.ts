@@ -23,6 +23,41 @@ export interface BlockInput {
   readonly alternatives: readonly Record<string, unknown>[];
 }
 
+const SOURCES = {
+  conversation: 'a conversation runcap has not seen billed',
+  previous_response: 'a previous response runcap has not seen billed',
+  stored_prompt: 'a stored prompt template',
+  item_reference: 'items referenced by id',
+  file: 'files (the provider extracts their text and page images itself)',
+} as const;
+
+/** Why the worst case is what it is, when a part of it is a bound rather than a count (docs/bounds.md). */
+export function worstCaseNote(plan: CallPlan): string {
+  const notes: string[] = [];
+  const input = plan.providerInput;
+  if (input?.contextWindow) {
+    const what = input.sources.map((source) => SOURCES[source]).join(', ');
+    notes.push(
+      `its input is held at the model's whole context window (${plan.price.contextWindow} tokens less the output cap)` +
+        ` because the provider adds input runcap cannot measure${what === '' ? '' : `: ${what}`}`,
+    );
+  }
+  if (plan.outputMultiplier > 1) {
+    notes.push(`${plan.maxOutputTokens} output tokens for each of ${plan.outputMultiplier} generations`);
+  }
+  if (plan.extraOutputTokens > 0) {
+    notes.push(`${plan.extraOutputTokens} predicted-output tokens, billed as output when the model rejects them`);
+  }
+  const tools = plan.hostedTools;
+  if (tools && tools.maxCalls > 0) {
+    notes.push(
+      `up to ${tools.maxCalls} hosted tool calls at up to $${formatUsd(tools.maxFeeMicros)} each,` +
+        ` each making the provider read up to ${tools.stepInputTokens} input tokens again`,
+    );
+  }
+  return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
+}
+
 export function blockError(input: BlockInput): RuncapError {
   const { blocking, plan } = input;
   const remaining = blocking.availableMicros ?? 0;
@@ -31,8 +66,8 @@ export function blockError(input: BlockInput): RuncapError {
   const message =
     blocking.mode === 'actuals_only'
       ? `The ${blocking.type} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
-      : `The ${blocking.type} budget is exhausted: this call could cost up to $${formatUsd(plan.amountMicros)} on ${plan.price.model}, ` +
-        `but only $${formatUsd(Math.max(0, remaining))} of $${formatUsd(limit)} remains.` +
+      : `The ${blocking.type} budget is exhausted: this call could cost up to $${formatUsd(plan.amountMicros)} on ${plan.price.model}` +
+        `${worstCaseNote(plan)}, but only $${formatUsd(Math.max(0, remaining))} of $${formatUsd(limit)} remains.` +
         (cheaper.length > 0 ? ` Cheaper models that fit: ${cheaper.join(', ')}.` : '');
   return new RuncapError(CODE_BY_SCOPE[blocking.type], message, {
     status: input.tenant.blockStatus,

@@ -61,6 +61,7 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     output_multiplier: plan?.outputMultiplier ?? null,
     // The service tier whose rates the estimate used ("auto" = the dearest priced tier).
     service_tier: plan?.price.serviceTier ?? 'default',
+    ...(plan ? bounds(plan) : {}),
     estimate_usd: formatUsd(plan?.amountMicros ?? input.amountMicros ?? 0),
     requested_estimate_usd: formatUsd(input.requested?.amountMicros ?? input.amountMicros ?? 0),
     reservation_id: input.reservationId,
@@ -73,6 +74,37 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     usage: null,
     settled_at: null,
   };
+}
+
+/**
+ * How the parts runcap cannot measure were bounded (docs/bounds.md): provider-side input (held at
+ * the context window when unmeasured), a conversation, rejected predictions, hosted tool calls.
+ * Present only when they apply, so plain calls keep their short record.
+ */
+export function bounds(plan: CallPlan): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (plan.conversation) {
+    out['conversation'] = { id: plan.conversation.id, known_tokens: plan.conversation.knownTokens };
+  }
+  if (plan.providerInput) {
+    out['provider_input'] = {
+      sources: plan.providerInput.sources,
+      bound: plan.providerInput.contextWindow ? 'context_window' : 'measured',
+      context_window_tokens: plan.price.contextWindow,
+    };
+  }
+  if (plan.extraOutputTokens > 0) out['extra_output_tokens'] = plan.extraOutputTokens;
+  const tools = plan.hostedTools;
+  if (tools) {
+    out['hosted_tools'] = {
+      max_calls: tools.maxCalls,
+      calls_source: tools.callsSource,
+      max_fee_per_call_usd: formatUsd(tools.maxFeeMicros),
+      fees_usd: formatUsd(tools.feesMicros + tools.unobservedFeeMicros),
+      reread_input_tokens_per_call: tools.stepInputTokens,
+    };
+  }
+  return out;
 }
 
 /** One entry of `alternatives[]` (docs/design.md §7). Only models that fit are listed. */

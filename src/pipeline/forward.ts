@@ -204,11 +204,13 @@ function streamOutcome(
   end: StreamEnd,
   result: ReturnType<ReturnType<EndpointAdapter['meterStream']>['result']>,
 ): SettleOutcome {
-  if (result.usage) return { kind: 'usage', usage: result.usage, responseId: result.responseId };
+  const hostedCalls = result.hostedCalls;
+  if (result.usage) return { kind: 'usage', usage: result.usage, responseId: result.responseId, hostedCalls };
   return {
     kind: 'estimated',
     outputText: result.outputText,
     reason: end.kind === 'complete' ? 'stream_without_usage' : end.kind,
+    hostedCalls,
   };
 }
 
@@ -225,7 +227,7 @@ function jsonOutcome(
   const usage = adapter.usageFromJson(json);
   const responseId = adapter.responseIdFromJson?.(json) ?? null;
   if (!usage) return { kind: 'full_hold', reason: 'response_without_usage', responseId };
-  return { kind: 'usage', usage, responseId };
+  return { kind: 'usage', usage, responseId, hostedCalls: adapter.hostedCallsFromJson?.(json) ?? {} };
 }
 
 export function upstreamOf(deps: PipelineDeps, name: string): UpstreamConfig {

@@ -57,7 +57,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     // Bounds the counting this request may cause (413 above it), and counts its never-seen texts
     // on worker threads when together they are large, so planning only hits the cache. The texts
     // the estimate counts hold no more characters than the body, so small bodies skip this pass.
-    await deps.tokenizer.prefetch?.((probe) => call.adapter.countInputTokens(request, price, probe), {
+    await deps.tokenizer.prefetch?.((probe) => call.adapter.estimateInput(request, price, probe), {
       maxTotalChars: call.body.byteLength,
       bounds: { maxTexts: deps.config.server.maxCountedTexts, maxChars: deps.config.server.maxCountedChars },
     });
@@ -67,7 +67,24 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
         ? null
         : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ??
           'unknown');
-    const planContext: PlanContext = { adapter: call.adapter, request, tenant, tokenizer: deps.tokenizer, chain };
+    const conversationId = request.conversationId ?? null;
+    const conversation =
+      conversationId === null
+        ? null
+        : {
+            id: conversationId,
+            knownTokens: await ledgerCall(deps, 'chain_lookup', () =>
+              deps.store.chains.conversationTokens(tenant.name, conversationId),
+            ),
+          };
+    const planContext: PlanContext = {
+      adapter: call.adapter,
+      request,
+      tenant,
+      tokenizer: deps.tokenizer,
+      chain,
+      conversation,
+    };
     const requested = (context.plan = planFor(planContext, price));
 
     const tags = attributionTags(call.headers, tenant, principal);
@@ -285,6 +302,8 @@ async function dispatch(
       ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
         ? { maxOutputTokens: plan.maxOutputTokens }
         : {}),
+      // A tenant default bounds the hosted calls: the provider must enforce it too.
+      ...(plan.hostedTools?.callsSource === 'tenant_default' ? { maxToolCalls: plan.hostedTools.maxCalls } : {}),
     };
     upstreamCall = {
       adapter: call.adapter,

@@ -1,6 +1,7 @@
 // Settles one forwarded call exactly once (docs/design.md §3.3, §11): commit the provider's
-// usage, or an estimate of a cut stream (never below the input cost), or the full hold
-// when the result is unknown, or release on an upstream error. Never throws: a failed
+// usage plus the fees of the hosted tool calls it made, or an estimate of a cut stream (never
+// below the input cost), or the full hold when the result is unknown, or release on an upstream
+// error. Then the bookkeeping of Responses chains and conversations. Never throws: a failed
 // settlement leaves the hold to expire, and the sweeper charges it.
 import { countOutputTokens } from '../estimate/output-text.js';
 import type { UsageSource } from '../ledger/index.js';
@@ -8,13 +9,25 @@ import { formatUsd, type Micros } from '../money/micros.js';
 import { costMicros } from '../pricing/cost.js';
 import { priceForServedTier } from '../pricing/service-tier.js';
 import type { Usage } from '../pricing/types.js';
+import type { HostedCallCounts } from '../proxy/adapter.js';
 import type { PipelineDeps } from './deps.js';
+import { hostedCallCount, hostedFeesMicros } from './hosted-tools-plan.js';
 import { ledgerCall } from './ledger-call.js';
 import type { CallPlan } from './plan.js';
 
 export type SettleOutcome =
-  | { readonly kind: 'usage'; readonly usage: Usage; readonly responseId?: string | null }
-  | { readonly kind: 'estimated'; readonly outputText: string; readonly reason: string }
+  | {
+      readonly kind: 'usage';
+      readonly usage: Usage;
+      readonly responseId?: string | null;
+      readonly hostedCalls?: HostedCallCounts;
+    }
+  | {
+      readonly kind: 'estimated';
+      readonly outputText: string;
+      readonly reason: string;
+      readonly hostedCalls?: HostedCallCounts;
+    }
   | { readonly kind: 'full_hold'; readonly reason: string }
   | { readonly kind: 'release'; readonly reason: string };
 
@@ -60,7 +73,7 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     return;
   }
 
-  const { actualMicros, source, usage } = actualCost(deps, target, outcome);
+  const { actualMicros, source, usage, feesMicros } = actualCost(deps, target, outcome);
   const tokens = usage
     ? {
         inputTokens: usage.inputTokens,
@@ -94,12 +107,50 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     overrun_usd: formatUsd(overrunMicros),
     usage: usage ? renderUsage(usage) : null,
     ...(outcome.kind === 'usage' ? {} : { estimate_reason: outcome.reason }),
+    ...(target.plan.hostedTools && outcome.kind !== 'full_hold'
+      ? { hosted_tool_calls: outcome.hostedCalls ?? {}, hosted_tool_fees_usd: formatUsd(feesMicros) }
+      : {}),
     settled_at: now(deps),
   });
-  if (outcome.kind === 'usage' && outcome.responseId) {
+  if (outcome.kind === 'usage') await remember(deps, target, outcome);
+  else if (target.plan.conversation !== null) await forgetConversation(deps, target, target.plan.conversation.id);
+}
+
+/** A conversation turn that ended without usage added an unknown amount: its next turn is held at the window. */
+async function forgetConversation(deps: PipelineDeps, target: SettleTarget, id: string): Promise<void> {
+  await ledgerCall(deps, 'chain_remember', () => deps.store.chains.forgetConversation(target.tenant, id)).catch(
+    (error: unknown) =>
+      deps.logger.error(
+        { decision_id: target.decisionId, err: error },
+        'could not forget a conversation whose turn ended without usage; its next turn may be under-held',
+      ),
+  );
+}
+
+/** Bookkeeping for the next turn's estimate: a failure here must not undo the settlement. */
+async function remember(
+  deps: PipelineDeps,
+  target: SettleTarget,
+  outcome: Extract<SettleOutcome, { kind: 'usage' }>,
+): Promise<void> {
+  const conversation = target.plan.conversation;
+  if (conversation !== null) {
+    const growth = {
+      billedTokens: outcome.usage.inputTokens + outcome.usage.outputTokens,
+      seenTokens: conversation.knownTokens ?? 0,
+    };
+    await ledgerCall(deps, 'chain_remember', () =>
+      deps.store.chains.growConversation(target.tenant, conversation.id, growth),
+    ).catch((error: unknown) =>
+      deps.logger.warn(
+        { decision_id: target.decisionId, err: error },
+        'could not record the conversation; its next turn is held at the context window',
+      ),
+    );
+  }
+  if (outcome.responseId) {
     const responseId = outcome.responseId;
     const tokens = { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens };
-    // Bookkeeping for the next turn's estimate: a failure here must not undo the settlement.
     await ledgerCall(deps, 'chain_remember', () => deps.store.chains.remember(target.tenant, responseId, tokens)).catch(
       (error: unknown) =>
         deps.logger.warn(
@@ -122,39 +173,48 @@ async function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Reco
     );
 }
 
+/**
+ * The tokens at the provider's usage (or a cut stream's estimate: the input as held, each hosted
+ * call's re-read, the output seen), plus the fees of the hosted calls the response shows.
+ */
 function actualCost(
   deps: PipelineDeps,
   target: SettleTarget,
   outcome: Exclude<SettleOutcome, { kind: 'release' }>,
-): { actualMicros: Micros; source: UsageSource; usage: Usage | null } {
-  const { price, inputTokens } = target.plan;
-  switch (outcome.kind) {
-    case 'usage': {
-      // Charged at the tier the provider says it served, not the one that was held.
-      const served = priceForServedTier(price, outcome.usage.serviceTier);
-      if (!served.known) {
-        deps.logger.warn(
-          { decision_id: target.decisionId, model: price.model, service_tier: outcome.usage.serviceTier },
-          'the provider served a service tier the price table does not price; charged at the dearest priced tier',
-        );
-      }
-      return { actualMicros: costMicros(served.price, outcome.usage), source: 'provider', usage: outcome.usage };
-    }
-    case 'estimated': {
-      const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer);
-      const usage: Usage = {
-        inputTokens,
-        cachedInputTokens: 0,
-        cacheWriteTokens: 0,
-        cacheWrite1hTokens: 0,
-        outputTokens,
-        reasoningTokens: 0,
-      };
-      return { actualMicros: costMicros(price, usage), source: 'estimated', usage };
-    }
-    case 'full_hold':
-      return { actualMicros: target.holdMicros, source: 'estimated', usage: null };
+): { actualMicros: Micros; source: UsageSource; usage: Usage | null; feesMicros: Micros } {
+  const { price, inputTokens, hostedTools } = target.plan;
+  if (outcome.kind === 'full_hold') {
+    return { actualMicros: target.holdMicros, source: 'estimated', usage: null, feesMicros: 0 };
   }
+  const calls = outcome.hostedCalls ?? {};
+  const feesMicros = hostedTools ? hostedFeesMicros(hostedTools, calls) : 0;
+  if (outcome.kind === 'usage') {
+    // Charged at the tier the provider says it served, not the one that was held.
+    const served = priceForServedTier(price, outcome.usage.serviceTier);
+    if (!served.known) {
+      deps.logger.warn(
+        { decision_id: target.decisionId, model: price.model, service_tier: outcome.usage.serviceTier },
+        'the provider served a service tier the price table does not price; charged at the dearest priced tier',
+      );
+    }
+    return {
+      actualMicros: costMicros(served.price, outcome.usage) + feesMicros,
+      source: 'provider',
+      usage: outcome.usage,
+      feesMicros,
+    };
+  }
+  const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer);
+  const rereads = hostedTools ? hostedCallCount(hostedTools, calls) * hostedTools.stepInputTokens : 0;
+  const usage: Usage = {
+    inputTokens: inputTokens + rereads,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens,
+    reasoningTokens: 0,
+  };
+  return { actualMicros: costMicros(price, usage) + feesMicros, source: 'estimated', usage, feesMicros };
 }
 
 function renderUsage(usage: Usage): Record<string, number | string> {

@@ -1,7 +1,7 @@
 // The endpoint-adapter seam (STYLE "Seams"): one entry per metered OpenAI endpoint.
 // Adapters parse and reshape request bodies and read usage; they know nothing of the ledger.
 import type { ModelPrice, Usage } from '../pricing/types.js';
-import type { Tokenizer } from '../estimate/types.js';
+import type { InputEstimate, Tokenizer } from '../estimate/types.js';
 
 export type EndpointName = 'chat' | 'responses' | 'completions' | 'embeddings';
 
@@ -10,6 +10,27 @@ export interface RequestNeeds {
   readonly tools: boolean;
   readonly jsonSchema: boolean;
   readonly vision: boolean;
+}
+
+/** A tool the provider runs itself and invoices per call (docs/bounds.md). */
+export interface HostedTool {
+  /** The fee-table key (`web_search`, `code_interpreter`, ...); a type runcap does not know keeps its name. */
+  readonly feeKey: string;
+  /** Fee units one call costs (a code-interpreter container of 4 GB: 4). */
+  readonly units: number;
+  /** The output item type that records one call (what a commit counts); null when the endpoint shows none. */
+  readonly callItem: string | null;
+  /** Where the tool is in the request, for refusals, e.g. "tools[2]". */
+  readonly param: string;
+}
+
+/** The hosted tools a request offers the model, and how many calls it allows. */
+export interface HostedToolUse {
+  readonly tools: readonly HostedTool[];
+  /** max_tool_calls as sent, or the fixed count of an endpoint that has no such field; null: unbounded. */
+  readonly maxCalls: number | null;
+  /** The body field that limits the calls (written when a tenant default applies); null: the endpoint has none. */
+  readonly capField: string | null;
 }
 
 export interface ParsedRequest {
@@ -38,6 +59,10 @@ export interface ParsedRequest {
   readonly clientWantsStreamUsage: boolean;
   /** Responses API chains. */
   readonly previousResponseId: string | null;
+  /** Responses API `conversation` (its id): the provider prepends the conversation's items. */
+  readonly conversationId?: string | null;
+  /** Tools the provider runs itself with per-call fees; absent or null: none. */
+  readonly hostedTools?: HostedToolUse | null;
   /** Endpoints without output tokens (embeddings) ignore the output cap entirely. */
   readonly hasOutput: boolean;
   /**
@@ -52,6 +77,8 @@ export interface UpstreamChanges {
   readonly model?: string;
   /** Set when the effective output cap differs from what the client sent. */
   readonly maxOutputTokens?: number;
+  /** Set when a tenant default bounds the hosted tool calls of a request that sent no limit. */
+  readonly maxToolCalls?: number;
 }
 
 /** What a finished (or cut) stream told us. */
@@ -62,7 +89,12 @@ export interface StreamResult {
   readonly outputText: string;
   /** Responses API: the response id, to remember billed tokens for previous_response_id chains. */
   readonly responseId: string | null;
+  /** Hosted tool calls seen, by output item type (what the provider invoices per call). */
+  readonly hostedCalls: HostedCallCounts;
 }
+
+/** Hosted tool calls of one response by output item type, e.g. {web_search_call: 3}. */
+export type HostedCallCounts = Readonly<Record<string, number>>;
 
 /**
  * Incremental SSE metering (the OpenAI stream format). Bytes go out at event
@@ -83,8 +115,11 @@ export interface EndpointAdapter {
   readonly path: string;
   /** Validates the body; throws RuncapError('invalid_request') naming the bad field. */
   parse(body: unknown): ParsedRequest;
-  /** Input tokens the provider will bill (before any previous_response_id chain). */
-  countInputTokens(request: ParsedRequest, price: ModelPrice, tokenizer: Tokenizer): number;
+  /**
+   * What the request's own body will cost: the input tokens the provider bills (before any
+   * previous_response_id chain or conversation), extra output, and unmeasured provider-side input.
+   */
+  estimateInput(request: ParsedRequest, price: ModelPrice, tokenizer: Tokenizer): InputEstimate;
   /**
    * The body to send upstream. Returns null when nothing changes, so the client's
    * bytes are forwarded as they are. Streaming chat/completions always asks for usage.
@@ -96,5 +131,7 @@ export interface EndpointAdapter {
   responseIdFromJson?(body: unknown): string | null;
   /** Responses API: the `status` of a response object (queued, in_progress, completed, ...). */
   responseStatusFromJson?(body: unknown): string | null;
+  /** Hosted tool calls in a non-streaming response; absent: the endpoint shows none. */
+  hostedCallsFromJson?(body: unknown): HostedCallCounts;
   meterStream(request: ParsedRequest): StreamMeter;
 }

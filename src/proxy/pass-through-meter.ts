@@ -8,6 +8,6 @@ export function passThroughMeter(): StreamMeter {
   return {
     push: (chunk) => chunk,
     flush: () => EMPTY,
-    result: () => ({ usage: null, outputText: '', responseId: null }),
+    result: () => ({ usage: null, outputText: '', responseId: null, hostedCalls: {} }),
   };
 }

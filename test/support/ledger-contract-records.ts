@@ -131,6 +131,29 @@ export function registerRecordsContract(ctx: ContractContext): void {
         'invalid_amount',
       );
     });
+
+    it('grows a conversation by what its turns were billed, concurrent turns included, and forgets it', async () => {
+      const id = ctx.id('conv');
+      const { chains } = ctx.store;
+      expect(await chains.conversationTokens(ctx.tenant, id)).toBeNull();
+      // First turn seen: the conversation holds what it was billed (input + output).
+      await chains.growConversation(ctx.tenant, id, { billedTokens: 3_025, seenTokens: 0 });
+      expect(await chains.conversationTokens(ctx.tenant, id)).toBe(3_025);
+      // Two turns planned at 3,025 settle one after the other: both additions count.
+      await chains.growConversation(ctx.tenant, id, { billedTokens: 3_050, seenTokens: 3_025 });
+      await chains.growConversation(ctx.tenant, id, { billedTokens: 3_060, seenTokens: 3_025 });
+      expect(await chains.conversationTokens(ctx.tenant, id)).toBe(3_060 + 25);
+      // Never lowered by a smaller report.
+      await chains.growConversation(ctx.tenant, id, { billedTokens: 10, seenTokens: 3_085 });
+      expect(await chains.conversationTokens(ctx.tenant, id)).toBe(3_085);
+      expect(await chains.conversationTokens(`${ctx.tenant}-other`, id)).toBeNull();
+      await expectLedgerError(
+        chains.growConversation(ctx.tenant, id, { billedTokens: -1, seenTokens: 0 }),
+        'invalid_amount',
+      );
+      await chains.forgetConversation(ctx.tenant, id);
+      expect(await chains.conversationTokens(ctx.tenant, id)).toBeNull();
+    });
   });
 
   describe('spend', () => {

@@ -121,6 +121,13 @@ export const SCRIPTS = {
    * Returns {reservations deleted, runs deleted, scopes deleted, runs kept, run candidates seen}.
    */
   prune: script('runcap_prune_v1', luaFile('prune.lua'), 2),
+  /**
+   * Records a turn of a Responses conversation (docs/bounds.md): stores
+   * max(stored, billed + max(0, stored - seen)), or billed when there is none.
+   * KEYS: 1 the conversation's token count. ARGV: 1 billed tokens, 2 tokens seen when the turn
+   * was planned, 3 retention ms. Returns the stored count.
+   */
+  conversationGrow: script('runcap_conversation_grow_v1', luaFile('conversation-grow.lua'), 1),
 } as const satisfies Record<string, LedgerScript>;
 
 function isNoScript(error: unknown): boolean {

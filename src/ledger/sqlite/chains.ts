@@ -1,11 +1,12 @@
-// Responses API chains on SQLite: what each response was billed, by (tenant, response id),
-// pruned with the decision records. Knows nothing of HTTP.
+// Responses API chains on SQLite: what each response was billed, by (tenant, response id), and
+// what each conversation holds, by (tenant, conversation id); pruned with the decision records.
+// Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
-import type { ChainStore, ChainTokens } from '../records.js';
+import type { ChainStore } from '../records.js';
 import { LedgerError } from '../types.js';
 
-function assertTokens(tokens: ChainTokens): void {
+function assertTokens(tokens: Readonly<Record<string, number>>): void {
   for (const [name, value] of Object.entries(tokens)) {
     if (!Number.isSafeInteger(value) || (value as number) < 0)
       throw new LedgerError('invalid_amount', `${name} must be a non-negative integer, got ${String(value)}`);
@@ -24,10 +25,22 @@ export function createSqliteChains(
     'SELECT input_tokens, output_tokens FROM response_chains WHERE tenant = ? AND response_id = ?',
   );
   const prune = db.prepare<[number]>('DELETE FROM response_chains WHERE created_at_ms < ?');
+  const grow = db.prepare<[{ tenant: string; id: string; billed: number; seen: number; now: number }]>(
+    `INSERT INTO conversation_tokens (tenant, conversation_id, tokens, updated_at_ms) VALUES (@tenant, @id, @billed, @now)
+     ON CONFLICT (tenant, conversation_id) DO UPDATE
+     SET tokens = max(tokens, @billed + max(0, tokens - @seen)), updated_at_ms = @now`,
+  );
+  const conversation = db.prepare<[string, string], { tokens: number }>(
+    'SELECT tokens FROM conversation_tokens WHERE tenant = ? AND conversation_id = ?',
+  );
+  const forget = db.prepare<[string, string]>(
+    'DELETE FROM conversation_tokens WHERE tenant = ? AND conversation_id = ?',
+  );
+  const pruneConversations = db.prepare<[number]>('DELETE FROM conversation_tokens WHERE updated_at_ms < ?');
   return {
     remember: (tenant, responseId, tokens) =>
       guarded(() => {
-        assertTokens(tokens);
+        assertTokens({ ...tokens });
         upsert.run(tenant, responseId, tokens.inputTokens, tokens.outputTokens, clock());
       }),
     lookup: (tenant, responseId) =>
@@ -35,6 +48,17 @@ export function createSqliteChains(
         const row = select.get(tenant, responseId);
         return row === undefined ? null : { inputTokens: row.input_tokens, outputTokens: row.output_tokens };
       }),
-    prune: (beforeMs) => prune.run(beforeMs).changes,
+    conversationTokens: (tenant, conversationId) =>
+      guarded(() => conversation.get(tenant, conversationId)?.tokens ?? null),
+    growConversation: (tenant, conversationId, growth) =>
+      guarded(() => {
+        assertTokens({ billedTokens: growth.billedTokens, seenTokens: growth.seenTokens });
+        grow.run({ tenant, id: conversationId, billed: growth.billedTokens, seen: growth.seenTokens, now: clock() });
+      }),
+    forgetConversation: (tenant, conversationId) =>
+      guarded(() => {
+        forget.run(tenant, conversationId);
+      }),
+    prune: (beforeMs) => prune.run(beforeMs).changes + pruneConversations.run(beforeMs).changes,
   };
 }

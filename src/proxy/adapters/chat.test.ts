@@ -4,8 +4,9 @@ import type { Tokenizer } from '../../estimate/types.js';
 import { RuncapError } from '../../errors.js';
 import { chatAdapter, parseChat } from './chat.js';
 
-const countChatInputTokens = vi.hoisted(() => vi.fn(() => 321));
-vi.mock('../../estimate/chat.js', () => ({ countChatInputTokens }));
+const estimate = { inputTokens: 321, contextTokens: 321, extraOutputTokens: 0, unmeasured: [] };
+const estimateChatInput = vi.hoisted(() => vi.fn(() => estimate));
+vi.mock('../../estimate/chat.js', () => ({ estimateChatInput }));
 
 const user = { role: 'user', content: 'hi' };
 const base = { model: 'gpt-4o-mini', messages: [user] };
@@ -34,6 +35,7 @@ describe('chat parse', () => {
       clientWantsStreamUsage: false,
       previousResponseId: null,
       serviceTier: null,
+      hostedTools: null,
       hasOutput: true,
     });
   });
@@ -181,7 +183,7 @@ describe('chat usage and input tokens', () => {
     const request = parseChat(base);
     const price = { model: 'gpt-4o-mini' } as unknown as ModelPrice;
     const tokenizer: Tokenizer = { count: (text) => text.length };
-    expect(chatAdapter.countInputTokens(request, price, tokenizer)).toBe(321);
-    expect(countChatInputTokens).toHaveBeenCalledWith(request.body, price, tokenizer);
+    expect(chatAdapter.estimateInput(request, price, tokenizer).inputTokens).toBe(321);
+    expect(estimateChatInput).toHaveBeenCalledWith(request.body, price, tokenizer);
   });
 });

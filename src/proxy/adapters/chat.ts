@@ -1,9 +1,9 @@
 // The chat completions adapter (POST /v1/chat/completions, OpenAI API reference "Create chat
 // completion"): validates what metering needs, rewrites model / output cap / stream usage,
 // reads usage. Knows nothing of budgets or the ledger.
-import type { EndpointAdapter, ParsedRequest, RequestNeeds } from '../adapter.js';
+import type { EndpointAdapter, HostedToolUse, ParsedRequest, RequestNeeds } from '../adapter.js';
 import { invalidRequest } from '../../errors.js';
-import { countChatInputTokens } from '../../estimate/chat.js';
+import { estimateChatInput } from '../../estimate/chat.js';
 import { usageFromChat, withServedTier } from '../usage.js';
 import {
   type Body,
@@ -62,6 +62,18 @@ function chatNeeds(body: Body, messages: readonly Record<string, unknown>[]): Re
   return { tools: tools.length > 0 || functions.length > 0, jsonSchema: wantsJson(body), vision: hasImage(messages) };
 }
 
+/**
+ * Chat web search (`web_search_options`, or a search model such as gpt-4o-search-preview, which
+ * searches whether asked or not): the provider searches before it answers and invoices each
+ * search. Chat shows no call items and has no limit field: one search per choice (docs/bounds.md).
+ */
+function chatSearch(body: Body, model: string, n: number): HostedToolUse | null {
+  const options = optionalObject(body, 'web_search_options');
+  if (options === null && !/(^|[-/])search([-_]|$)/.test(model)) return null;
+  const tool = { feeKey: 'web_search_preview', units: 1, callItem: null, param: 'web_search_options' };
+  return { tools: [tool], maxCalls: n, capField: null };
+}
+
 export function parseChat(raw: unknown): ParsedRequest {
   const body = requireBody(raw);
   const model = requireModel(body);
@@ -86,6 +98,7 @@ export function parseChat(raw: unknown): ParsedRequest {
     needs: chatNeeds(body, messages),
     clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,
     previousResponseId: null,
+    hostedTools: chatSearch(body, model, n),
     hasOutput: true,
   };
 }
@@ -112,7 +125,7 @@ export const chatAdapter: EndpointAdapter = {
   name: 'chat',
   path: '/chat/completions',
   parse: parseChat,
-  countInputTokens: (request, price, tokenizer) => countChatInputTokens(request.body, price, tokenizer),
+  estimateInput: (request, price, tokenizer) => estimateChatInput(request.body, price, tokenizer),
   prepareUpstream: (request, changes) =>
     rewriteBody(request, changes, { capFields: CAP_FIELDS, injectStreamUsage: true }),
   usageFromJson: (body) => (isRecord(body) ? withServedTier(usageFromChat(body['usage']), body['service_tier']) : null),

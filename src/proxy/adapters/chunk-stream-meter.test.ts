@@ -5,7 +5,10 @@ import { chatAdapter, parseChat } from './chat.js';
 import { completionsAdapter, parseCompletions } from './completions.js';
 
 vi.mock('../../estimate/chat.js', () => ({ countChatInputTokens: () => 0 }));
-vi.mock('../../estimate/completions.js', () => ({ countCompletionsInputTokens: () => 0 }));
+vi.mock('../../estimate/completions.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../estimate/completions.js')>()),
+  estimateCompletionsInput: () => ({ inputTokens: 0, contextTokens: 0, extraOutputTokens: 0, unmeasured: [] }),
+}));
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -87,6 +90,7 @@ describe('chat stream meter', () => {
           },
           outputText: 'Héllo 😀',
           responseId: null,
+          hostedCalls: {},
         });
       }),
       { numRuns: 300 },
@@ -126,7 +130,7 @@ describe('chat stream meter', () => {
     const s = 'data: {"choices": [\n\n' + chunk(delta({ content: 'ok' })) + 'data: [DONE]\n\n';
     const meter = chatAdapter.meterStream(chatRequest(false));
     expect(feed(meter, enc.encode(s), [3, 9])).toBe(s);
-    expect(meter.result()).toEqual({ usage: null, outputText: 'ok', responseId: null });
+    expect(meter.result()).toEqual({ usage: null, outputText: 'ok', responseId: null, hostedCalls: {} });
   });
 
   it('accumulates tool-call names and arguments, refusals and reasoning text', () => {
@@ -150,7 +154,7 @@ describe('chat stream meter', () => {
     const cut = head.slice(0, head.indexOf('lo 😀') + 3);
     const meter = chatAdapter.meterStream(chatRequest(false));
     expect(feed(meter, enc.encode(cut), [20, 90])).toBe(cut);
-    expect(meter.result()).toEqual({ usage: null, outputText: 'Hél', responseId: null });
+    expect(meter.result()).toEqual({ usage: null, outputText: 'Hél', responseId: null, hostedCalls: {} });
   });
 
   it('never drops an unterminated usage chunk (the client parser would discard it anyway)', () => {
@@ -203,6 +207,7 @@ describe('completions stream meter', () => {
           },
           outputText: 'Hello world',
           responseId: null,
+          hostedCalls: {},
         });
       }),
       { numRuns: 100 },

@@ -62,6 +62,7 @@ export function createChunkStreamMeter(options: ChunkMeterOptions): StreamMeter 
       usage: withServedTier(usage, servedTier),
       outputText: text.join(''),
       responseId: null,
+      hostedCalls: {},
     }),
   };
 }

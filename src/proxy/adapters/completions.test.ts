@@ -2,7 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { RuncapError } from '../../errors.js';
 import { completionsAdapter, parseCompletions } from './completions.js';
 
-vi.mock('../../estimate/completions.js', () => ({ countCompletionsInputTokens: () => 5 }));
+vi.mock('../../estimate/completions.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../estimate/completions.js')>()),
+  estimateCompletionsInput: () => ({ inputTokens: 5, contextTokens: 5, extraOutputTokens: 0, unmeasured: [] }),
+}));
 
 const base = { model: 'gpt-3.5-turbo-instruct', prompt: 'Say this is a test' };
 
@@ -38,6 +41,12 @@ describe('completions parse', () => {
     expect(parseCompletions({ ...base, n: 2 }).outputMultiplier).toBe(2);
     expect(parseCompletions({ ...base, n: 2, best_of: 5 }).outputMultiplier).toBe(5);
     expect(parseCompletions({ ...base, best_of: 3 }).outputMultiplier).toBe(3);
+  });
+
+  it('multiplies output by the number of prompts of a batch too', () => {
+    expect(parseCompletions({ ...base, prompt: ['a', 'b', 'c'], n: 2 }).outputMultiplier).toBe(6);
+    expect(parseCompletions({ ...base, prompt: [[1], [2]], best_of: 3 }).outputMultiplier).toBe(6);
+    expect(parseCompletions({ ...base, prompt: [1, 2, 3] }).outputMultiplier).toBe(1);
   });
 
   it('reads max_tokens and stream usage', () => {

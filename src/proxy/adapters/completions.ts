@@ -2,7 +2,7 @@
 // completion"): validates what metering needs, rewrites model / max_tokens / stream usage,
 // reads usage; streams are metered like chat (usage chunk injected and hidden the same way).
 import type { EndpointAdapter, ParsedRequest } from '../adapter.js';
-import { countCompletionsInputTokens } from '../../estimate/completions.js';
+import { estimateCompletionsInput, promptCount } from '../../estimate/completions.js';
 import { usageFromChat } from '../usage.js';
 import {
   isRecord,
@@ -31,6 +31,8 @@ export function parseCompletions(raw: unknown): ParsedRequest {
   const n = optionalInteger(body, 'n', 1) ?? 1;
   // best_of candidates are generated (and billed) server-side; n of them are returned.
   const bestOf = optionalInteger(body, 'best_of', 1) ?? n;
+  // A batch `prompt` (a list of strings or of token-id lists): every prompt generates its own.
+  const prompts = promptCount(body['prompt']);
   const streamOptions = optionalObject(body, 'stream_options');
   return {
     endpoint: 'completions',
@@ -40,7 +42,7 @@ export function parseCompletions(raw: unknown): ParsedRequest {
     clientMaxOutputTokens: optionalInteger(body, 'max_tokens', 0),
     defaultMaxOutputTokens: COMPLETIONS_DEFAULT_MAX_TOKENS,
     serviceTier: serviceTierField(body),
-    outputMultiplier: Math.max(n, bestOf),
+    outputMultiplier: prompts * Math.max(n, bestOf),
     needs: { tools: false, jsonSchema: false, vision: false },
     clientWantsStreamUsage: stream && streamOptions !== null && streamOptions['include_usage'] === true,
     previousResponseId: null,
@@ -58,7 +60,7 @@ export const completionsAdapter: EndpointAdapter = {
   name: 'completions',
   path: '/completions',
   parse: parseCompletions,
-  countInputTokens: (request, price, tokenizer) => countCompletionsInputTokens(request.body, price, tokenizer),
+  estimateInput: (request, price, tokenizer) => estimateCompletionsInput(request.body, price, tokenizer),
   prepareUpstream: (request, changes) =>
     rewriteBody(request, changes, { capFields: ['max_tokens'], injectStreamUsage: true }),
   usageFromJson: (body) => (isRecord(body) ? usageFromChat(body['usage']) : null),

@@ -35,13 +35,13 @@ const bodies: Record<string, (n: number) => Record<string, unknown>> = {
   '/embeddings': (n) => ({ model: 'gpt-4o-mini', input: words(n) }),
 };
 
-describe('countInputTokens through the estimators', () => {
+describe('estimateInput through the estimators', () => {
   for (const [path, adapter] of ADAPTERS) {
     it(`${path}: counts the input, and 100 more words count 100 more tokens`, () => {
       const make = bodies[path];
       if (make === undefined) throw new Error(`no fixture for ${path}`);
-      const small = adapter.countInputTokens(adapter.parse(make(10)), price, tokenizer);
-      const large = adapter.countInputTokens(adapter.parse(make(110)), price, tokenizer);
+      const small = adapter.estimateInput(adapter.parse(make(10)), price, tokenizer).inputTokens;
+      const large = adapter.estimateInput(adapter.parse(make(110)), price, tokenizer).inputTokens;
       expect(small).toBeGreaterThanOrEqual(10);
       expect(large - small).toBe(100);
     });

@@ -5,7 +5,10 @@ import { embeddingsAdapter, parseEmbeddings } from './embeddings.js';
 
 vi.mock('../../estimate/chat.js', () => ({ countChatInputTokens: () => 0 }));
 vi.mock('../../estimate/responses.js', () => ({ countResponsesInputTokens: () => 0 }));
-vi.mock('../../estimate/completions.js', () => ({ countCompletionsInputTokens: () => 0 }));
+vi.mock('../../estimate/completions.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../estimate/completions.js')>()),
+  estimateCompletionsInput: () => ({ inputTokens: 0, contextTokens: 0, extraOutputTokens: 0, unmeasured: [] }),
+}));
 vi.mock('../../estimate/embeddings.js', () => ({ countEmbeddingsInputTokens: () => 0 }));
 
 const base = { model: 'text-embedding-3-small', input: ['a', 'b'] };
@@ -65,7 +68,7 @@ describe('embeddings adapter', () => {
     const bytes = new TextEncoder().encode('{"object":"list"}');
     expect(meter.push(bytes)).toBe(bytes);
     expect(meter.flush()).toHaveLength(0);
-    expect(meter.result()).toEqual({ usage: null, outputText: '', responseId: null });
+    expect(meter.result()).toEqual({ usage: null, outputText: '', responseId: null, hostedCalls: {} });
   });
 });
 

@@ -2,7 +2,7 @@
 // input-only calls with no output cap. The endpoint does not stream; a `stream` field is
 // ignored (never forwarded differently), and the stream meter is a pass-through.
 import type { EndpointAdapter, ParsedRequest } from '../adapter.js';
-import { countEmbeddingsInputTokens } from '../../estimate/embeddings.js';
+import { estimateEmbeddingsInput } from '../../estimate/embeddings.js';
 import { usageFromEmbeddings } from '../usage.js';
 import {
   isRecord,
@@ -39,7 +39,7 @@ export const embeddingsAdapter: EndpointAdapter = {
   name: 'embeddings',
   path: '/embeddings',
   parse: parseEmbeddings,
-  countInputTokens: (request, price, tokenizer) => countEmbeddingsInputTokens(request.body, price, tokenizer),
+  estimateInput: (request, price, tokenizer) => estimateEmbeddingsInput(request.body, price, tokenizer),
   // Only a model change applies: there is no output cap and no stream.
   prepareUpstream: (request, changes) => rewriteBody(request, changes, { capFields: [], injectStreamUsage: false }),
   usageFromJson: (body) => (isRecord(body) ? usageFromEmbeddings(body['usage']) : null),

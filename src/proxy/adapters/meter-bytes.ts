@@ -16,6 +16,6 @@ export function createPassThroughMeter(): StreamMeter {
   return {
     push: (chunk) => chunk,
     flush: () => NO_BYTES,
-    result: () => ({ usage: null, outputText: '', responseId: null }),
+    result: () => ({ usage: null, outputText: '', responseId: null, hostedCalls: {} }),
   };
 }

@@ -44,6 +44,8 @@ describe('responses parse', () => {
       clientWantsStreamUsage: false,
       previousResponseId: null,
       serviceTier: null,
+      conversationId: null,
+      hostedTools: null,
       hasOutput: true,
       background: false,
     });
@@ -179,6 +181,7 @@ describe('responses stream meter', () => {
             },
             outputText: 'Why {"a":1}…',
             responseId: 'resp_42',
+            hostedCalls: {},
           });
         }),
         { numRuns: 100 },
@@ -198,13 +201,13 @@ describe('responses stream meter', () => {
     const cut = body.slice(0, body.indexOf('response.function_call_arguments.delta') + 10);
     const meter = responsesAdapter.meterStream(parseResponses({ ...base, stream: true }));
     expect(feed(meter, enc.encode(cut), [50])).toBe(cut);
-    expect(meter.result()).toEqual({ usage: null, outputText: 'Why ', responseId: 'resp_42' });
+    expect(meter.result()).toEqual({ usage: null, outputText: 'Why ', responseId: 'resp_42', hostedCalls: {} });
   });
 
   it('uses the event field when the data has no type, and ignores malformed data', () => {
     const s = 'event: response.output_text.delta\ndata: {"delta":"hi"}\n\nevent: response.completed\ndata: {oops\n\n';
     const meter = responsesAdapter.meterStream(parseResponses({ ...base, stream: true }));
     expect(feed(meter, enc.encode(s))).toBe(s);
-    expect(meter.result()).toEqual({ usage: null, outputText: 'hi', responseId: null });
+    expect(meter.result()).toEqual({ usage: null, outputText: 'hi', responseId: null, hostedCalls: {} });
   });
 });

@@ -2,9 +2,9 @@
 // response"): validates what metering needs, rewrites model / max_output_tokens, reads usage
 // and the response id (for previous_response_id chains). Streams always report usage in their
 // terminal event, so nothing is injected and nothing dropped. Knows nothing of the ledger.
-import type { EndpointAdapter, ParsedRequest, RequestNeeds } from '../adapter.js';
+import type { EndpointAdapter, HostedToolUse, ParsedRequest, RequestNeeds } from '../adapter.js';
 import { invalidRequest } from '../../errors.js';
-import { countResponsesInputTokens } from '../../estimate/responses.js';
+import { estimateResponsesInput } from '../../estimate/responses.js';
 import { usageFromResponses, withServedTier } from '../usage.js';
 import {
   type Body,
@@ -18,14 +18,15 @@ import {
   requireModel,
   serviceTierField,
 } from './body-fields.js';
+import { hostedCallsOf, hostedToolsOf } from './hosted-tools.js';
 import { createResponsesStreamMeter } from './responses-stream-meter.js';
 import { rewriteBody } from './upstream-body.js';
 
-/** `input`: a string or an array of item objects; absent only when continuing a previous response. */
-function requireInput(body: Body, previousResponseId: string | null): readonly Record<string, unknown>[] {
+/** `input`: a string or an array of item objects; absent only when continuing a previous response or conversation. */
+function requireInput(body: Body, continues: string | null): readonly Record<string, unknown>[] {
   const input = body['input'];
   if (input === undefined || input === null) {
-    if (previousResponseId !== null) return [];
+    if (continues !== null || body['prompt'] !== undefined) return [];
     throw invalidRequest("'input' is required unless 'previous_response_id' is given.", 'input');
   }
   if (typeof input === 'string') return [];
@@ -58,11 +59,33 @@ function previousResponse(body: Body): string | null {
   return id;
 }
 
+/** `conversation`: a conversation id, or `{id}`; the provider prepends its items to the input. */
+function conversation(body: Body): string | null {
+  const value = body['conversation'];
+  if (value === undefined || value === null) return null;
+  const id = isRecord(value) ? value['id'] : value;
+  if (typeof id !== 'string' || id === '') {
+    throw invalidRequest(
+      "'conversation' must be a conversation id or an object with a non-empty 'id'.",
+      'conversation',
+    );
+  }
+  return id;
+}
+
+/** Hosted tools and `max_tool_calls`, the limit across all of them that the provider enforces. */
+function hostedToolUse(body: Body, tools: readonly unknown[]): HostedToolUse | null {
+  const hosted = hostedToolsOf(tools);
+  if (hosted.length === 0) return null;
+  return { tools: hosted, maxCalls: optionalInteger(body, 'max_tool_calls', 0), capField: 'max_tool_calls' };
+}
+
 export function parseResponses(raw: unknown): ParsedRequest {
   const body = requireBody(raw);
   const model = requireModel(body);
   const previousResponseId = previousResponse(body);
-  const items = requireInput(body, previousResponseId);
+  const conversationId = conversation(body);
+  const items = requireInput(body, previousResponseId ?? conversationId);
   optionalString(body, 'instructions');
   const tools = optionalArray(body, 'tools') ?? [];
   const needs: RequestNeeds = { tools: tools.length > 0, jsonSchema: wantsJson(body), vision: hasImage(items) };
@@ -77,6 +100,8 @@ export function parseResponses(raw: unknown): ParsedRequest {
     needs,
     clientWantsStreamUsage: false, // not applicable: Responses streams always carry usage
     previousResponseId,
+    conversationId,
+    hostedTools: hostedToolUse(body, tools),
     hasOutput: true,
     background: optionalBoolean(body, 'background') ?? false,
   };
@@ -86,7 +111,7 @@ export const responsesAdapter: EndpointAdapter = {
   name: 'responses',
   path: '/responses',
   parse: parseResponses,
-  countInputTokens: (request, price, tokenizer) => countResponsesInputTokens(request.body, price, tokenizer),
+  estimateInput: (request, price, tokenizer) => estimateResponsesInput(request.body, price, tokenizer),
   prepareUpstream: (request, changes) =>
     rewriteBody(request, changes, { capFields: ['max_output_tokens'], injectStreamUsage: false }),
   usageFromJson: (body) =>
@@ -94,5 +119,6 @@ export const responsesAdapter: EndpointAdapter = {
   responseIdFromJson: (body) =>
     isRecord(body) && typeof body['id'] === 'string' && body['id'] !== '' ? body['id'] : null,
   responseStatusFromJson: (body) => (isRecord(body) && typeof body['status'] === 'string' ? body['status'] : null),
+  hostedCallsFromJson: (body) => hostedCallsOf(isRecord(body) ? body['output'] : null),
   meterStream: () => createResponsesStreamMeter(),
 };

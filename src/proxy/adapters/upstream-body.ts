@@ -1,5 +1,5 @@
 // Builds the body runcap forwards upstream: a shallow copy of the client's body with the
-// model, the output cap and (streaming chat/completions) stream usage rewritten, or null when
+// model, the output cap, a hosted-tool call limit and (streaming chat/completions) stream usage rewritten, or null when
 // nothing needs to change so the client's bytes go out untouched. Never mutates the request.
 import type { ParsedRequest, UpstreamChanges } from '../adapter.js';
 import { isRecord } from './body-fields.js';
@@ -28,7 +28,9 @@ export function rewriteBody(
       ? changes.maxOutputTokens
       : undefined;
   const askUsage = rewrite.injectStreamUsage && request.stream && !request.clientWantsStreamUsage;
-  if (model === undefined && cap === undefined && !askUsage) return null;
+  const toolCallsField = request.hostedTools?.capField ?? null;
+  const toolCalls = toolCallsField !== null ? changes.maxToolCalls : undefined;
+  if (model === undefined && cap === undefined && !askUsage && toolCalls === undefined) return null;
 
   const copy: Record<string, unknown> = { ...body };
   if (model !== undefined) copy['model'] = model;
@@ -36,6 +38,7 @@ export function rewriteBody(
     const sent = rewrite.capFields.filter((field) => body[field] !== undefined && body[field] !== null);
     for (const field of sent.length > 0 ? sent : rewrite.capFields.slice(0, 1)) copy[field] = cap;
   }
+  if (toolCallsField !== null && toolCalls !== undefined) copy[toolCallsField] = toolCalls;
   if (askUsage) {
     const options = body['stream_options'];
     copy['stream_options'] = { ...(isRecord(options) ? options : {}), include_usage: true };
