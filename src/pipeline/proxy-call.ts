@@ -13,6 +13,7 @@ import type { ModelPrice } from '../pricing/types.js';
 import { requirePrice } from './require-price.js';
 import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
+import { parseRequestJson } from '../proxy/json-body.js';
 import { admit, type Admission } from './admit.js';
 import { blockError } from './block.js';
 import type { CallContext, ProxyCall } from './call-context.js';
@@ -39,7 +40,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     deps.catalog.latest;
   const context: CallContext = { call, principal, tenant, table };
   try {
-    const request = (context.request = call.adapter.parse(parseJson(call.body)));
+    const request = (context.request = call.adapter.parse(parseRequestJson(call.body)));
     // Every model, requested or alternative, is priced at the service tier the request asks for;
     // an alternative without a price for that tier is no alternative.
     const lookup = (model: string): ModelPrice | null => {
@@ -346,12 +347,4 @@ function headerTag(headers: Headers, name: string): string | null {
   if (value === null || value === '') return null;
   if (value.length > 128) throw invalidRequest(`${name} must be at most 128 characters.`, name);
   return value;
-}
-
-function parseJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  } catch (error) {
-    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}`);
-  }
 }
