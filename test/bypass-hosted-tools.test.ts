@@ -241,6 +241,30 @@ describe('chat predicted outputs', () => {
     expect(record).toMatchObject({ extra_output_tokens: 1_000, effective_max_output_tokens: 100 });
   });
 
+  it('commits a cut stream with the whole prediction as output (rejected tokens are never streamed)', async () => {
+    const { data: stream, response } = await agent(strict, 'run-prediction-cut', '1.00')
+      .chat.completions.create(
+        {
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: 'Refactor this file' }],
+          prediction: prediction(1_000),
+          max_completion_tokens: 100,
+          stream: true,
+        },
+        { headers: { 'x-fake-mode': 'reset' } },
+      )
+      .withResponse();
+    await expect(
+      (async () => {
+        for await (const _chunk of stream) void _chunk;
+      })(),
+    ).rejects.toThrow();
+    const record = await settled(strict, response);
+    expect(record.usage_source).toBe('estimated');
+    expect((record.usage as Record<string, number>).output_tokens).toBeGreaterThanOrEqual(1_000);
+    expect(micros(record.actual_usd)).toBeGreaterThanOrEqual(1_000 * 10);
+  });
+
   it('budget clamping leaves room for the rejected prediction tokens', async () => {
     fake.configure({ outputTokens: 100_000 }); // the model writes up to whatever cap it gets
     const { response } = await agent(lenient, 'run-prediction-clamp', '0.02')

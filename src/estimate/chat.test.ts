@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ModelPrice } from '../pricing/types.js';
-import { countChatInputTokens } from './chat.js';
+import { countChatInputTokens, estimateChatInput } from './chat.js';
 import { createTokenizer, encodeCount } from './tokenizer.js';
 
 function price(model: string, overrides: Partial<ModelPrice> = {}): ModelPrice {
@@ -273,5 +273,30 @@ describe('countChatInputTokens: caching and robustness', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('estimateChatInput: predicted outputs and files', () => {
+  const messages = [{ role: 'user', content: 'Refactor this.' }];
+
+  it('counts a prediction (string or text parts) as extra output, once per choice, not as input', () => {
+    const code = 'function add(a, b) {\n  return a + b;\n}\n';
+    const plain = estimateChatInput({ messages }, gpt4o, tokenizer);
+    const predicted = estimateChatInput({ messages, prediction: { type: 'content', content: code } }, gpt4o, tokenizer);
+    expect(predicted.inputTokens).toBe(plain.inputTokens);
+    expect(predicted.extraOutputTokens).toBe(o200k(code));
+    const parts = { type: 'content', content: [{ type: 'text', text: code }] };
+    expect(estimateChatInput({ messages, prediction: parts, n: 3 }, gpt4o, tokenizer).extraOutputTokens).toBe(
+      3 * o200k(code),
+    );
+    expect(plain.extraOutputTokens).toBe(0);
+  });
+
+  it('records every file part (by id or inline) as input the provider adds', () => {
+    const withFile = (file: Record<string, unknown>) =>
+      estimateChatInput({ messages: [{ role: 'user', content: [{ type: 'file', file }] }] }, gpt4o, tokenizer);
+    expect(withFile({ file_id: 'file-1' }).unmeasured).toEqual(['file']);
+    expect(withFile({ file_data: 'data:text/plain;base64,aGk=', filename: 'a.txt' }).unmeasured).toEqual(['file']);
+    expect(estimateChatInput({ messages }, gpt4o, tokenizer).unmeasured).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ModelPrice } from '../pricing/types.js';
 import { countChatInputTokens } from './chat.js';
-import { countResponsesInputTokens } from './responses.js';
+import { countResponsesInputTokens, estimateResponsesInput } from './responses.js';
 import { createTokenizer, encodeCount } from './tokenizer.js';
 
 function price(model: string, overrides: Partial<ModelPrice> = {}): ModelPrice {
@@ -152,5 +152,41 @@ describe('countResponsesInputTokens', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('estimateResponsesInput: input the provider adds from its side', () => {
+  const estimate = (body: Record<string, unknown>) => estimateResponsesInput(body, gpt41, tokenizer);
+
+  it('records item references (typed, or an item with only an id), stored prompts and files', () => {
+    expect(estimate({ input: [{ type: 'item_reference', id: 'msg_1' }] }).unmeasured).toEqual(['item_reference']);
+    expect(estimate({ input: [{ id: 'msg_1' }] }).unmeasured).toEqual(['item_reference']);
+    expect(estimate({ prompt: { id: 'pmpt_1', variables: { a: 'b' } } }).unmeasured).toEqual(['stored_prompt']);
+    const file = (part: Record<string, unknown>) =>
+      estimate({ input: [{ role: 'user', content: [{ type: 'input_file', ...part }] }] }).unmeasured;
+    expect(file({ file_id: 'file-1' })).toEqual(['file']);
+    expect(file({ file_url: 'https://files.example/a.pdf' })).toEqual(['file']);
+    expect(file({ file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' })).toEqual(['file']);
+  });
+
+  it('records nothing for what the request carries itself (messages, images, function outputs)', () => {
+    const body = {
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'hi' },
+            { type: 'input_image', image_url: 'https://x/y.png' },
+          ],
+        },
+        { type: 'function_call_output', call_id: 'c1', output: 'done' },
+      ],
+    };
+    expect(estimate(body)).toEqual({
+      inputTokens: count(body),
+      contextTokens: count(body),
+      extraOutputTokens: 0,
+      unmeasured: [],
+    });
   });
 });

@@ -175,7 +175,7 @@ async function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Reco
 
 /**
  * The tokens at the provider's usage (or a cut stream's estimate: the input as held, each hosted
- * call's re-read, the output seen), plus the fees of the hosted calls the response shows.
+ * call's re-read, the output seen and any prediction), plus the fees of the hosted calls the response shows.
  */
 function actualCost(
   deps: PipelineDeps,
@@ -204,7 +204,8 @@ function actualCost(
       feesMicros,
     };
   }
-  const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer);
+  // Rejected prediction tokens are billed as output but never streamed: count them all.
+  const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer) + target.plan.extraOutputTokens;
   const rereads = hostedTools ? hostedCallCount(hostedTools, calls) * hostedTools.stepInputTokens : 0;
   const usage: Usage = {
     inputTokens: inputTokens + rereads,
