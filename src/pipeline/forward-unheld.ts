@@ -10,10 +10,12 @@ import type { ParsedRequest } from '../proxy/adapter.js';
 import { budgetHeaders, refusalState } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 import { forward, upstreamOf } from './forward.js';
+import { hostedFeesMicros } from './hosted-tools-plan.js';
 import type { LedgerDown } from './ledger-call.js';
 import { failOpenOrClosed } from './ledger-outage.js';
 import type { CallContext } from './call-context.js';
 import type { SettleOutcome } from './settle-call.js';
+import { upstreamChanges } from './plan.js';
 
 export async function forwardUnheld(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
   const { tenant, table, call, principal } = context;
@@ -53,7 +55,10 @@ export async function forwardUnheld(deps: PipelineDeps, context: CallContext, do
     // Nothing to commit against: record the spend in the log so it can be reconciled by hand.
     const spent =
       outcome.kind === 'usage'
-        ? formatUsd(costMicros(priceForServedTier(plan.price, outcome.usage.serviceTier).price, outcome.usage))
+        ? formatUsd(
+            costMicros(priceForServedTier(plan.price, outcome.usage.serviceTier).price, outcome.usage) +
+              (plan.hostedTools ? hostedFeesMicros(plan.hostedTools, outcome.hostedCalls ?? {}) : 0),
+          )
         : outcome.kind === 'release'
           ? '0.00'
           : `<= ${formatUsd(plan.amountMicros)}`;
@@ -73,12 +78,7 @@ export async function forwardUnheld(deps: PipelineDeps, context: CallContext, do
     adapter: call.adapter,
     request,
     rawBody: call.body,
-    preparedBody: call.adapter.prepareUpstream(
-      request,
-      request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
-        ? { maxOutputTokens: plan.maxOutputTokens }
-        : {},
-    ),
+    preparedBody: call.adapter.prepareUpstream(request, upstreamChanges(request, plan)),
     clientHeaders: call.headers,
     principal,
     upstream: upstreamOf(deps, principal.upstream),

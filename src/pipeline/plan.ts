@@ -6,7 +6,7 @@ import type { TenantPolicy } from '../config/types.js';
 import { effectiveOutputCap } from '../estimate/output-cap.js';
 import type { ProviderInputKind, Tokenizer } from '../estimate/types.js';
 import type { Micros } from '../money/micros.js';
-import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import type { EndpointAdapter, ParsedRequest, UpstreamChanges } from '../proxy/adapter.js';
 import { maxOutputAffordable, worstCaseMicros } from '../pricing/cost.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { ChainTokens } from '../ledger/index.js';
@@ -158,4 +158,19 @@ export function clampToBudget(plan: CallPlan, budgetMicros: Micros): CallPlan | 
   const cap = Math.min(affordable, plan.maxOutputTokens);
   if (cap < MIN_CLAMPED_OUTPUT_TOKENS || cap >= plan.maxOutputTokens) return null;
   return { ...plan, maxOutputTokens: cap, amountMicros: amountFor(plan, cap), outputClamped: true };
+}
+
+/**
+ * What the forwarded body must say so the provider enforces the plan: the model when it is not
+ * the requested one, the output cap when it differs from the client's, and the hosted-tool call
+ * limit when it is the tenant default.
+ */
+export function upstreamChanges(request: ParsedRequest, plan: CallPlan, model?: string): UpstreamChanges {
+  return {
+    ...(model !== undefined ? { model } : {}),
+    ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
+      ? { maxOutputTokens: plan.maxOutputTokens }
+      : {}),
+    ...(plan.hostedTools?.callsSource === 'tenant_default' ? { maxToolCalls: plan.hostedTools.maxCalls } : {}),
+  };
 }

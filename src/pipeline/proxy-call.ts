@@ -23,7 +23,7 @@ import type { PipelineDeps } from './deps.js';
 import { forwardUnheld } from './forward-unheld.js';
 import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
-import { planFor, type CallPlan, type PlanContext } from './plan.js';
+import { planFor, upstreamChanges, type CallPlan, type PlanContext } from './plan.js';
 import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
 import { resolveRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
@@ -298,14 +298,7 @@ async function dispatch(
         }),
     });
 
-    const changes = {
-      ...(admission.decision === 'downgrade' ? { model: plan.price.model } : {}),
-      ...(request.hasOutput && plan.maxOutputTokens !== request.clientMaxOutputTokens
-        ? { maxOutputTokens: plan.maxOutputTokens }
-        : {}),
-      // A tenant default bounds the hosted calls: the provider must enforce it too.
-      ...(plan.hostedTools?.callsSource === 'tenant_default' ? { maxToolCalls: plan.hostedTools.maxCalls } : {}),
-    };
+    const changes = upstreamChanges(request, plan, admission.decision === 'downgrade' ? plan.price.model : undefined);
     upstreamCall = {
       adapter: call.adapter,
       request,
