@@ -24,6 +24,7 @@ import { forwardUnheld } from './forward-unheld.js';
 import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, upstreamChanges, type CallPlan, type PlanContext } from './plan.js';
+import { lookupProviderState } from './provider-state.js';
 import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
 import { resolveRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
@@ -62,22 +63,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       maxTotalChars: call.body.byteLength,
       bounds: { maxTexts: deps.config.server.maxCountedTexts, maxChars: deps.config.server.maxCountedChars },
     });
-    const previous = request.previousResponseId;
-    const chain =
-      previous === null
-        ? null
-        : ((await ledgerCall(deps, 'chain_lookup', () => deps.store.chains.lookup(tenant.name, previous))) ??
-          'unknown');
-    const conversationId = request.conversationId ?? null;
-    const conversation =
-      conversationId === null
-        ? null
-        : {
-            id: conversationId,
-            knownTokens: await ledgerCall(deps, 'chain_lookup', () =>
-              deps.store.chains.conversationTokens(tenant.name, conversationId),
-            ),
-          };
+    const { chain, conversation } = await lookupProviderState(deps, tenant.name, request);
     const planContext: PlanContext = {
       adapter: call.adapter,
       request,
