@@ -149,4 +149,37 @@ suite('three runcap instances on one Redis', () => {
     // The fake bills 10 input + 20 output tokens for the first turn.
     expect(record.chain_input_tokens).toBe(30);
   }, 30_000);
+
+  it('holds a conversation turn served by another instance at what the earlier turns were billed', async () => {
+    const runId = `run-multi-conv-${Date.now()}`;
+    const conversation = `conv_multi_${Date.now()}`;
+    const turn = (instance: SpawnedRuncap, input: string) =>
+      fetch(`${instance.url}/v1/responses`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer sk-multi',
+          'content-type': 'application/json',
+          'x-run-id': runId,
+          'x-run-budget-usd': '5.00',
+          'x-fake-latency-ms': '0',
+        },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_output_tokens: 64, conversation, input }),
+      });
+    const record = async (response: Response) => {
+      await response.arrayBuffer();
+      return (await (
+        await fetch(
+          `${(instances[2] as SpawnedRuncap).url}/budget/decisions/${response.headers.get('x-budget-decision-id')}`,
+          { headers: { authorization: 'Bearer sk-multi' } },
+        )
+      ).json()) as { conversation: unknown; input_tokens: number; provider_input?: unknown };
+    };
+    // Unseen on instance 0: held at the window. Seen on instance 1: what turn one billed (10 in + 20 out).
+    const first = await record(await turn(instances[0] as SpawnedRuncap, 'Turn one'));
+    expect(first.provider_input).toMatchObject({ sources: ['conversation'], bound: 'context_window' });
+    const second = await record(await turn(instances[1] as SpawnedRuncap, 'Turn two'));
+    expect(second.conversation).toEqual({ id: conversation, known_tokens: 30 });
+    expect(second.provider_input).toBeUndefined();
+    expect(second.input_tokens).toBeLessThan(1_000);
+  }, 30_000);
 });
