@@ -26,20 +26,32 @@ const TEST_COMMAND_TIMEOUT_MS = 5_000;
 export const REDIS_SKIP_MESSAGE =
   'Redis ledger tests skipped: set RUNCAP_TEST_REDIS_URL=redis://127.0.0.1:6379 to run them';
 
+/** Every test store's key prefix is `rctest:<uuid>:` (a fixed length). */
+const PREFIX_ROOT = 'rctest:';
+const PREFIX_LENGTH = PREFIX_ROOT.length + 36 + 1;
+
 function cleanupClient(url: string): Redis | Cluster {
   const urls = url.split(',').map((part) => part.trim());
   if (urls.length === 1) return new Redis(urls[0] ?? url, { lazyConnect: false, maxRetriesPerRequest: 1 });
   return new Cluster(urls.map((text) => ({ host: new URL(text).hostname, port: Number(new URL(text).port) })));
 }
 
-async function deleteByPrefix(client: Redis | Cluster, prefix: string): Promise<void> {
+/**
+ * Deletes every key under the given prefixes in one SCAN pass per master: a pass per prefix
+ * would walk the whole keyspace once per test, which on a shared Redis that other suites fill
+ * outlasts the hook timeout.
+ */
+async function deleteByPrefixes(client: Redis | Cluster, prefixes: readonly string[]): Promise<void> {
+  if (prefixes.length === 0) return;
+  const wanted = new Set(prefixes);
   const masters = client instanceof Cluster ? client.nodes('master') : [client];
   for (const node of masters) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${PREFIX_ROOT}*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) await keys.reduce((pipeline, key) => pipeline.unlink(key), node.pipeline()).exec();
+      const ours = keys.filter((key) => wanted.has(key.slice(0, PREFIX_LENGTH)));
+      if (ours.length > 0) await ours.reduce((pipeline, key) => pipeline.unlink(key), node.pipeline()).exec();
     } while (cursor !== '0');
   }
 }
@@ -47,7 +59,7 @@ async function deleteByPrefix(client: Redis | Cluster, prefix: string): Promise<
 export function createRedisHarness(url: string): RedisHarness {
   const prefixes: string[] = [];
   const open = async (fake: boolean) => {
-    const keyPrefix = `rctest:${randomUUID()}:`;
+    const keyPrefix = `${PREFIX_ROOT}${randomUUID()}:`;
     prefixes.push(keyPrefix);
     let nowMs = START_MS;
     const store = await openRedisStore({
@@ -79,7 +91,7 @@ export function createRedisHarness(url: string): RedisHarness {
     dispose: async () => {
       const client = cleanupClient(url);
       try {
-        for (const prefix of prefixes.splice(0)) await deleteByPrefix(client, prefix);
+        await deleteByPrefixes(client, prefixes.splice(0));
       } finally {
         client.disconnect();
       }
