@@ -132,6 +132,28 @@ describe('hosted tools in the Responses API', () => {
     });
   });
 
+  it('commits the search fees of a background response when it ends (read from the polled response)', async () => {
+    const { data, response } = await agent(strict, 'run-search-background', '1.00')
+      .responses.create({
+        model: 'gpt-4o-mini',
+        input: 'Research this in the background',
+        tools: [{ type: 'web_search' }],
+        ...maxToolCalls(2),
+        max_output_tokens: 64,
+        background: true,
+      })
+      .withResponse();
+    expect(data.status).toBe('queued');
+    const record = await settled(strict, response);
+    const invoice = invoiceMicros(steppedInput(2), OUTPUT_TOKENS, 2 * 10_000);
+    expect(micros(record.actual_usd)).toBe(invoice);
+    expect(record).toMatchObject({ hosted_tool_calls: { web_search_call: 2 }, hosted_tool_fees_usd: '0.02' });
+    expect(await runView(strict, 'run-search-background')).toMatchObject({
+      committedMicros: invoice,
+      reservedMicros: 0,
+    });
+  });
+
   it('refuses a code-interpreter container that the run cannot pay for ($0.12 for 4 GB)', async () => {
     const error = await failure(
       agent(strict, 'run-code-4g', '0.10').responses.create({
