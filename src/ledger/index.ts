@@ -16,7 +16,15 @@ export {
 export { LedgerError } from './types.js';
 export type * from './types.js';
 export type * from './records.js';
+export { MAX_RUN_DEPTH } from './records.js';
 export { scopeKey, parseScopeKey, windowStart, windowEnd, bucketLabel } from './windows.js';
 export type { ParsedScopeKey } from './windows.js';
 export { evaluateReserve, judgeScope, scopeHolds, scopeView } from './scope-rules.js';
-export { assertAmountMicros, assertDurationMs, assertScopeSpecs } from './validate.js';
+export { assertAmountMicros, assertDurationMs, assertScopeSpecs, MAX_STEP_HASH_LENGTH } from './validate.js';
+export {
+  VELOCITY_BUCKET_MS,
+  VELOCITY_WINDOW_MS,
+  velocityRetryAfterMs,
+  type StepState,
+  type VelocityBucket,
+} from './brake-rules.js';

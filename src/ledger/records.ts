@@ -5,6 +5,9 @@ import type { Ledger } from './types.js';
 
 export type RunState = 'open' | 'closed';
 
+/** A sub-agent run has at most this many ancestors (docs/design.md §2): a reserve covers at most 5 run scopes. */
+export const MAX_RUN_DEPTH = 4;
+
 export interface RunRecord {
   readonly tenant: string;
   readonly runId: string;
@@ -17,7 +20,32 @@ export interface RunRecord {
   readonly createdAtMs: number;
   readonly lastActivityAtMs: number;
   readonly closedAtMs: number | null;
+  /** The run this one is a sub-agent of (docs/design.md §2); null for a root run. */
+  readonly parentRunId: string | null;
+  /** Ancestors above it: 0 for a root run, at most MAX_RUN_DEPTH. */
+  readonly depth: number;
 }
+
+/** An ancestor of a run as a reserve needs it: its ceiling is one more scope of every call. */
+export interface AncestorRun {
+  readonly runId: string;
+  readonly limitMicros: Micros;
+  readonly state: RunState;
+}
+
+/** One change of a run's ceiling (PATCH /budget/runs/{id}). */
+export interface RunLimitChange {
+  readonly atMs: number;
+  /** The key id that changed it, or "admin". */
+  readonly changedBy: string;
+  readonly fromMicros: Micros;
+  readonly toMicros: Micros;
+}
+
+export type SetRunLimitOutcome =
+  | { readonly kind: 'changed'; readonly run: RunRecord; readonly change: RunLimitChange }
+  | { readonly kind: 'closed'; readonly run: RunRecord }
+  | { readonly kind: 'not_found' };
 
 export interface OpenRunRequest {
   readonly tenant: string;
@@ -30,13 +58,33 @@ export interface OpenRunRequest {
   readonly tags?: Readonly<Record<string, string>>;
   /** true: fail with `exists` when the run is already there (POST /budget/runs). */
   readonly createOnly?: boolean;
+  /**
+   * The parent a new run is created under (same tenant and key; at most MAX_RUN_DEPTH deep). For
+   * an existing run it must name the parent it already has.
+   */
+  readonly parentRunId?: string | null;
+  /** A new child's ceiling is min(limitMicros, the parent's remaining budget at creation). */
+  readonly inheritLimit?: boolean;
+}
+
+/** A run a call may use (created now, or found), with its ancestors. */
+export interface OpenedRun<K extends 'created' | 'existing'> {
+  readonly kind: K;
+  readonly run: RunRecord;
+  /** Parent first, then its parent, up to the root (empty for a root run). */
+  readonly ancestors: readonly AncestorRun[];
 }
 
 export type OpenRunOutcome =
-  | { readonly kind: 'created' | 'existing'; readonly run: RunRecord }
+  | OpenedRun<'created'>
+  | OpenedRun<'existing'>
   | { readonly kind: 'exists'; readonly run: RunRecord }
   | { readonly kind: 'principal_mismatch' }
-  | { readonly kind: 'too_many_active'; readonly active: number };
+  | { readonly kind: 'too_many_active'; readonly active: number }
+  /** The named parent: missing, another principal's, closed, or too deep for one more level. */
+  | { readonly kind: 'parent_not_found' | 'parent_principal_mismatch' | 'parent_closed' | 'too_deep' }
+  /** The run exists with another parent (or none), or the named parent descends from it. */
+  | { readonly kind: 'parent_conflict' | 'cycle'; readonly currentParentRunId: string | null };
 
 export interface RunStore {
   /**
@@ -50,6 +98,12 @@ export interface RunStore {
   /** Runs of a tenant (optionally of one key), newest first. */
   list(tenant: string, keyId: string | null, limit: number): Promise<readonly RunRecord[]>;
   countActive(tenant: string, keyId: string): Promise<number>;
+  /** The runs created with `parentRunId` as their parent, oldest first. */
+  children(tenant: string, parentRunId: string): Promise<readonly RunRecord[]>;
+  /** Sets a run's ceiling and records the change (who, when, from, to); a closed run is left alone. */
+  setLimit(tenant: string, runId: string, limitMicros: Micros, changedBy: string): Promise<SetRunLimitOutcome>;
+  /** Every change of a run's ceiling, oldest first. */
+  limitHistory(tenant: string, runId: string): Promise<readonly RunLimitChange[]>;
   /**
    * Active runs across all tenants, for the runcap_active_runs gauge. Optional: a backend
    * without a cheap count omits it and the gauge is not exported.

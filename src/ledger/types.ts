@@ -99,7 +99,51 @@ export interface ReserveRequest {
    * `forwarded` (reserve and markForwarded in one atomic step, one round trip fewer).
    */
   readonly forwarded?: boolean;
+  /** Runaway brakes (docs/design.md §12), checked in the same atomic step; absent = none. */
+  readonly brakes?: RunBrakes;
 }
+
+/**
+ * Spend velocity: each run scope of the request (the call's run and its ancestors) may take at
+ * most `limitMicros` over the trailing window (brake-rules.ts), counted as its committed +
+ * reserved spend attributed to the second each reservation was made.
+ */
+export interface VelocityBrake {
+  readonly limitMicros: Micros;
+}
+
+/** Loop brake: the call's newest step, hashed; more than `maxRepeats` repeats in a row of one run stop it. */
+export interface LoopBrake {
+  /** The run whose step this is (its run scope must be among the request's scopes). */
+  readonly runId: string;
+  readonly stepHash: string;
+  readonly maxRepeats: number;
+}
+
+export interface RunBrakes {
+  readonly velocity?: VelocityBrake;
+  readonly loop?: LoopBrake;
+}
+
+/** Why a brake stopped a reserve. */
+export type BrakeVerdict =
+  | {
+      readonly kind: 'velocity';
+      /** The run (the call's own or an ancestor) whose window is full. */
+      readonly runId: string;
+      readonly limitMicros: Micros;
+      /** That run's committed + reserved spend in the trailing window, before this hold. */
+      readonly spentMicros: Micros;
+      /** How long until the hold would fit if nothing else changes; null: it never can (above the limit). */
+      readonly retryAfterMs: number | null;
+    }
+  | {
+      readonly kind: 'loop';
+      readonly runId: string;
+      /** The repeats in a row this call would make. */
+      readonly repeats: number;
+      readonly maxRepeats: number;
+    };
 
 export type ReserveOutcome =
   | {
@@ -116,6 +160,12 @@ export type ReserveOutcome =
       readonly kind: 'blocked';
       /** The tightest failing scope (smallest available). */
       readonly blocking: ScopeView;
+      readonly scopes: readonly ScopeView[];
+    }
+  | {
+      /** A runaway brake refused the hold; nothing was written. */
+      readonly kind: 'braked';
+      readonly brake: BrakeVerdict;
       readonly scopes: readonly ScopeView[];
     };
 

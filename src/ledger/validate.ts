@@ -79,6 +79,31 @@ export function assertReserveRequest(request: ReserveRequest, nowMs: number): vo
   assertAmountMicros(request.amountMicros);
   assertDurationMs(request.ttlMs);
   assertScopeSpecs(request.scopes, nowMs);
+  assertBrakes(request);
+}
+
+/** The longest step hash a backend stores (a hex or base64 digest fits with room to spare). */
+export const MAX_STEP_HASH_LENGTH = 128;
+
+/** Brakes name a run scope of the request, a well-formed limit, hash and repeat count. */
+function assertBrakes(request: ReserveRequest): void {
+  const { velocity, loop } = request.brakes ?? {};
+  if (velocity !== undefined && !isMicros(velocity.limitMicros)) {
+    throw new LedgerError('invalid_scope', 'brakes.velocity.limitMicros must be a non-negative safe integer');
+  }
+  if (loop === undefined) return;
+  if (!request.scopes.some((spec) => spec.type === 'run' && spec.id === loop.runId)) {
+    throw new LedgerError(
+      'invalid_scope',
+      `brakes.loop.runId "${String(loop.runId)}" is not a run scope of the request`,
+    );
+  }
+  if (typeof loop.stepHash !== 'string' || loop.stepHash.length === 0 || loop.stepHash.length > MAX_STEP_HASH_LENGTH) {
+    throw new LedgerError('invalid_scope', `brakes.loop.stepHash must be 1-${MAX_STEP_HASH_LENGTH} characters`);
+  }
+  if (!Number.isSafeInteger(loop.maxRepeats) || loop.maxRepeats < 0) {
+    throw new LedgerError('invalid_scope', 'brakes.loop.maxRepeats must be a non-negative integer');
+  }
 }
 
 /** Run tags as stored (a JSON object); anything but string values is dropped. */

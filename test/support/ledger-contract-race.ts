@@ -57,6 +57,32 @@ export function registerRaceContract(ctx: ContractContext, multiProcessRequired:
       expect((view?.committedMicros ?? 0) + (view?.reservedMicros ?? 0)).toBeLessThanOrEqual(CEILING_MICROS);
     });
 
+    it(`${WORKERS} processes x ${PER_WORKER} concurrent reserves under the velocity brake never overshoot it`, async (test) => {
+      const spawnWorkers = ctx.raceWorkers;
+      if (spawnWorkers === undefined) {
+        if (multiProcessRequired)
+          throw new Error('this backend must run the multi-process race but its harness has no raceWorkers');
+        return test.skip();
+      }
+      // The run's ceiling is far away: only the per-minute limit decides.
+      const run = scope('run', ctx.id('run'), CEILING_MICROS * 100);
+      const results = await spawnWorkers(WORKERS, {
+        op: 'reserve',
+        tenant: ctx.tenant,
+        scopes: [run],
+        amountMicros: AMOUNT_MICROS,
+        perWorker: PER_WORKER,
+        ttlMs: 24 * 60 * MINUTE_MS,
+        idPrefix: ctx.id('race'),
+        brakes: { velocity: { limitMicros: CEILING_MICROS } },
+      });
+      expect(results.flatMap((result) => result.errors)).toEqual([]);
+      expect(total(results, 'admitted')).toBe(EXPECTED_ADMITTED);
+      expect(total(results, 'blocked')).toBe(WORKERS * PER_WORKER - EXPECTED_ADMITTED);
+      const [view] = await ctx.ledger.view(ctx.tenant, [run]);
+      expect(view?.reservedMicros).toBe(EXPECTED_ADMITTED * AMOUNT_MICROS);
+    });
+
     it(`${WORKERS} processes sweeping at once expire each reservation exactly once`, async (test) => {
       const spawnWorkers = ctx.raceWorkers;
       if (spawnWorkers === undefined) {

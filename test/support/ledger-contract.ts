@@ -3,12 +3,14 @@
 // here: time is driven through the harness's optional setClock; multi-process races
 // through its optional raceWorkers.
 import { afterEach, beforeEach, describe } from 'vitest';
+import { registerBrakesContract } from './ledger-contract-brakes.js';
 import { registerExpiryContract } from './ledger-contract-expiry.js';
 import { registerModelContract } from './ledger-contract-model.js';
 import { registerRaceContract } from './ledger-contract-race.js';
 import { registerRecordsContract } from './ledger-contract-records.js';
 import { registerReserveContract } from './ledger-contract-reserve.js';
 import { registerRetentionContract } from './ledger-contract-retention.js';
+import { registerRunTreeContract } from './ledger-contract-run-tree.js';
 import { registerTransitionsContract } from './ledger-contract-transitions.js';
 import { START_MS, uniqueId } from './ledger-fixtures.js';
 import type { ContractContext, LedgerFactory, LedgerHarness } from './ledger-fixtures.js';
@@ -77,5 +79,7 @@ export function runLedgerContract(name: string, factory: LedgerFactory, options:
     registerRaceContract(ctx, options.multiProcess === true);
     registerRecordsContract(ctx);
     registerRetentionContract(ctx);
+    registerBrakesContract(ctx);
+    registerRunTreeContract(ctx);
   });
 }

@@ -97,13 +97,30 @@ export function reserveRequest(
   };
 }
 
+/** One line saying what a reserve did, for failure messages. */
+export function describeOutcome(outcome: ReserveOutcome): string {
+  switch (outcome.kind) {
+    case 'reserved':
+      return `reservation ${outcome.reservation.id}`;
+    case 'blocked':
+      return `blocked by ${outcome.blocking.key}`;
+    case 'braked':
+      return `braked: ${JSON.stringify(outcome.brake)}`;
+  }
+}
+
 export function expectReserved(outcome: ReserveOutcome): Extract<ReserveOutcome, { kind: 'reserved' }> {
-  if (outcome.kind !== 'reserved') throw new Error(`expected a reservation, got blocked by ${outcome.blocking.key}`);
+  if (outcome.kind !== 'reserved') throw new Error(`expected a reservation, got ${describeOutcome(outcome)}`);
   return outcome;
 }
 
 export function expectBlocked(outcome: ReserveOutcome): Extract<ReserveOutcome, { kind: 'blocked' }> {
-  if (outcome.kind !== 'blocked') throw new Error(`expected a block, got reservation ${outcome.reservation.id}`);
+  if (outcome.kind !== 'blocked') throw new Error(`expected a block, got ${describeOutcome(outcome)}`);
+  return outcome;
+}
+
+export function expectBraked(outcome: ReserveOutcome): Extract<ReserveOutcome, { kind: 'braked' }> {
+  if (outcome.kind !== 'braked') throw new Error(`expected a brake, got ${describeOutcome(outcome)}`);
   return outcome;
 }
 

@@ -50,6 +50,7 @@ if (job.op === 'reserve') {
           model: 'race-model',
           priceTableVersion: 'race',
           attribution: { runId: null, keyId: 'k_race', userId: null, teamId: null, feature: null, endpoint: 'race' },
+          ...(job.brakes === undefined ? {} : { brakes: job.brakes }),
         }),
       )
       .then(

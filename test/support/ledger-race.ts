@@ -4,7 +4,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ScopeSpec } from '../../src/ledger/index.js';
+import type { RunBrakes, ScopeSpec } from '../../src/ledger/index.js';
 
 export type RaceJob =
   | {
@@ -16,6 +16,8 @@ export type RaceJob =
       readonly perWorker: number;
       readonly ttlMs: number;
       readonly idPrefix: string;
+      /** Brakes every reserve carries (the velocity race). */
+      readonly brakes?: RunBrakes;
     }
   | { readonly op: 'expire'; readonly nowMs: number };
 

@@ -41,6 +41,14 @@ export interface TenantKeys {
   runsByKey(keyId: string): string;
   /** Sorted set: decision ids by createdAtMs (what prune reads). */
   readonly decisions: string;
+  /** Sorted set: a run's children (sub-agent runs) by createdAtMs. */
+  runChildren(runId: string): string;
+  /** List: a run's ceiling changes, oldest first (JSON {at, by, from, to}). */
+  runLimits(runId: string): string;
+  /** Hash: a run's velocity buckets, second -> committed + reserved micro-USD (written by the scripts). */
+  velocity(runId: string): string;
+  /** Hash: a run's last step hash `h` and repeats in a row `n` (written by the reserve script). */
+  steps(runId: string): string;
 }
 
 export function tenantKeys(prefix: string, tenant: string): TenantKeys {
@@ -57,6 +65,10 @@ export function tenantKeys(prefix: string, tenant: string): TenantKeys {
     allRuns: `${base}runs:all`,
     runsByKey: (keyId) => `${base}runs:bykey:${keyId}`,
     decisions: `${base}decisions`,
+    runChildren: (runId) => `${base}runs:children:${runId}`,
+    runLimits: (runId) => `${base}runlimits:${runId}`,
+    velocity: (runId) => `${base}vel:${runId}`,
+    steps: (runId) => `${base}steps:${runId}`,
   };
 }
 

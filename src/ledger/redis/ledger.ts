@@ -8,6 +8,7 @@ import { tenantKeys } from './keys.js';
 import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation } from './reply.js';
 import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
+import { brakeFrom } from './brake-reply.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
 import type {
   ExpiredReservation,
@@ -86,6 +87,13 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       const limit = spec.limitMicros === null ? '-' : String(spec.limitMicros);
       args.push(spec.type, spec.id, spec.window, limit, spec.mode, String(spec.marginMicros ?? 0));
     }
+    const { velocity, loop } = request.brakes ?? {};
+    args.push(
+      velocity === undefined ? '-' : String(velocity.limitMicros),
+      loop?.runId ?? '',
+      loop?.stepHash ?? '',
+      String(loop?.maxRepeats ?? 0),
+    );
     return args;
   };
 
@@ -93,6 +101,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     const status = reply[0];
     const nowMs = asInteger(reply[1], 'now');
     const before = viewsFrom(request.scopes, reply[3], nowMs);
+    if (status === 'braked') return { kind: 'braked', brake: brakeFrom(request, reply[4], nowMs), scopes: before };
     if (status === 'blocked') {
       const { blocking } = evaluateReserve(request.scopes, before, request.amountMicros);
       if (blocking === null) throw new Error('redis ledger: the reserve script blocked but no scope fails');

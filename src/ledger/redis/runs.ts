@@ -1,12 +1,21 @@
 // Runs on Redis (docs/design.md §2): a hash per run, the bind/cap logic in one Lua script per
-// call (principal mismatch, max active runs per key via a per-key sorted set of
-// active-until times). Mirrors ../sqlite/runs.ts. No money moves here.
+// call (principal mismatch, a sub-agent run's parent, max active runs per key via a per-key
+// sorted set of active-until times), ceiling changes with their history. Mirrors
+// ../sqlite/runs.ts. No money moves here.
 import { guardedRedis } from './client.js';
 import { tenantKeys } from './keys.js';
 import { asArray, asInteger, asString, toFields, type Fields } from './reply.js';
 import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
-import type { OpenRunOutcome, RunRecord, RunState, RunStore } from '../records.js';
+import {
+  MAX_RUN_DEPTH,
+  type AncestorRun,
+  type OpenRunOutcome,
+  type RunLimitChange,
+  type RunRecord,
+  type RunState,
+  type RunStore,
+} from '../records.js';
 import { LedgerError } from '../types.js';
 import { assertAmountMicros, assertDurationMs, parseTags } from '../validate.js';
 
@@ -30,8 +39,34 @@ function toRun(fields: Fields): RunRecord {
     createdAtMs: asInteger(field(fields, 'created'), 'created'),
     lastActivityAtMs: asInteger(field(fields, 'last'), 'last'),
     closedAtMs: closed === undefined ? null : asInteger(closed, 'closed'),
+    parentRunId: fields.get('parent') ?? null,
+    depth: asInteger(fields.get('depth') ?? '0', 'depth'),
   };
 }
+
+function toAncestors(reply: unknown): AncestorRun[] {
+  return asArray(reply, 'ancestors').map((entry) => {
+    const [runId, limit, state] = asArray(entry, 'ancestor');
+    return {
+      runId: asString(runId, 'ancestor id'),
+      limitMicros: asInteger(limit, 'ancestor limit'),
+      state: state === 'closed' ? 'closed' : 'open',
+    };
+  });
+}
+
+function toChange(text: string): RunLimitChange {
+  const entry: unknown = JSON.parse(text);
+  const field = (name: string): string => asString(Reflect.get(entry as object, name), `limit change ${name}`);
+  return {
+    atMs: asInteger(field('at'), 'at'),
+    changedBy: field('by'),
+    fromMicros: asInteger(field('from'), 'from'),
+    toMicros: asInteger(field('to'), 'to'),
+  };
+}
+
+const PARENT_REFUSALS = ['parent_not_found', 'parent_principal_mismatch', 'parent_closed', 'too_deep'] as const;
 
 export function createRedisRuns(
   client: RedisClient,
@@ -68,6 +103,10 @@ export function createRedisRuns(
               String(request.maxActivePerKey),
               JSON.stringify(request.tags ?? {}),
               request.createOnly === true ? '1' : '0',
+              request.parentRunId ?? '',
+              request.inheritLimit === true ? '1' : '0',
+              String(MAX_RUN_DEPTH),
+              keys.base,
             ],
           ),
           'run open reply',
@@ -77,8 +116,15 @@ export function createRedisRuns(
         if (kind === 'created') await index.remember(request.tenant);
         if (kind === 'principal_mismatch') return { kind };
         if (kind === 'too_many_active') return { kind, active: asInteger(reply[1], 'active') };
-        if (kind === 'created' || kind === 'existing' || kind === 'exists')
-          return { kind, run: toRun(toFields(reply[1], 'run')) };
+        if (kind === 'exists') return { kind, run: toRun(toFields(reply[1], 'run')) };
+        if (kind === 'created' || kind === 'existing')
+          return { kind, run: toRun(toFields(reply[1], 'run')), ancestors: toAncestors(reply[2]) };
+        const refusal = PARENT_REFUSALS.find((candidate) => candidate === kind);
+        if (refusal !== undefined) return { kind: refusal };
+        if (kind === 'cycle' || kind === 'parent_conflict') {
+          const current = asString(reply[1], 'current parent');
+          return { kind, currentParentRunId: current === '' ? null : current };
+        }
         throw new Error(`redis ledger: unexpected run open reply ${String(kind)}`);
       }),
     get: (tenant, runId) =>
@@ -109,6 +155,42 @@ export function createRedisRuns(
           .filter((fields) => fields.size > 0)
           .map(toRun);
       }),
+    children: (tenant, parentRunId) =>
+      guardedRedis(async () => {
+        const keys = tenantKeys(prefix, tenant);
+        const ids = await client.zrange(keys.runChildren(parentRunId), 0, -1);
+        const runs = await Promise.all(ids.map((runId) => client.hgetall(keys.run(runId))));
+        return runs
+          .map((record) => toFields(Object.entries(record).flat(), 'run'))
+          .filter((fields) => fields.size > 0)
+          .map(toRun);
+      }),
+    setLimit: (tenant, runId, limitMicros, changedBy) =>
+      guardedRedis(async () => {
+        assertAmountMicros(limitMicros, 'limitMicros');
+        const keys = tenantKeys(prefix, tenant);
+        const reply = asArray(
+          await runScript(
+            client,
+            SCRIPTS.runLimit,
+            [keys.run(runId), keys.runLimits(runId)],
+            [nowArg(), String(limitMicros), changedBy],
+          ),
+          'run limit reply',
+        );
+        if (reply[0] === 'not_found') return { kind: 'not_found' };
+        const run = toRun(toFields(reply[1], 'run'));
+        if (reply[0] === 'closed') return { kind: 'closed', run };
+        const change = {
+          atMs: asInteger(reply[2], 'at'),
+          changedBy,
+          fromMicros: asInteger(reply[3], 'from'),
+          toMicros: limitMicros,
+        };
+        return { kind: 'changed', run, change };
+      }),
+    limitHistory: (tenant, runId) =>
+      guardedRedis(async () => (await client.lrange(tenantKeys(prefix, tenant).runLimits(runId), 0, -1)).map(toChange)),
     countActive: (tenant, keyId) =>
       guardedRedis(async () => {
         const keys = tenantKeys(prefix, tenant);

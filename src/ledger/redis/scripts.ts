@@ -57,9 +57,14 @@ export const SCRIPTS = {
    * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
    * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
    * feature nullable: '-' or '+<value>'), 18 retention ms, 19 initial state (reserved | forwarded),
-   * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin.
+   * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin; then
+   * the brakes (../brake-rules.ts): velocity limit ('-' = none), loop run id ('' = none), loop
+   * step hash, loop max repeats.
    * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
-   * hold} where status is reserved | reused | blocked; or {'error', code, message}.
+   * hold} where status is reserved | reused | blocked; {'braked', now, {}, counters, verdict}
+   * where verdict is {'loop', run id, repeats, max} or {'velocity', limit, {{run id, spent,
+   * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
+   * {'error', code, message}.
    */
   reserve: script('runcap_reserve_v3', luaFile('reserve.lua'), 3),
   /**
@@ -74,25 +79,34 @@ export const SCRIPTS = {
   /** ARGV[5]: ttl ms; the expiry becomes max(expiry, now + ttl). */
   extend: transition('runcap_extend_v1', 'extend.lua'),
   /** ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning tokens. */
-  commit: transition('runcap_commit_v1', 'commit.lua'),
-  release: transition('runcap_release_v1', 'release.lua'),
+  commit: transition('runcap_commit_v2', 'commit.lua'),
+  release: transition('runcap_release_v2', 'release.lua'),
   /**
    * Expires one batch of a tenant's due reservations (expiresAt <= now - skew), each exactly
    * once across concurrent sweepers.
    * KEYS: 1 live set, 2 settled set. ARGV: 1 tenant key base, 2 now, 3 skew tolerance ms,
    * 4 batch size, 5 retention ms. Returns {now, ids scanned, {{charged '0'|'1', fields}...}}.
    */
-  expire: script('runcap_expire_v1', luaFile('expire.lua'), 2),
+  expire: script('runcap_expire_v2', luaFile('expire.lua'), 2),
   /**
    * Run binding with the active-run cap (mirrors ../sqlite/runs.ts).
    * KEYS: 1 run hash, 2 the key's active-run set (score = lastActivity + idleTtl), 3 all runs
    * by creation, 4 the key's runs by creation.
    * ARGV: 1 now, 2 tenant, 3 run id, 4 key id, 5 limit, 6 idle ttl, 7 max active per key,
-   * 8 tags JSON, 9 create-only '1'|'0'.
-   * Returns {kind, run fields} (created | existing | exists), {'principal_mismatch'} or
-   * {'too_many_active', count}.
+   * 8 tags JSON, 9 create-only '1'|'0', 10 parent run id ('' = none), 11 inherit the parent's
+   * remaining budget '1'|'0', 12 max depth, 13 tenant key base.
+   * Returns {kind, run fields, {{run id, limit, state}...} ancestors} (created | existing),
+   * {'exists', run fields}, {'principal_mismatch'}, {'too_many_active', count},
+   * {'parent_not_found' | 'parent_principal_mismatch' | 'parent_closed' | 'too_deep'} or
+   * {'cycle' | 'parent_conflict', current parent ('' = none)}.
    */
-  runOpen: script('runcap_run_open_v1', luaFile('run-open.lua'), 4),
+  runOpen: script('runcap_run_open_v2', luaFile('run-open.lua'), 4),
+  /**
+   * A run's new ceiling and its history entry. KEYS: 1 run hash, 2 its limit history list.
+   * ARGV: 1 now, 2 limit, 3 changed by. Returns {'not_found'}, {'closed', run fields} or
+   * {'changed', run fields, at, previous limit}.
+   */
+  runLimit: script('runcap_run_limit_v1', luaFile('run-limit.lua'), 2),
   /**
    * KEYS: 1 run hash. ARGV: 1 now, 2 tenant key base, 3 run id.
    * Returns the run fields after closing (empty when the run does not exist).

@@ -1,7 +1,8 @@
-// The Ledger on SQLite: the atomic multi-scope reserve (one BEGIN IMMEDIATE
-// transaction: every enforceable scope fits or nothing is written), views, and the
-// async facade over the state machine in settle.ts. Knows nothing of HTTP.
+// The Ledger on SQLite: the atomic multi-scope reserve (one BEGIN IMMEDIATE transaction: the
+// loop brake, every enforceable scope and the velocity brake pass, or nothing is written),
+// views, and the async facade over the state machine in settle.ts. Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
+import { createSqliteBrakes } from './brakes.js';
 import { guarded } from './db.js';
 import { createTransitions } from './settle.js';
 import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './rows.js';
@@ -30,7 +31,8 @@ function currentViews(rows: Rows, tenant: string, specs: readonly ScopeSpec[], n
 
 export function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
   const rows = prepareRows(db);
-  const transitions = createTransitions(db, rows);
+  const brakes = createSqliteBrakes(db);
+  const transitions = createTransitions(db, rows, brakes);
   const { clock, skewToleranceMs } = options;
   const pingStatement = db.prepare('SELECT 1');
 
@@ -59,8 +61,13 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
     }
 
     const views = currentViews(rows, request.tenant, request.scopes, nowMs);
+    const loop = brakes.checkLoop(request);
+    if (loop.verdict !== null) return { kind: 'braked', brake: loop.verdict, scopes: views };
     const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, views, request.amountMicros);
     if (blocking !== null) return { kind: 'blocked', blocking, scopes: views };
+    const velocity = brakes.checkVelocity(request, nowMs);
+    if (velocity !== null) return { kind: 'braked', brake: velocity, scopes: views };
+    const velocityBucketMs = brakes.record(request, loop.repeats, nowMs);
 
     const attribution = request.attribution;
     const inserted: ReservationRow = {
@@ -88,6 +95,7 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       output_tokens: null,
       cached_input_tokens: null,
       reasoning_tokens: null,
+      velocity_bucket_ms: velocityBucketMs,
     };
     rows.insertReservation.run(inserted);
     const reservedScopes: ReservedScope[] = [];

@@ -29,6 +29,8 @@ export interface ReservationRow {
   readonly output_tokens: number | null;
   readonly cached_input_tokens: number | null;
   readonly reasoning_tokens: number | null;
+  /** The velocity bucket the reservation counts in; null when made without the velocity brake. */
+  readonly velocity_bucket_ms: number | null;
 }
 
 interface ReservationScopeRow {
@@ -67,7 +69,8 @@ export interface SettleUpdate {
 
 const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, model, price_table_version, idempotency_key,
   run_id, key_id, user_id, team_id, feature, endpoint, created_at_ms, expires_at_ms, settled_at_ms,
-  actual_micros, overrun_micros, usage_source, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens`;
+  actual_micros, overrun_micros, usage_source, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+  velocity_bucket_ms`;
 
 export function prepareRows(db: Database.Database) {
   return {
@@ -90,7 +93,7 @@ export function prepareRows(db: Database.Database) {
       `INSERT INTO reservations (${RESERVATION_COLUMNS}) VALUES (@id, @tenant, @decision_id, @amount_micros, @state,
         @model, @price_table_version, @idempotency_key, @run_id, @key_id, @user_id, @team_id, @feature, @endpoint,
         @created_at_ms, @expires_at_ms, @settled_at_ms, @actual_micros, @overrun_micros, @usage_source,
-        @input_tokens, @output_tokens, @cached_input_tokens, @reasoning_tokens)`,
+        @input_tokens, @output_tokens, @cached_input_tokens, @reasoning_tokens, @velocity_bucket_ms)`,
     ),
     insertReservationScope: db.prepare<[string, number, string, string, string, number]>(
       `INSERT INTO reservation_scopes (reservation_id, position, scope_key, scope_type, scope_id, held)

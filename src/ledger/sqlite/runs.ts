@@ -1,41 +1,14 @@
-// Runs on SQLite (docs/design.md §2): binding a run to its principal and capping active runs
-// per key, atomically in one BEGIN IMMEDIATE transaction. No money moves here.
+// Runs on SQLite (docs/design.md §2): binding a run to its principal (and a new sub-agent run
+// to its parent, run-tree.ts) and capping active runs per key, atomically in one BEGIN
+// IMMEDIATE transaction. No money moves here.
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
-import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunState, RunStore } from '../records.js';
+import { createSqliteRunLimits } from './run-limits.js';
+import { RUN_COLUMNS, toRun, type RunRow } from './run-rows.js';
+import { createRunTree } from './run-tree.js';
+import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunStore } from '../records.js';
 import { LedgerError } from '../types.js';
-import { assertAmountMicros, assertDurationMs, parseTags } from '../validate.js';
-
-interface RunRow {
-  readonly tenant: string;
-  readonly run_id: string;
-  readonly key_id: string;
-  readonly limit_micros: number;
-  readonly state: RunState;
-  readonly tags_json: string;
-  readonly idle_ttl_ms: number;
-  readonly created_at_ms: number;
-  readonly last_activity_at_ms: number;
-  readonly closed_at_ms: number | null;
-}
-
-const RUN_COLUMNS =
-  'tenant, run_id, key_id, limit_micros, state, tags_json, idle_ttl_ms, created_at_ms, last_activity_at_ms, closed_at_ms';
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    tenant: row.tenant,
-    runId: row.run_id,
-    keyId: row.key_id,
-    limitMicros: row.limit_micros,
-    state: row.state,
-    tags: parseTags(row.tags_json),
-    idleTtlMs: row.idle_ttl_ms,
-    createdAtMs: row.created_at_ms,
-    lastActivityAtMs: row.last_activity_at_ms,
-    closedAtMs: row.closed_at_ms,
-  };
-}
+import { assertAmountMicros, assertDurationMs } from '../validate.js';
 
 function isActive(row: RunRow, nowMs: number): boolean {
   return row.state === 'open' && row.last_activity_at_ms + row.idle_ttl_ms > nowMs;
@@ -65,8 +38,9 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
   );
   const insert = db.prepare<[RunRow]>(
     `INSERT INTO runs (${RUN_COLUMNS}) VALUES (@tenant, @run_id, @key_id, @limit_micros, @state, @tags_json,
-      @idle_ttl_ms, @created_at_ms, @last_activity_at_ms, @closed_at_ms)`,
+      @idle_ttl_ms, @created_at_ms, @last_activity_at_ms, @closed_at_ms, @parent_run_id, @depth)`,
   );
+  const tree = createRunTree(db);
   const touch = db.prepare<[number, string, string]>(
     `UPDATE runs SET last_activity_at_ms = max(last_activity_at_ms, ?) WHERE tenant = ? AND run_id = ?`,
   );
@@ -86,38 +60,54 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
     return toRun(row);
   };
 
+  /** The outcome for a run that exists and may be used, with its ancestors (a read per level). */
+  const found = (row: RunRow): OpenRunOutcome => ({
+    kind: 'existing',
+    run: toRun(row),
+    ancestors: tree.ancestors(row.tenant, row.parent_run_id),
+  });
+
   const openTx = db.transaction((request: OpenRunRequest, nowMs: number): OpenRunOutcome => {
     const existing = select.get(request.tenant, request.runId);
+    const parentRunId = request.parentRunId ?? null;
     if (existing !== undefined) {
       if (existing.key_id !== request.keyId) return { kind: 'principal_mismatch' };
       if (request.createOnly === true) return { kind: 'exists', run: toRun(existing) };
-      if (existing.state === 'closed') return { kind: 'existing', run: toRun(existing) };
+      if (parentRunId !== null && parentRunId !== existing.parent_run_id) {
+        return tree.otherParent(request, existing, parentRunId);
+      }
+      if (existing.state === 'closed') return found(existing);
       if (!isActive(existing, nowMs)) {
         // An idle run coming back counts against the cap like a new one.
         const active = countActive.get(request.tenant, request.keyId, nowMs)?.active ?? 0;
         if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
       }
       touch.run(nowMs, request.tenant, request.runId);
-      return {
-        kind: 'existing',
-        run: toRun({ ...existing, last_activity_at_ms: Math.max(existing.last_activity_at_ms, nowMs) }),
-      };
+      return found({ ...existing, last_activity_at_ms: Math.max(existing.last_activity_at_ms, nowMs) });
     }
+    const child = parentRunId === null ? null : tree.newChild(request, parentRunId, nowMs);
+    if (child !== null && 'kind' in child) return child;
     const active = countActive.get(request.tenant, request.keyId, nowMs)?.active ?? 0;
     if (active >= request.maxActivePerKey) return { kind: 'too_many_active', active };
     insert.run({
       tenant: request.tenant,
       run_id: request.runId,
       key_id: request.keyId,
-      limit_micros: request.limitMicros,
+      limit_micros: child?.limitMicros ?? request.limitMicros,
       state: 'open',
       tags_json: JSON.stringify(request.tags ?? {}),
       idle_ttl_ms: request.idleTtlMs,
       created_at_ms: nowMs,
       last_activity_at_ms: nowMs,
       closed_at_ms: null,
+      parent_run_id: parentRunId,
+      depth: child?.depth ?? 0,
     });
-    return { kind: 'created', run: reload(request.tenant, request.runId) };
+    return {
+      kind: 'created',
+      run: reload(request.tenant, request.runId),
+      ancestors: tree.ancestors(request.tenant, parentRunId),
+    };
   });
 
   const closeTx = db.transaction((tenant: string, runId: string, nowMs: number): RunRecord | null => {
@@ -143,10 +133,11 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
         if (
           existing !== undefined &&
           existing.key_id === request.keyId &&
+          (request.parentRunId == null || request.parentRunId === existing.parent_run_id) &&
           isActive(existing, nowMs) &&
           nowMs - existing.last_activity_at_ms < touchGranularityMs(existing.idle_ttl_ms)
         ) {
-          return { kind: 'existing', run: toRun(existing) };
+          return found(existing);
         }
         return openTx.immediate(request, nowMs);
       }),
@@ -163,5 +154,7 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
       }),
     countActive: (tenant, keyId) => guarded(() => countActive.get(tenant, keyId, clock())?.active ?? 0),
     countActiveAll: () => guarded(() => countAllActive.get(clock())?.active ?? 0),
+    children: (tenant, parentRunId) => guarded(() => tree.children(tenant, parentRunId)),
+    ...createSqliteRunLimits(db, clock),
   };
 }

@@ -2,6 +2,7 @@
 // release, expire. Each transition is one BEGIN IMMEDIATE transaction that moves the
 // row and its scope counters together; repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';
+import type { SqliteBrakes } from './brakes.js';
 import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
 import { readReservation, readScopes, toReservation } from './rows.js';
 import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from '../types.js';
@@ -18,7 +19,7 @@ export interface Transitions {
   expireDue(dueBeforeMs: number, nowMs: number): ExpiredReservation[];
 }
 
-export function createTransitions(db: Database.Database, rows: Rows): Transitions {
+export function createTransitions(db: Database.Database, rows: Rows, brakes: SqliteBrakes): Transitions {
   const load = (id: string): ReservationRow => {
     const row = rows.selectReservation.get(id);
     if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
@@ -37,7 +38,10 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
   const illegal = (row: ReservationRow, action: string, why = ''): LedgerError =>
     new LedgerError('invalid_transition', `cannot ${action} reservation ${row.id} in state ${row.state}${why}`);
 
-  /** Moves every scope of a reservation: committed += committedDelta; held scopes give back the hold. */
+  /**
+   * Moves every scope of a reservation: committed += committedDelta; held scopes give back the
+   * hold. A reservation made under the velocity brake moves its bucket the same way.
+   */
   const moveCounters = (
     row: ReservationRow,
     scopes: readonly ReservedScope[],
@@ -50,6 +54,9 @@ export function createTransitions(db: Database.Database, rows: Rows): Transition
       if (committedDelta !== 0 || reservedDelta !== 0) {
         rows.adjustScope.run(committedDelta, reservedDelta, nowMs, row.tenant, scope.key);
       }
+    }
+    if (row.velocity_bucket_ms !== null) {
+      brakes.settle(row.tenant, row.velocity_bucket_ms, scopes, committedDelta, releaseHold ? row.amount_micros : 0);
     }
   };
 

@@ -18,11 +18,11 @@ end
 if state == 'expired' then
   if row.actual == nil then return illegal('commit', ' (it expired before it was forwarded; its hold was released)') end
   -- The full hold was charged at expiry; replace that charge with the late actual.
-  move_counters(base, scopes, actual - row.actual, amount, false)
+  move_counters(base, scopes, actual - row.actual, amount, false, row.vb)
   write('reconciled', row.settled)
   return result('changed')
 end
-move_counters(base, scopes, actual, amount, true)
+move_counters(base, scopes, actual, amount, true, row.vb)
 write('committed', now)
 retire(base, rkey, id, row, KEYS[2], KEYS[3], now, retention, true)
 return result('changed')

@@ -20,7 +20,7 @@ for _, id in ipairs(ids) do
     redis.call('HDEL', rkey, unpack(NO_TOKENS))
     local committed_delta = 0
     if charged then committed_delta = amount end
-    move_counters(base, scopes_of(rkey, row.sc), committed_delta, amount, true)
+    move_counters(base, scopes_of(rkey, row.sc), committed_delta, amount, true, row.vb)
     retire(base, rkey, id, row, KEYS[1], KEYS[2], now, retention, charged)
     out[#out + 1] = { charged and '1' or '0', redis.call('HGETALL', rkey) }
   elseif row and LIVE[row.state] then

@@ -85,11 +85,11 @@ local LIVE = { reserved = true, forwarded = true }
 
 -- The fields every transition reads, in one HMGET; nil when the reservation does not exist.
 local function load_row(rkey)
-  local f = redis.call('HMGET', rkey, 'state', 'amount', 'actual', 'settled', 'expires', 'sc', 'idem', 'run_id')
+  local f = redis.call('HMGET', rkey, 'state', 'amount', 'actual', 'settled', 'expires', 'sc', 'idem', 'run_id', 'vb')
   if not f[1] then return nil end
   return {
     state = f[1], amount = tonumber(f[2]), actual = f[3] and tonumber(f[3]) or nil, settled = f[4] and tonumber(f[4]) or nil,
-    expires = tonumber(f[5]), sc = tonumber(f[6]), idem = f[7] or nil, run_id = f[8] or nil,
+    expires = tonumber(f[5]), sc = tonumber(f[6]), idem = f[7] or nil, run_id = f[8] or nil, vb = f[9] or nil,
   }
 end
 
@@ -110,7 +110,9 @@ end
 -- committed += committed_delta on every scope; held scopes give back the hold when asked.
 -- A windowed bucket that no longer exists (expired with its window) is left alone, as
 -- SQLite's UPDATE of a missing row does; window "none" buckets never expire.
-local function move_counters(base, scopes, committed_delta, amount, release_hold)
+-- A reservation made under the velocity brake (vb: its second) moves that second's counter
+-- of each of its run scopes the same way, while the second is still kept (brake-rules.ts).
+local function move_counters(base, scopes, committed_delta, amount, release_hold, vb)
   for _, s in ipairs(scopes) do
     local reserved_delta = 0
     if release_hold and s.held then reserved_delta = -amount end
@@ -119,6 +121,11 @@ local function move_counters(base, scopes, committed_delta, amount, release_hold
       if string.match(s.key, '^[^|]*|([^|]*)|') == 'none' or redis.call('EXISTS', k) == 1 then
         if committed_delta ~= 0 then redis.call('HINCRBY', k, 'committed', I(committed_delta)) end
         if reserved_delta ~= 0 then redis.call('HINCRBY', k, 'reserved', I(reserved_delta)) end
+      end
+      local run_id = vb and string.match(s.key, '^run|[^|]*|[^|]*|(.*)$')
+      if run_id then
+        local vk = base .. 'vel:' .. run_id
+        if redis.call('HEXISTS', vk, vb) == 1 then redis.call('HINCRBY', vk, vb, I(committed_delta + reserved_delta)) end
       end
     end
   end

@@ -62,7 +62,32 @@ local function judge(s)
   return false, false
 end
 
+-- Brakes (brake-rules.ts), after the scopes: velocity limit ('-' = none), loop run id ('' = none),
+-- loop step hash, loop max repeats.
+local bo = 20 + n * 6
+local vel_limit = (ARGV[bo + 1] ~= '-') and tonumber(ARGV[bo + 1]) or nil
+local loop_run = ARGV[bo + 2]
+local loop_hash = ARGV[bo + 3]
+local loop_max = tonumber(ARGV[bo + 4])
+
 local counters = read_counters()
+
+-- The loop brake, before the ceilings: more than loop_max repeats in a row of one step.
+local loop_repeats = nil
+local steps_key = base .. 'steps:' .. loop_run
+if loop_run ~= '' then
+  local st = redis.call('HMGET', steps_key, 'h', 'n')
+  loop_repeats = 0
+  if st[1] and st[1] == loop_hash then loop_repeats = tonumber(st[2]) + 1 end
+  local loop_mode = 'hard_gate'
+  for _, s in ipairs(specs) do
+    if s.stype == 'run' and s.id == loop_run then loop_mode = s.mode end
+  end
+  if loop_mode ~= 'advisory_estimate' and loop_repeats > loop_max then
+    return { 'braked', I(now), {}, counters, { 'loop', loop_run, I(loop_repeats), I(loop_max) } }
+  end
+end
+
 local blocked = false
 for _, s in ipairs(specs) do
   s.holds, s.blocks = judge(s)
@@ -70,11 +95,48 @@ for _, s in ipairs(specs) do
 end
 if blocked then return { 'blocked', I(now), {}, counters } end
 
+-- The velocity brake, after the ceilings, over every run scope (the run and its ancestors):
+-- per-second buckets of committed + reserved spend, those of the trailing window summed.
+local VEL_WINDOW = 60000
+local VEL_BUCKET = 1000
+local vel_bucket = math.floor(now / VEL_BUCKET) * VEL_BUCKET
+local vel_oldest = vel_bucket - VEL_WINDOW
+if vel_limit then
+  local full = {}
+  for _, s in ipairs(specs) do
+    if s.stype == 'run' then
+      s.vkey = base .. 'vel:' .. s.id
+      s.vstale = {}
+      local flat = redis.call('HGETALL', s.vkey)
+      local kept = {}
+      local spent = 0
+      for i = 1, #flat, 2 do
+        if tonumber(flat[i]) >= vel_oldest then
+          spent = spent + tonumber(flat[i + 1])
+          kept[#kept + 1] = flat[i]
+          kept[#kept + 1] = flat[i + 1]
+        else
+          s.vstale[#s.vstale + 1] = flat[i]
+        end
+      end
+      local blocks = false
+      if s.mode == 'hard_gate' or s.mode == 'soft_gate' then blocks = spent + amount > vel_limit end
+      if s.mode == 'actuals_only' then blocks = spent >= vel_limit end
+      if blocks then full[#full + 1] = { s.id, I(spent), kept } end
+    end
+  end
+  if #full > 0 then return { 'braked', I(now), {}, counters, { 'velocity', I(vel_limit), full } } end
+end
+
 local fields = {
   'id', id, 'tenant', ARGV[4], 'decision_id', ARGV[5], 'amount', I(amount), 'state', initial,
   'model', ARGV[10], 'ptv', ARGV[11], 'key_id', ARGV[13], 'endpoint', ARGV[17],
   'created', I(now), 'expires', I(now + ttl), 'overrun', '0', 'sc', I(n),
 }
+if vel_limit then
+  fields[#fields + 1] = 'vb'
+  fields[#fields + 1] = I(vel_bucket)
+end
 local optional = { { 'idem', has_idem and ('+' .. ARGV[8]) or '-' }, { 'run_id', ARGV[12] }, { 'user_id', ARGV[14] },
   { 'team_id', ARGV[15] }, { 'feature', ARGV[16] } }
 for _, pair in ipairs(optional) do
@@ -110,6 +172,22 @@ for _, s in ipairs(specs) do
   end
   -- An attribution-only scope (no ceiling, no window, not a run) goes one retention period after its last use.
   if s.limit == nil and s.window == 'none' and s.stype ~= 'run' then redis.call('PEXPIRE', s.skey, I(retention)) end
+end
+if vel_limit then
+  for _, s in ipairs(specs) do
+    if s.vkey then
+      if #s.vstale > 0 then redis.call('HDEL', s.vkey, unpack(s.vstale)) end
+      local hold = 0
+      if s.holds then hold = amount end
+      redis.call('HINCRBY', s.vkey, I(vel_bucket), I(hold))
+      -- Kept while in the window; a settlement after that finds the second gone and leaves it.
+      redis.call('PEXPIRE', s.vkey, I(VEL_WINDOW + 2 * VEL_BUCKET))
+    end
+  end
+end
+if loop_repeats then
+  redis.call('HSET', steps_key, 'h', loop_hash, 'n', I(loop_repeats))
+  redis.call('PEXPIRE', steps_key, I(retention))
 end
 redis.call('ZADD', KEYS[2], I(now + ttl), id)
 if has_idem then redis.call('SET', KEYS[3], id) end
