@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   forbidden: 403,
   run_ceiling_reached: 402,
+  parent_run_ceiling_reached: 402,
+  run_loop_detected: 402,
   key_ceiling_reached: 402,
   user_ceiling_reached: 402,
   team_ceiling_reached: 402,
@@ -26,6 +28,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   request_too_large: 413,
   too_many_active_runs: 429,
+  run_velocity_exceeded: 429,
   internal_error: 500,
   upstream_unavailable: 502,
   ledger_unavailable: 503,
@@ -44,6 +47,8 @@ export const ERROR_TITLE = {
   unauthenticated: 'Unauthenticated',
   forbidden: 'Forbidden',
   run_ceiling_reached: 'Run budget exhausted',
+  parent_run_ceiling_reached: 'Parent run budget exhausted',
+  run_loop_detected: 'Run loop detected',
   key_ceiling_reached: 'Key budget exhausted',
   user_ceiling_reached: 'User budget exhausted',
   team_ceiling_reached: 'Team budget exhausted',
@@ -58,6 +63,7 @@ export const ERROR_TITLE = {
   conflict: 'Conflict',
   request_too_large: 'Request too large',
   too_many_active_runs: 'Too many active runs',
+  run_velocity_exceeded: 'Run spending too fast',
   internal_error: 'Internal error',
   upstream_unavailable: 'Upstream unavailable',
   ledger_unavailable: 'Budget ledger unavailable',
@@ -77,6 +83,8 @@ export class RuncapError extends Error {
       readonly headers?: Readonly<Record<string, string>>;
       /** Status override (a tenant's configured block status). */
       readonly status?: number;
+      /** A refusal worth retrying after this many whole seconds (Retry-After, x-should-retry: true). */
+      readonly retryAfterSeconds?: number;
     } = {},
   ) {
     super(message);

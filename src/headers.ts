@@ -16,6 +16,9 @@ export const H = {
   failOpen: 'x-budget-fail-open',
   runId: 'x-run-id',
   runBudget: 'x-run-budget-usd',
+  /** On the request that creates a run: the run it is a sub-agent of (docs/design.md §2). */
+  parentRunId: 'x-parent-run-id',
+  retryAfter: 'retry-after',
   feature: 'x-budget-feature',
   user: 'x-budget-user',
   idempotencyKey: 'idempotency-key',
@@ -24,7 +27,13 @@ export const H = {
 } as const;
 
 /** Request headers that are runcap's own and never reach the provider. */
-export const RUNCAP_REQUEST_HEADERS: ReadonlySet<string> = new Set([H.runId, H.runBudget, H.feature, H.user]);
+export const RUNCAP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  H.runId,
+  H.runBudget,
+  H.parentRunId,
+  H.feature,
+  H.user,
+]);
 
 /**
  * RFC 9110 §7.6.1 hop-by-hop headers (plus any a message names in its own `Connection`

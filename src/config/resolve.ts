@@ -123,6 +123,8 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     idleTtlMs: ms(tenant.run.idle_ttl),
     maxActivePerKey: tenant.run.max_active_per_key,
     mode: tenant.run.mode ?? tenant.mode,
+    maxUsdPerMinuteMicros: tenant.run.max_usd_per_minute === undefined ? null : parseUsd(tenant.run.max_usd_per_minute),
+    maxRepeatedSteps: tenant.run.max_repeated_steps ?? null,
   };
   if (run.defaultLimitMicros > run.maxLimitMicros) {
     throw new Error(

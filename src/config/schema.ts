@@ -14,6 +14,15 @@ const usd = z.string().refine((text) => {
   }
 }, 'must be a non-negative decimal string of USD with at most 6 decimals, like "5.00"');
 
+/** A positive amount: a limit of zero would refuse every call. */
+const positiveUsd = usd.refine((text) => {
+  try {
+    return parseUsd(text) > 0;
+  } catch {
+    return false;
+  }
+}, 'must be above zero');
+
 const duration = z
   .string()
   .refine((text) => parseDurationMs(text) !== null, 'must be a duration like "90s", "15m", "24h" or "7d"');
@@ -50,6 +59,10 @@ const tenantSchema = z.strictObject({
       idle_ttl: duration.default('24h'),
       max_active_per_key: positiveInt.default(1000),
       mode: mode.optional(),
+      /** Spend-velocity brake (docs/design.md §12): USD a run may take per trailing minute. Off when absent. */
+      max_usd_per_minute: positiveUsd.optional(),
+      /** Loop brake: repeats in a row of a run's newest step above this are refused. Off when absent. */
+      max_repeated_steps: positiveInt.optional(),
     })
     .prefault({}),
   output: z

@@ -37,6 +37,10 @@ export interface TenantPolicy {
     readonly idleTtlMs: number;
     readonly maxActivePerKey: number;
     readonly mode: EnforcementMode;
+    /** Spend-velocity brake: micro-USD a run may take per trailing minute; null = off. */
+    readonly maxUsdPerMinuteMicros: Micros | null;
+    /** Loop brake: repeats in a row of one step allowed; null = off. */
+    readonly maxRepeatedSteps: number | null;
   };
   readonly output: OutputPolicy;
   readonly hostedTools: HostedToolsPolicy;

@@ -48,9 +48,16 @@ export function problemResponse(
   status: number = error.status,
 ): Response {
   headers.set('content-type', 'application/problem+json');
-  // A refusal of runcap's own (any 4xx, whatever block_status a tenant picked) will not
-  // change on retry; stock SDKs honour this header. 5xx (ledger down, draining) may.
-  if (status >= 400 && status < 500) headers.set(H.shouldRetry, 'false');
+  const retryAfter = error.extra.retryAfterSeconds;
+  if (retryAfter !== undefined) {
+    // The one refusal that clears by itself (docs/design.md §12, spend velocity): the SDKs wait and retry.
+    headers.set(H.retryAfter, String(retryAfter));
+    headers.set(H.shouldRetry, 'true');
+  } else if (status >= 400 && status < 500) {
+    // A refusal of runcap's own (any 4xx, whatever block_status a tenant picked) will not
+    // change on retry; stock SDKs honour this header. 5xx (ledger down, draining) may.
+    headers.set(H.shouldRetry, 'false');
+  }
   return new Response(JSON.stringify(problemBody(error, status)), { status, headers });
 }
 

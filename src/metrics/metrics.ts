@@ -127,6 +127,36 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Calls refused because the model has no price.',
       registers,
     }),
+    velocityThrottles: new Counter({
+      name: 'runcap_velocity_throttles_total',
+      help: 'Calls refused with 429 run_velocity_exceeded, by whose window was full (run, or parent_run for an ancestor).',
+      labelNames: ['scope', 'endpoint'] as const,
+      registers,
+    }),
+    velocityRetryAfter: new Histogram({
+      name: 'runcap_velocity_retry_after_seconds',
+      help: 'How long a throttled call was told to wait until its hold fits the per-minute limit.',
+      buckets: [1, 2, 5, 10, 20, 30, 45, 60, 61],
+      registers,
+    }),
+    loopBlocks: new Counter({
+      name: 'runcap_loop_blocks_total',
+      help: 'Calls refused with run_loop_detected: the run repeated its newest step more than max_repeated_steps times.',
+      labelNames: ['endpoint'] as const,
+      registers,
+    }),
+    parentRunBlocks: new Counter({
+      name: 'runcap_parent_run_blocks_total',
+      help: "Calls of a sub-agent run refused because an ancestor run's ceiling did not fit (parent_run_ceiling_reached).",
+      labelNames: ['endpoint'] as const,
+      registers,
+    }),
+    runLimitChanges: new Counter({
+      name: 'runcap_run_limit_changes_total',
+      help: 'Run ceilings changed with PATCH /budget/runs/{id}, by direction and by whom (owner or admin).',
+      labelNames: ['direction', 'by'] as const,
+      registers,
+    }),
     streamsCut: new Counter({
       name: 'runcap_streams_cut_total',
       help: 'Streams that ended without provider usage and were committed from an estimate.',

@@ -1,8 +1,19 @@
-// Decides whether a call may go upstream and on what terms (docs/design.md §5, §7): reserve the
-// worst case atomically; when that is blocked, try an auto-downgrade, then opt-in
-// budget clamping, else block with capability-valid alternatives.
+// Decides whether a call may go upstream and on what terms (docs/design.md §5, §7, §12): reserve
+// the worst case atomically, the runaway brakes included; when a ceiling blocks, try an
+// auto-downgrade, then opt-in budget clamping, else block with capability-valid alternatives.
+// A brake's refusal is final for this call (a cheaper model would not stop a loop), except that
+// a downgrade that fits the ceilings but not the velocity window is answered as a throttle.
 import type { TenantPolicy } from '../config/types.js';
-import type { Attribution, EnforcementMode, Reservation, ScopeSpec, ScopeView } from '../ledger/index.js';
+import type {
+  Attribution,
+  BrakeVerdict,
+  EnforcementMode,
+  Reservation,
+  ReserveOutcome,
+  RunBrakes,
+  ScopeSpec,
+  ScopeView,
+} from '../ledger/index.js';
 import { newReservationId } from '../ids.js';
 import { findAlternatives } from '../policy/alternatives.js';
 import { fitsAll, headroomMicros, tightestScope } from '../policy/fits.js';
@@ -24,12 +35,13 @@ export interface AdmitInput {
   readonly requested: CallPlan;
   readonly priceTableVersion: string;
   readonly lookup: (model: string) => ModelPrice | null;
+  readonly brakes?: RunBrakes | undefined;
 }
 
 export type Admission =
   | {
       readonly kind: 'admitted';
-      readonly decision: Exclude<DecisionKind, 'block'>;
+      readonly decision: Exclude<DecisionKind, 'block' | 'throttle'>;
       readonly mode: EnforcementMode;
       readonly plan: CallPlan;
       readonly reservation: Reservation;
@@ -43,12 +55,21 @@ export type Admission =
       readonly blocking: ScopeView;
       readonly views: readonly ScopeView[];
       readonly alternatives: readonly CallPlan[];
+    }
+  | {
+      /** A runaway brake refused the hold of `plan`. */
+      readonly kind: 'braked';
+      readonly mode: EnforcementMode;
+      readonly brake: BrakeVerdict;
+      readonly plan: CallPlan;
+      readonly views: readonly ScopeView[];
     };
 
 export async function admit(deps: PipelineDeps, input: AdmitInput): Promise<Admission> {
   const first = await reserve(deps, input, input.requested);
   if (first.kind === 'reserved')
     return admitted(first, input.requested, first.warnings.length > 0 ? 'advisory_warn' : 'allow', input);
+  if (first.kind === 'braked') return braked(first, input.requested, input);
 
   const { tenant } = input;
   const fits = (amount: number): boolean => fitsAll(first.scopes, input.scopes, amount);
@@ -65,10 +86,13 @@ export async function admit(deps: PipelineDeps, input: AdmitInput): Promise<Admi
           fits,
         });
 
+  // The first brake an alternative hit: it fit the ceilings, so that refusal says more than the block.
+  let brake: Admission | null = null;
   if (tenant.downgrade === 'auto') {
     for (const plan of alternatives) {
       const outcome = await reserve(deps, input, plan);
       if (outcome.kind === 'reserved') return admitted(outcome, plan, 'downgrade', input);
+      if (outcome.kind === 'braked') brake ??= braked(outcome, plan, input);
     }
   }
 
@@ -78,10 +102,24 @@ export async function admit(deps: PipelineDeps, input: AdmitInput): Promise<Admi
     if (clamped) {
       const outcome = await reserve(deps, input, clamped);
       if (outcome.kind === 'reserved') return admitted(outcome, clamped, 'allow', input);
+      if (outcome.kind === 'braked') brake ??= braked(outcome, clamped, input);
     }
   }
 
-  return { kind: 'blocked', mode: first.blocking.mode, blocking: first.blocking, views: first.scopes, alternatives };
+  return (
+    brake ?? { kind: 'blocked', mode: first.blocking.mode, blocking: first.blocking, views: first.scopes, alternatives }
+  );
+}
+
+function braked(outcome: Extract<ReserveOutcome, { kind: 'braked' }>, plan: CallPlan, input: AdmitInput): Admission {
+  const run = outcome.scopes.find((view) => view.type === 'run' && view.id === outcome.brake.runId);
+  return {
+    kind: 'braked',
+    mode: run?.mode ?? input.tenant.run.mode,
+    brake: outcome.brake,
+    plan,
+    views: outcome.scopes,
+  };
 }
 
 /** An alternative's plan, or null when its context window cannot hold the input and cap. */
@@ -120,6 +158,7 @@ function reserveAs(deps: PipelineDeps, input: AdmitInput, plan: CallPlan, reserv
       attribution: input.attribution,
       // The call goes upstream right after: reserve and mark forwarded in one step.
       forwarded: true,
+      ...(input.brakes === undefined ? {} : { brakes: input.brakes }),
     }),
   );
 }
@@ -127,7 +166,7 @@ function reserveAs(deps: PipelineDeps, input: AdmitInput, plan: CallPlan, reserv
 function admitted(
   outcome: { reservation: Reservation; scopes: readonly ScopeView[]; warnings: readonly ScopeView[]; reused: boolean },
   plan: CallPlan,
-  decision: Exclude<DecisionKind, 'block'>,
+  decision: Exclude<DecisionKind, 'block' | 'throttle'>,
   input: AdmitInput,
 ): Admission {
   const deciding = outcome.warnings[0] ?? tightestScope(outcome.scopes);

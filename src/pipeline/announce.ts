@@ -1,11 +1,11 @@
 // Announces a budget decision, the same way for the proxy path and the budget API: the stored
 // decision record (written behind, tracked for shutdown), the decisions metric, the held USD and
 // run utilisation when a hold was placed, and one `budget decision` log line. Decides nothing.
-import type { EnforcementMode, ScopeView } from '../ledger/index.js';
+import type { BrakeVerdict, EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import type { Principal } from '../principal.js';
 import { observeRunUtilization } from './budget-gauges.js';
-import type { DecisionKind } from './decision.js';
+import { scopeLabel, type DecisionKind } from './decision.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface Announcement {
@@ -29,6 +29,8 @@ export interface Announcement {
     readonly amountMicros: Micros;
     readonly views: readonly ScopeView[];
   } | null;
+  /** The runaway brake that refused the call, if one did. */
+  readonly brake?: BrakeVerdict | null;
   /** The stored record, built at the announcement's clock reading. */
   readonly record: (nowMs: number) => Record<string, unknown>;
 }
@@ -45,12 +47,9 @@ export function announceDecision(deps: PipelineDeps, announcement: Announcement)
       record: announcement.record(nowMs),
     }),
   );
-  deps.metrics.decisions.inc({
-    decision,
-    mode,
-    blocking_scope: announcement.scope?.type ?? 'none',
-    endpoint: announcement.endpoint,
-  });
+  const scope = announcement.scope === null ? 'none' : scopeLabel(announcement.scope, announcement.runId);
+  deps.metrics.decisions.inc({ decision, mode, blocking_scope: scope, endpoint: announcement.endpoint });
+  countBrake(deps, announcement, scope);
   if (hold) {
     deps.metrics.reservedUsd.inc(hold.amountMicros / 1e6);
     observeRunUtilization(deps.metrics, hold.views);
@@ -68,4 +67,17 @@ export function announceDecision(deps: PipelineDeps, announcement: Announcement)
     },
     'budget decision',
   );
+}
+
+/** The brake metrics (docs/design.md §12): velocity throttles, loop blocks, parent-ceiling blocks. */
+function countBrake(deps: PipelineDeps, announcement: Announcement, scope: string): void {
+  const { brake } = announcement;
+  if (brake?.kind === 'velocity') {
+    deps.metrics.velocityThrottles.inc({ scope, endpoint: announcement.endpoint });
+    if (brake.retryAfterMs !== null) deps.metrics.velocityRetryAfter.observe(brake.retryAfterMs / 1000);
+  } else if (brake?.kind === 'loop') {
+    deps.metrics.loopBlocks.inc({ endpoint: announcement.endpoint });
+  } else if (announcement.code === 'parent_run_ceiling_reached') {
+    deps.metrics.parentRunBlocks.inc({ endpoint: announcement.endpoint });
+  }
 }

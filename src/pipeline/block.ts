@@ -4,6 +4,7 @@ import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, type ErrorCode } from '../errors.js';
 import type { ScopeView } from '../ledger/index.js';
 import { formatUsd } from '../money/micros.js';
+import { scopeLabel } from './decision.js';
 import type { CallPlan } from './plan.js';
 
 const CODE_BY_SCOPE = {
@@ -58,22 +59,33 @@ export function worstCaseNote(plan: CallPlan): string {
   return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
 }
 
+/** The refusal code of a blocking scope: an ancestor run's is `parent_run_ceiling_reached`. */
+export function blockCode(blocking: Pick<ScopeView, 'type' | 'id'>, runId: string): ErrorCode {
+  return scopeLabel(blocking, runId) === 'parent_run' ? 'parent_run_ceiling_reached' : CODE_BY_SCOPE[blocking.type];
+}
+
+/** How a refusal's message names a scope: `run`, `key`, ... or `parent run "<id>"`. */
+export function scopeName(blocking: Pick<ScopeView, 'type' | 'id'>, runId: string): string {
+  return scopeLabel(blocking, runId) === 'parent_run' ? `parent run "${blocking.id}"` : blocking.type;
+}
+
 export function blockError(input: BlockInput): RuncapError {
   const { blocking, plan } = input;
+  const label = scopeName(blocking, input.runId);
   const remaining = blocking.availableMicros ?? 0;
   const limit = blocking.limitMicros ?? 0;
   const cheaper = input.alternatives.map((alt) => `${String(alt.model)} (up to $${String(alt.estimate_usd)})`);
   const message =
     blocking.mode === 'actuals_only'
-      ? `The ${blocking.type} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
-      : `The ${blocking.type} budget is exhausted: this call could cost up to $${formatUsd(plan.amountMicros)} on ${plan.price.model}` +
+      ? `The ${label} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
+      : `The ${label} budget is exhausted: this call could cost up to $${formatUsd(plan.amountMicros)} on ${plan.price.model}` +
         `${worstCaseNote(plan)}, but only $${formatUsd(Math.max(0, remaining))} of $${formatUsd(limit)} remains.` +
         (cheaper.length > 0 ? ` Cheaper models that fit: ${cheaper.join(', ')}.` : '');
-  return new RuncapError(CODE_BY_SCOPE[blocking.type], message, {
+  return new RuncapError(blockCode(blocking, input.runId), message, {
     status: input.tenant.blockStatus,
     members: {
       budget: {
-        scope: blocking.type,
+        scope: scopeLabel(blocking, input.runId),
         scope_id: blocking.id,
         run_id: input.runId,
         limit_usd: formatUsd(limit),

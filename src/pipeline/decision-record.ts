@@ -1,6 +1,6 @@
 // Builds the stored decision record (docs/design.md §5) of a call: inputs, outcome, blocking
 // scope; the settlement later patches in the actual cost. Pure.
-import type { ScopeView } from '../ledger/index.js';
+import type { BrakeVerdict, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
@@ -30,6 +30,8 @@ export interface RecordInput {
   readonly views: readonly ScopeView[];
   readonly alternatives: readonly CallPlan[];
   readonly failOpen: boolean;
+  /** The runaway brake that refused the call, if one did. */
+  readonly brake?: BrakeVerdict | null;
 }
 
 export function decisionRecord(input: RecordInput): Record<string, unknown> {
@@ -49,6 +51,7 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     code: input.code,
     fail_open: input.failOpen,
     blocking_scope: input.blocking ? renderScope(input.blocking) : null,
+    brake: input.brake ? renderBrake(input.brake) : null,
     requested_model: input.requestedModel,
     selected_model: input.selected ? input.selected.price.model : null,
     price_table_version: input.priceTableVersion,
@@ -67,7 +70,7 @@ export function decisionRecord(input: RecordInput): Record<string, unknown> {
     reservation_id: input.reservationId,
     scopes: input.views.map(renderScope),
     alternatives: input.alternatives.map(renderAlternative),
-    state: input.decision === 'block' ? 'refused' : 'pending',
+    state: input.decision === 'block' || input.decision === 'throttle' ? 'refused' : 'pending',
     actual_usd: null,
     usage_source: null,
     overrun_usd: null,
@@ -105,6 +108,20 @@ export function bounds(plan: CallPlan): Record<string, unknown> {
     };
   }
   return out;
+}
+
+/** The brake that refused a call (docs/design.md §12), as the record and the refusal render it. */
+export function renderBrake(brake: BrakeVerdict): Record<string, unknown> {
+  if (brake.kind === 'loop') {
+    return { kind: 'loop', run_id: brake.runId, repeats: brake.repeats, max_repeated_steps: brake.maxRepeats };
+  }
+  return {
+    kind: 'velocity',
+    run_id: brake.runId,
+    limit_usd_per_minute: formatUsd(brake.limitMicros),
+    spent_last_minute_usd: formatUsd(brake.spentMicros),
+    retry_after_ms: brake.retryAfterMs,
+  };
 }
 
 /** One entry of `alternatives[]` (docs/design.md §7). Only models that fit are listed. */

@@ -4,7 +4,8 @@ import type { EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
 import { H } from '../headers.js';
 
-export type DecisionKind = 'allow' | 'downgrade' | 'advisory_warn' | 'block';
+/** `throttle`: refused for now by the spend-velocity brake, with Retry-After (docs/design.md §12). */
+export type DecisionKind = 'allow' | 'downgrade' | 'advisory_warn' | 'throttle' | 'block';
 
 export interface DecisionState {
   readonly id: string | null;
@@ -29,7 +30,7 @@ export function budgetHeaders(state: DecisionState): Record<string, string> {
   };
   if (state.id) headers[H.decisionId] = state.id;
   if (state.reservationId) headers[H.reservationId] = state.reservationId;
-  if (state.blockingScope) headers[H.blockingScope] = state.blockingScope.type;
+  if (state.blockingScope) headers[H.blockingScope] = scopeLabel(state.blockingScope, state.runId);
   if (state.remainingMicros !== null) headers[H.remaining] = formatUsd(state.remainingMicros);
   if (state.kind === 'downgrade' && state.requestedModel && state.selectedModel) {
     headers[H.requestedModel] = state.requestedModel;
@@ -40,6 +41,14 @@ export function budgetHeaders(state: DecisionState): Record<string, string> {
   if (state.runId) headers[H.runId] = state.runId;
   if (state.failOpen) headers[H.failOpen] = 'true';
   return headers;
+}
+
+/**
+ * A scope's type as headers, refusals and metrics name it: `parent_run` for the run scope of an
+ * ancestor of the call's run (a sub-agent's parent, grandparent, ...), else its type.
+ */
+export function scopeLabel(view: Pick<ScopeView, 'type' | 'id'>, runId: string | null): string {
+  return view.type === 'run' && runId !== null && view.id !== runId ? 'parent_run' : view.type;
 }
 
 /** A scope as the API renders it: decimal strings, never floats. */

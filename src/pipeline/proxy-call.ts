@@ -6,6 +6,7 @@ import { RuncapError, invalidRequest } from '../errors.js';
 import { H } from '../headers.js';
 import { newDecisionId } from '../ids.js';
 import { tightestScope } from '../policy/fits.js';
+import { loopBrakeOn, runBrakes } from '../policy/brakes.js';
 import { buildScopes, endUserId } from '../policy/scopes.js';
 import { lookupModel } from '../pricing/lookup.js';
 import { priceAtServiceTier } from '../pricing/service-tier.js';
@@ -15,7 +16,6 @@ import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { parseRequestJson } from '../proxy/json-body.js';
 import { admit, type Admission } from './admit.js';
-import { blockError } from './block.js';
 import type { CallContext, ProxyCall } from './call-context.js';
 import { announceDecision } from './announce.js';
 import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
@@ -23,9 +23,10 @@ import type { PipelineDeps } from './deps.js';
 import { forwardUnheld } from './forward-unheld.js';
 import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
-import { planFor, upstreamChanges, type CallPlan, type PlanContext } from './plan.js';
+import { planFor, upstreamChanges, type PlanContext } from './plan.js';
 import { lookupProviderState } from './provider-state.js';
-import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
+import { decisionRecord } from './decision-record.js';
+import { refuseCall, type RecordBase } from './refuse-call.js';
 import { resolveRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -79,7 +80,11 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       { open: (r) => ledgerCall(deps, 'open_run', () => deps.store.runs.open(r)) },
       tenant,
       principal,
-      { runId: call.headers.get(H.runId), budgetUsd: call.headers.get(H.runBudget) },
+      {
+        runId: call.headers.get(H.runId),
+        budgetUsd: call.headers.get(H.runBudget),
+        parentRunId: call.headers.get(H.parentRunId),
+      },
     );
     context.runId = run.runId;
     const scopes = buildScopes(tenant, {
@@ -88,7 +93,10 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       keyId: principal.keyId,
       teamId: principal.teamId,
       ...tags,
+      ancestors: run.ancestors,
     });
+    // The newest step is hashed only when the loop brake is on: otherwise a call pays nothing for it.
+    const stepHash = loopBrakeOn(tenant) ? (call.adapter.newestStepHash?.(request) ?? null) : null;
     const idempotencyKey = call.headers.get(H.idempotencyKey);
     const decisionId = newDecisionId();
     const admission = await admit(deps, {
@@ -107,6 +115,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       requested,
       priceTableVersion: table.version,
       lookup,
+      brakes: runBrakes(tenant, run.runId, stepHash),
     });
     const record = {
       id: decisionId,
@@ -118,7 +127,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       requested,
       priceTableVersion: table.version,
     };
-    if (admission.kind === 'blocked') throw refuse(deps, context, admission, record);
+    if (admission.kind !== 'admitted') throw refuseCall(deps, context, admission, record);
     return await dispatch(deps, context, admission, record, startedNs);
   } catch (error) {
     if (error instanceof LedgerDown) return forwardUnheld(deps, context, error);
@@ -130,87 +139,6 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       );
     throw error;
   }
-}
-
-/** The parts of a proxied call's decision record known before the decision. */
-type RecordBase = Omit<
-  RecordInput,
-  | 'nowMs'
-  | 'decision'
-  | 'mode'
-  | 'code'
-  | 'blocking'
-  | 'selected'
-  | 'reservationId'
-  | 'views'
-  | 'alternatives'
-  | 'failOpen'
-  | 'requested'
-  | 'requestedModel'
-> & {
-  readonly requested: CallPlan;
-  readonly requestedModel: string;
-};
-
-/** A budget block: records the decision and returns the 402 problem to throw. */
-function refuse(
-  deps: PipelineDeps,
-  context: CallContext,
-  admission: Extract<Admission, { kind: 'blocked' }>,
-  record: RecordBase,
-): RuncapError {
-  const { tenant, table } = context;
-  const runId = record.runId;
-  const error = blockError({
-    tenant,
-    blocking: admission.blocking,
-    plan: record.requested,
-    runId,
-    priceTableVersion: table.version,
-    alternatives: admission.alternatives.map(renderAlternative),
-  });
-  const state: DecisionState = {
-    id: record.id,
-    kind: 'block',
-    mode: admission.mode,
-    reservationId: null,
-    blockingScope: admission.blocking,
-    remainingMicros: admission.blocking.availableMicros,
-    requestedModel: record.requestedModel,
-    selectedModel: null,
-    outputClamped: false,
-    priceTableVersion: table.version,
-    runId,
-    failOpen: false,
-  };
-  announceDecision(deps, {
-    id: record.id,
-    principal: context.principal,
-    decision: 'block',
-    mode: admission.mode,
-    endpoint: record.endpoint,
-    code: error.code,
-    scope: admission.blocking,
-    runId,
-    model: record.requestedModel,
-    estimateMicros: record.requested.amountMicros,
-    hold: null,
-    record: (nowMs) =>
-      decisionRecord({
-        ...record,
-        nowMs,
-        decision: 'block',
-        mode: admission.mode,
-        code: error.code,
-        blocking: admission.blocking,
-        selected: null,
-        reservationId: null,
-        views: admission.views,
-        alternatives: admission.alternatives,
-        failOpen: false,
-      }),
-  });
-  return error.withHeaders(budgetHeaders(state));
 }
 
 /** An admitted call (its hold already `forwarded`): record it and send it upstream. */

@@ -1,8 +1,16 @@
-// Resolves the run a call belongs to (docs/design.md §2): validates X-Run-Id and
-// X-Run-Budget-USD, binds a new run to its principal, refuses another principal's run.
+// Resolves the run a call belongs to (docs/design.md §2): validates X-Run-Id, X-Run-Budget-USD and
+// X-Parent-Run-Id, binds a new run to its principal (and a sub-agent run under its parent),
+// refuses another principal's run, and returns the run with the ancestors whose ceilings its
+// calls also hold against.
 import type { TenantPolicy } from '../config/types.js';
-import { RuncapError } from '../errors.js';
-import type { RunRecord, RunStore } from '../ledger/index.js';
+import { RuncapError, invalidRequest } from '../errors.js';
+import {
+  MAX_RUN_DEPTH,
+  type AncestorRun,
+  type OpenRunOutcome,
+  type RunRecord,
+  type RunStore,
+} from '../ledger/index.js';
 import { parseUsd, formatUsd, MoneyError, type Micros } from '../money/micros.js';
 import type { Principal } from '../principal.js';
 import { newRunId } from '../ids.js';
@@ -32,6 +40,7 @@ export function requestedRunLimit(
     if (error instanceof MoneyError) throw new RuncapError('invalid_request', error.message, { param });
     throw error;
   }
+  if (micros === 0) throw invalidRequest(`${param} must be above zero.`, param);
   if (micros > tenant.run.maxLimitMicros) {
     throw new RuncapError(
       'run_budget_above_max',
@@ -45,10 +54,21 @@ export function requestedRunLimit(
 export interface RunRequest {
   readonly runId: string | null;
   readonly budgetUsd: string | null;
+  /** The parent a new run is a sub-agent of (X-Parent-Run-Id, or `parent` on the budget API). */
+  readonly parentRunId?: string | null;
+  /** How the request names the run's fields, for refusals: header names (proxy) or body fields. */
+  readonly params?: { readonly runId: string; readonly budget: string; readonly parent: string };
   readonly tags?: Readonly<Record<string, string>>;
   readonly createOnly?: boolean;
   readonly idleTtlMs?: number;
 }
+
+/** A run as a call uses it: its record and its ancestors (parent first). */
+export interface ResolvedRun extends RunRecord {
+  readonly ancestors: readonly AncestorRun[];
+}
+
+const HEADER_PARAMS = { runId: 'X-Run-Id', budget: 'X-Run-Budget-USD', parent: 'X-Parent-Run-Id' } as const;
 
 /** Opens (or finds) the run for a call; throws the docs/design.md §6 error for every refusal. */
 export async function resolveRun(
@@ -56,10 +76,16 @@ export async function resolveRun(
   tenant: TenantPolicy,
   principal: Principal,
   request: RunRequest,
-): Promise<RunRecord> {
-  const named = validRunId(request.runId);
+): Promise<ResolvedRun> {
+  const params = request.params ?? HEADER_PARAMS;
+  const named = validRunId(request.runId, params.runId);
+  const parentRunId = validRunId(request.parentRunId, params.parent);
   const runId = named ?? newRunId();
-  const limitMicros = requestedRunLimit(tenant, request.budgetUsd);
+  // A sub-agent run without a ceiling of its own gets what its parent has left (at most the tenant maximum).
+  const inheritLimit = parentRunId !== null && (request.budgetUsd === null || request.budgetUsd === undefined);
+  const limitMicros = inheritLimit
+    ? tenant.run.maxLimitMicros
+    : requestedRunLimit(tenant, request.budgetUsd, params.budget);
   const outcome = await runs.open({
     tenant: tenant.name,
     runId,
@@ -71,23 +97,66 @@ export async function resolveRun(
     maxActivePerKey: tenant.run.maxActivePerKey,
     tags: request.tags ?? {},
     createOnly: request.createOnly ?? false,
+    parentRunId,
+    inheritLimit,
   });
+  if (outcome.kind === 'created' || outcome.kind === 'existing') {
+    if (outcome.run.state === 'closed')
+      throw new RuncapError('run_closed', `Run "${runId}" is closed.`, { param: params.runId });
+    const closed = outcome.ancestors.find((ancestor) => ancestor.state === 'closed');
+    if (closed !== undefined) {
+      throw new RuncapError('run_closed', `Run "${runId}" is a sub-agent of run "${closed.runId}", which is closed.`, {
+        param: params.runId,
+      });
+    }
+    return { ...outcome.run, ancestors: outcome.ancestors };
+  }
+  throw refusal(outcome, { runId, parentRunId: parentRunId ?? '', tenant, params });
+}
+
+function refusal(
+  outcome: Exclude<OpenRunOutcome, { kind: 'created' | 'existing' }>,
+  context: { runId: string; parentRunId: string; tenant: TenantPolicy; params: NonNullable<RunRequest['params']> },
+): RuncapError {
+  const { runId, parentRunId, params } = context;
+  const parent = { param: params.parent };
   switch (outcome.kind) {
     case 'principal_mismatch':
-      throw new RuncapError('run_principal_mismatch', `Run "${runId}" belongs to another principal.`, {
-        param: 'X-Run-Id',
+      return new RuncapError('run_principal_mismatch', `Run "${runId}" belongs to another principal.`, {
+        param: params.runId,
       });
     case 'too_many_active':
-      throw new RuncapError(
+      return new RuncapError(
         'too_many_active_runs',
-        `This key already has ${outcome.active} active runs (the limit is ${tenant.run.maxActivePerKey}); close runs or let them idle out.`,
+        `This key already has ${outcome.active} active runs (the limit is ${context.tenant.run.maxActivePerKey}); close runs or let them idle out.`,
       );
     case 'exists':
-      throw new RuncapError('conflict', `Run "${runId}" already exists.`, { param: 'id' });
-    case 'created':
-    case 'existing':
-      if (outcome.run.state === 'closed')
-        throw new RuncapError('run_closed', `Run "${runId}" is closed.`, { param: 'X-Run-Id' });
-      return outcome.run;
+      return new RuncapError('conflict', `Run "${runId}" already exists.`, { param: 'id' });
+    case 'parent_not_found':
+      return new RuncapError('not_found', `Parent run "${parentRunId}" does not exist; create it first.`, parent);
+    case 'parent_principal_mismatch':
+      return new RuncapError(
+        'run_principal_mismatch',
+        `Parent run "${parentRunId}" belongs to another principal; a sub-agent run must be created by its parent's principal.`,
+        parent,
+      );
+    case 'parent_closed':
+      return new RuncapError('run_closed', `Parent run "${parentRunId}" is closed.`, parent);
+    case 'too_deep':
+      return invalidRequest(
+        `Parent run "${parentRunId}" is already ${MAX_RUN_DEPTH} levels below its root; a sub-agent run may have at most ${MAX_RUN_DEPTH} ancestors.`,
+        params.parent,
+      );
+    case 'cycle':
+      return invalidRequest(
+        `Run "${runId}" cannot be a sub-agent of run "${parentRunId}": that run is "${runId}" itself or one of its sub-agents.`,
+        params.parent,
+      );
+    case 'parent_conflict':
+      return new RuncapError(
+        'conflict',
+        `Run "${runId}" already exists ${outcome.currentParentRunId === null ? 'as a root run' : `under parent run "${outcome.currentParentRunId}"`}; a run's parent cannot change.`,
+        parent,
+      );
   }
 }

@@ -1,4 +1,5 @@
-// Which scopes a call draws on (docs/design.md §3.2): the run, plus the key, user, team and
+// Which scopes a call draws on (docs/design.md §3.2): the run and its ancestors (a sub-agent run
+// also holds against every ancestor's ceiling, docs/design.md §2), plus the key, user, team and
 // feature scopes the tenant configures. Pure.
 import type { TenantPolicy } from '../config/types.js';
 import type { ScopeSpec } from '../ledger/index.js';
@@ -11,6 +12,8 @@ export interface ScopeSubject {
   readonly userId: string | null;
   readonly teamId: string | null;
   readonly feature: string | null;
+  /** A sub-agent run's ancestors, parent first: one more run scope each. */
+  readonly ancestors?: readonly { readonly runId: string; readonly limitMicros: Micros }[];
 }
 
 export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeSpec[] {
@@ -24,6 +27,14 @@ export function buildScopes(tenant: TenantPolicy, subject: ScopeSubject): ScopeS
       mode: tenant.run.mode,
       marginMicros: margin,
     },
+    ...(subject.ancestors ?? []).map((ancestor): ScopeSpec => ({
+      type: 'run',
+      id: ancestor.runId,
+      window: 'none',
+      limitMicros: ancestor.limitMicros,
+      mode: tenant.run.mode,
+      marginMicros: margin,
+    })),
   ];
   const add = (type: 'key' | 'user' | 'team' | 'feature', id: string | null): void => {
     if (id === null) return;

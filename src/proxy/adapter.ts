@@ -134,4 +134,10 @@ export interface EndpointAdapter {
   /** Hosted tool calls in a non-streaming response; absent: the endpoint shows none. */
   hostedCallsFromJson?(body: unknown): HostedCallCounts;
   meterStream(request: ParsedRequest): StreamMeter;
+  /**
+   * The request's newest agent-loop step, hashed (newest-step.ts), for the loop brake
+   * (docs/design.md §12); null when it carries none (a first turn). Called only when a tenant
+   * has the brake on. An endpoint without it is never loop-braked.
+   */
+  newestStepHash?(request: ParsedRequest): string | null;
 }

@@ -1,5 +1,5 @@
-// Runs on the budget API (docs/design.md §2, §8): POST /budget/runs, GET /budget/runs[/{id}],
-// POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
+// Runs on the budget API (docs/design.md §2, §8, §12): POST /budget/runs, GET /budget/runs[/{id}],
+// PATCH /budget/runs/{id}, POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { PipelineDeps } from '../../pipeline/deps.js';
@@ -10,6 +10,8 @@ import {
   closeRun,
   createRun,
   listRuns,
+  patchRun,
+  patchRunSchema,
   runReport,
   visibleRun,
 } from '../../pipeline/budget-api/index.js';
@@ -38,6 +40,13 @@ export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: P
     const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
     const run = await visibleRun(deps, caller, c.req.param('id'), c.req.query('tenant'));
     return c.json(await runReport(deps, caller, run));
+  });
+
+  app.patch('/budget/runs/:id', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const run = await visibleRun(deps, caller, c.req.param('id'), c.req.query('tenant'));
+    const body = parseBody(patchRunSchema, parseJsonText(await c.req.text()));
+    return c.json(await patchRun(deps, caller, run, body));
   });
 
   app.post('/budget/runs/:id/close', async (c) => {

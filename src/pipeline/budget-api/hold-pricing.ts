@@ -8,7 +8,7 @@ import { formatUsd, type Micros } from '../../money/micros.js';
 import { costMicros, worstCaseMicros } from '../../pricing/cost.js';
 import { lookupModel } from '../../pricing/lookup.js';
 import type { ModelPrice, PriceTable, Usage } from '../../pricing/types.js';
-import { blockError } from '../block.js';
+import { blockError, scopeName } from '../block.js';
 import type { PipelineDeps } from '../deps.js';
 import type { CallPlan } from '../plan.js';
 
@@ -87,8 +87,8 @@ export function amountBlockError(
   const remaining = Math.max(0, blocking.availableMicros ?? 0);
   const message =
     blocking.mode === 'actuals_only'
-      ? `The ${blocking.type} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
-      : `The ${blocking.type} budget is exhausted: this reservation of $${formatUsd(amountMicros)} does not fit; only $${formatUsd(remaining)} of $${formatUsd(limit)} remains.`;
+      ? `The ${scopeName(blocking, runId)} budget of $${formatUsd(limit)} is spent ($${formatUsd(blocking.committedMicros)} committed).`
+      : `The ${scopeName(blocking, runId)} budget is exhausted: this reservation of $${formatUsd(amountMicros)} does not fit; only $${formatUsd(remaining)} of $${formatUsd(limit)} remains.`;
   // The proxy's block, for its code, status and members; the token fields do not apply.
   const proxy = blockError({
     tenant,

@@ -4,8 +4,9 @@
 // ../plan.ts, ../decision-record.ts, ../resolve-run.ts), never the other way round.
 export { requirePrincipal } from './access.js';
 export { visibleDecision } from './decisions.js';
-export { commitSchema, createRunSchema, parseBody, parseJsonText, reserveSchema } from './input.js';
+export { commitSchema, createRunSchema, parseBody, parseJsonText, patchRunSchema, reserveSchema } from './input.js';
 export { createReservation } from './reserve.js';
 export { closeRun, createRun, listRuns, runReport, visibleRun } from './runs.js';
+export { patchRun } from './run-limit.js';
 export { commitReservation, releaseReservation, renderReservation, visibleReservation } from './settle-reservation.js';
 export { SPEND_COLUMNS, spendQuery, spendReport } from './spend.js';

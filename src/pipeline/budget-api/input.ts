@@ -26,7 +26,12 @@ export const createRunSchema = z.strictObject({
   /** Admin only: the tenant (default "default") and the key the run is bound to. */
   tenant: text.optional(),
   key_id: text.optional(),
+  /** The run this one is a sub-agent of (docs/design.md §2). */
+  parent: z.string().optional(),
 });
+
+/** PATCH /budget/runs/{id} (docs/design.md §12). */
+export const patchRunSchema = z.strictObject({ limit_usd: usd });
 
 const reservationCommon = {
   run_id: z.string().optional(),
@@ -56,6 +61,7 @@ export const commitSchema = z.union([
 ]);
 
 export type CreateRunBody = z.output<typeof createRunSchema>;
+export type PatchRunBody = z.output<typeof patchRunSchema>;
 export type ReserveBody = z.output<typeof reserveSchema>;
 export type CommitBody = z.output<typeof commitSchema>;
 

@@ -1,7 +1,7 @@
 // The decision record (docs/design.md §5) of a budget API reservation: the proxy's record
 // (../decision-record.ts) when the hold is priced by model, the same members with no token fields when
 // the caller names an amount. Pure.
-import type { ScopeView } from '../../ledger/index.js';
+import type { BrakeVerdict, ScopeView } from '../../ledger/index.js';
 import type { Micros } from '../../money/micros.js';
 import type { Principal } from '../../principal.js';
 import type { DecisionKind } from '../decision.js';
@@ -30,6 +30,7 @@ export interface ReservationRecordInput {
   readonly ttlMs: number;
   readonly views: readonly ScopeView[];
   readonly alternatives: readonly CallPlan[];
+  readonly brake?: BrakeVerdict | null;
 }
 
 export function reservationDecisionRecord(input: ReservationRecordInput): Record<string, unknown> {
@@ -39,7 +40,7 @@ export function reservationDecisionRecord(input: ReservationRecordInput): Record
       endpoint: RESERVATIONS_ENDPOINT,
       requestedModel: input.plan?.price.model ?? null,
       requested: input.plan,
-      selected: input.decision === 'block' ? null : input.plan,
+      selected: input.decision === 'block' || input.decision === 'throttle' ? null : input.plan,
       failOpen: false,
     }),
     source: 'decision_plane',

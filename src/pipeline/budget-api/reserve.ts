@@ -12,13 +12,13 @@ import { findAlternatives } from '../../policy/alternatives.js';
 import { fitsAll, tightestScope } from '../../policy/fits.js';
 import { isModelAllowed } from '../../policy/models.js';
 import { releaseLostReserve } from '../orphans.js';
+import { runBrakes } from '../../policy/brakes.js';
 import { buildScopes, endUserId } from '../../policy/scopes.js';
 import { lookupModel } from '../../pricing/lookup.js';
 import type { ModelPrice, PriceTable } from '../../pricing/types.js';
 import type { Principal } from '../../principal.js';
 import { announceDecision } from '../announce.js';
-import { blockError } from '../block.js';
-import { budgetHeaders, renderScope, type DecisionKind, type DecisionState } from '../decision.js';
+import { budgetHeaders, renderScope, type DecisionKind } from '../decision.js';
 import type { PipelineDeps } from '../deps.js';
 import { LedgerDown, ledgerCall } from '../ledger-call.js';
 import { failOpenOrClosed } from '../ledger-outage.js';
@@ -26,8 +26,8 @@ import { tenantPolicy } from '../tenant-policy.js';
 import { durationParam, MAX_RESERVATION_TTL_MS, usdParam, type ReserveBody } from './input.js';
 import { storeCall } from './store-call.js';
 import { RESERVATIONS_ENDPOINT, reservationDecisionRecord } from './reservation-record.js';
-import { renderAlternative } from '../decision-record.js';
-import { planOf, amountBlockError, tableFor } from './hold-pricing.js';
+import { decisionState, refuseReservation } from './reservation-decision.js';
+import { planOf, tableFor } from './hold-pricing.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import type { CallPlan } from '../plan.js';
 import { priceUnknown } from '../require-price.js';
@@ -76,7 +76,11 @@ export async function createReservation(
     { open: (request) => storeCall(deps, 'open_run', () => deps.store.runs.open(request)) },
     tenant,
     principal,
-    { runId, budgetUsd: body.run_budget_usd ?? null },
+    {
+      runId,
+      budgetUsd: body.run_budget_usd ?? null,
+      params: { runId: 'run_id', budget: 'run_budget_usd', parent: 'parent' },
+    },
   );
   const scopes = buildScopes(tenant, {
     runId: run.runId,
@@ -85,6 +89,7 @@ export async function createReservation(
     userId,
     teamId: principal.teamId,
     feature,
+    ancestors: run.ancestors,
   });
   const decisionId = newDecisionId();
   const base = {
@@ -99,6 +104,8 @@ export async function createReservation(
     ttlMs,
   };
 
+  // Only the velocity brake applies here: a reservation carries no conversation to repeat.
+  const brakes = runBrakes(tenant, run.runId, null);
   let outcome;
   const reservationId = newReservationId();
   try {
@@ -110,6 +117,7 @@ export async function createReservation(
         scopes,
         amountMicros,
         ttlMs,
+        ...(brakes === undefined ? {} : { brakes }),
         idempotencyKey: idempotencyHeader === null ? null : `${principal.keyId}:reservation:${idempotencyHeader}`,
         model: plan?.price.model ?? AMOUNT_MODEL,
         priceTableVersion: table.version,
@@ -133,55 +141,12 @@ export async function createReservation(
     return allowUnheld(deps, tenant, table, run.runId, error);
   }
 
-  if (outcome.kind === 'blocked') {
+  if (outcome.kind !== 'reserved') {
     const alternatives =
-      plan && tenant.downgrade !== 'off' ? alternativesFor(deps, tenant, table, plan, outcome.scopes, scopes) : [];
-    const error = plan
-      ? blockError({
-          tenant,
-          blocking: outcome.blocking,
-          plan,
-          runId: run.runId,
-          priceTableVersion: table.version,
-          alternatives: alternatives.map(renderAlternative),
-        })
-      : amountBlockError(tenant, outcome.blocking, amountMicros, run.runId, table.version);
-    const mode = outcome.blocking.mode;
-    announceDecision(deps, {
-      id: decisionId,
-      principal,
-      decision: 'block',
-      mode,
-      endpoint: RESERVATIONS_ENDPOINT,
-      code: error.code,
-      scope: outcome.blocking,
-      runId: run.runId,
-      model: plan?.price.model ?? null,
-      estimateMicros: amountMicros,
-      hold: null,
-      record: (nowMs) =>
-        reservationDecisionRecord({
-          ...base,
-          nowMs,
-          decision: 'block',
-          mode,
-          code: error.code,
-          blocking: outcome.blocking,
-          reservationId: null,
-          views: outcome.scopes,
-          alternatives,
-        }),
-    });
-    const state = decisionState({
-      id: decisionId,
-      kind: 'block',
-      mode,
-      reservationId: null,
-      blocking: outcome.blocking,
-      runId: run.runId,
-      table,
-    });
-    throw error.withHeaders(budgetHeaders(state));
+      outcome.kind === 'blocked' && plan && tenant.downgrade !== 'off'
+        ? alternativesFor(deps, tenant, table, plan, outcome.scopes, scopes)
+        : [];
+    throw refuseReservation(deps, { tenant, table, outcome, alternatives, record: base });
   }
 
   const { reused, reservation } = outcome;
@@ -284,31 +249,6 @@ function pricedPlan(
       'input_tokens',
     );
   return plan;
-}
-
-function decisionState(known: {
-  id: string | null;
-  kind: DecisionKind;
-  mode: DecisionState['mode'];
-  reservationId: string | null;
-  blocking: ScopeView | null;
-  runId: string;
-  table: PriceTable;
-}): DecisionState {
-  return {
-    id: known.id,
-    kind: known.kind,
-    mode: known.mode,
-    reservationId: known.reservationId,
-    blockingScope: known.blocking,
-    remainingMicros: known.blocking?.availableMicros ?? null,
-    requestedModel: null,
-    selectedModel: null,
-    outputClamped: false,
-    priceTableVersion: known.table.version,
-    runId: known.runId,
-    failOpen: false,
-  };
 }
 
 /** The ledger is down: failOpenOrClosed refuses for a tenant that fails closed; the rest get an unheld allow. */

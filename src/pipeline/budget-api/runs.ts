@@ -16,8 +16,11 @@ import { durationParam } from './input.js';
 import { storeCall } from './store-call.js';
 import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import { upstreamOf } from '../forward.js';
+import { ancestorsOf, descendantsOf, renderChildren, spendByModel } from './run-tree.js';
 
 const DEFAULT_LIST_LIMIT = 100;
+/** How POST /budget/runs names a run's fields in refusals. */
+const RUN_BODY_PARAMS = { runId: 'id', budget: 'limit_usd', parent: 'parent' } as const;
 const MAX_LIST_LIMIT = 1000;
 
 /** POST /budget/runs: a new run bound to the caller (or, for the admin, to `key_id`). */
@@ -57,12 +60,22 @@ export async function createRun(
         providerKey: null,
         ...principal,
       },
-      { runId, budgetUsd: body.limit_usd ?? null, tags: body.tags ?? {}, createOnly: true, idleTtlMs },
+      {
+        runId,
+        budgetUsd: body.limit_usd ?? null,
+        tags: body.tags ?? {},
+        createOnly: true,
+        idleTtlMs,
+        parentRunId: body.parent ?? null,
+        params: RUN_BODY_PARAMS,
+      },
     );
   } catch (error) {
     // Another principal's run with this id answers exactly as GET does for it: 404, so the
     // budget plane never tells "someone else's" from "missing" (409 stays for the caller's own).
-    if (error instanceof RuncapError && error.code === 'run_principal_mismatch') throw notFound('run', runId ?? '');
+    // A parent of another principal is the spec's 403 run_principal_mismatch (docs/design.md §2).
+    if (error instanceof RuncapError && error.code === 'run_principal_mismatch' && error.extra.param === 'id')
+      throw notFound('run', runId ?? '');
     throw error;
   }
   deps.logger.info({ run_id: run.runId, tenant: run.tenant, limit_usd: formatUsd(run.limitMicros) }, 'run created');
@@ -106,7 +119,12 @@ export async function listRuns(
   return { runs: runs.map((run) => renderRun(run, nowMs)) };
 }
 
-/** Every scope the run draws on (run, plus the key/user/team ceilings of its tenant), and its spend by model. */
+/**
+ * Every scope the run draws on (the run, its ancestors, the key/user/team ceilings of its tenant),
+ * its spend by model, its sub-agent runs and the changes of its ceiling. A run's scope counts its
+ * descendants' spend too (their calls hold against it), so committed, reserved, calls and
+ * models_used cover the run and all its sub-agent runs; `children` breaks that down per child.
+ */
 export async function runReport(deps: PipelineDeps, caller: Caller, run: RunRecord): Promise<Record<string, unknown>> {
   const tenant = tenantPolicy(deps, run.tenant);
   const facts = keyFacts(deps, caller, run.tenant, run.keyId);
@@ -116,18 +134,12 @@ export async function runReport(deps: PipelineDeps, caller: Caller, run: RunReco
     keyId: run.keyId,
     ...facts,
     feature: null,
+    ancestors: await ancestorsOf(deps, run),
   });
   const views = await storeCall(deps, 'view', () => deps.store.ledger.view(run.tenant, specs));
-  const byModel = await storeCall(deps, 'spend', () =>
-    deps.store.spend.spend({
-      tenant: run.tenant,
-      keyId: run.keyId,
-      runId: run.runId,
-      groupBy: 'model',
-      fromMs: 0,
-      toMs: Number.MAX_SAFE_INTEGER,
-    }),
-  );
+  const descendants = await descendantsOf(deps, run);
+  const byModel = await spendByModel(deps, [run, ...descendants]);
+  const history = await storeCall(deps, 'run_limit_history', () => deps.store.runs.limitHistory(run.tenant, run.runId));
   const runView: ScopeView | undefined = views.find((view) => view.type === 'run');
   return {
     ...renderRun(run, deps.clock()),
@@ -136,6 +148,16 @@ export async function runReport(deps: PipelineDeps, caller: Caller, run: RunReco
     remaining_usd: formatUsd(runView?.availableMicros ?? run.limitMicros),
     calls: byModel.reduce((sum, row) => sum + row.calls, 0),
     models_used: byModel.map((row) => ({ model: row.group, calls: row.calls, cost_usd: formatUsd(row.costMicros) })),
+    children: await renderChildren(
+      deps,
+      descendants.filter((child) => child.parentRunId === run.runId),
+    ),
+    limit_history: history.map((change) => ({
+      at: iso(change.atMs),
+      changed_by: change.changedBy,
+      from_usd: formatUsd(change.fromMicros),
+      to_usd: formatUsd(change.toMicros),
+    })),
     scopes: views.map(renderScope),
   };
 }
@@ -148,6 +170,8 @@ function renderRun(run: RunRecord, nowMs: number): Record<string, unknown> {
     state: run.state,
     active: run.state === 'open' && run.lastActivityAtMs + run.idleTtlMs > nowMs,
     limit_usd: formatUsd(run.limitMicros),
+    parent_run_id: run.parentRunId,
+    depth: run.depth,
     tags: run.tags,
     idle_ttl_ms: run.idleTtlMs,
     created_at: iso(run.createdAtMs),

@@ -17,6 +17,7 @@ import {
   serviceTierField,
 } from './body-fields.js';
 import { createChunkStreamMeter, pushText, type ChoiceTextReader } from './chunk-stream-meter.js';
+import { chatNewestStep } from './newest-step.js';
 import { rewriteBody } from './upstream-body.js';
 
 /**
@@ -131,4 +132,5 @@ export const chatAdapter: EndpointAdapter = {
   usageFromJson: (body) => (isRecord(body) ? withServedTier(usageFromChat(body['usage']), body['service_tier']) : null),
   meterStream: (request) =>
     createChunkStreamMeter({ hideUsageChunk: !request.clientWantsStreamUsage, readChoiceText: readChatChoiceText }),
+  newestStepHash: (request) => chatNewestStep(request.body['messages']),
 };

@@ -19,6 +19,7 @@ import {
   serviceTierField,
 } from './body-fields.js';
 import { hostedCallsOf, hostedToolsOf } from './hosted-tools.js';
+import { responsesNewestStep } from './newest-step.js';
 import { createResponsesStreamMeter } from './responses-stream-meter.js';
 import { rewriteBody } from './upstream-body.js';
 
@@ -121,4 +122,5 @@ export const responsesAdapter: EndpointAdapter = {
   responseStatusFromJson: (body) => (isRecord(body) && typeof body['status'] === 'string' ? body['status'] : null),
   hostedCallsFromJson: (body) => hostedCallsOf(isRecord(body) ? body['output'] : null),
   meterStream: () => createResponsesStreamMeter(),
+  newestStepHash: (request) => responsesNewestStep(request.body['input'], request.previousResponseId !== null),
 };
