@@ -26,6 +26,8 @@ export interface ReplyPlan {
   readonly rejectedPredictionTokens: number;
   /** Responses: hosted tool calls made before the message, as output items of these types. */
   readonly hostedCalls: readonly { readonly type: string; readonly tool: string }[];
+  /** Answer with one call of this tool (fresh call ids every time, as a real model mints) instead of text. */
+  readonly toolCall: { readonly name: string; readonly arguments: string } | null;
 }
 
 export type Json = Record<string, unknown>;
@@ -68,9 +70,18 @@ export function chatCompletion(plan: ReplyPlan): Json {
     model: plan.model,
     choices: range(plan.choices).map((index) => ({
       index,
-      message: { role: 'assistant', content: text(plan), refusal: null, annotations: [] },
+      message:
+        plan.toolCall === null
+          ? { role: 'assistant', content: text(plan), refusal: null, annotations: [] }
+          : {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              annotations: [],
+              tool_calls: [{ id: `call_${plan.id}_${index}`, type: 'function', function: plan.toolCall }],
+            },
       logprobs: null,
-      finish_reason: plan.truncated ? 'length' : 'stop',
+      finish_reason: plan.toolCall !== null ? 'tool_calls' : plan.truncated ? 'length' : 'stop',
     })),
     ...(plan.noUsage ? {} : { usage: chatUsage(plan) }),
     service_tier: plan.serviceTier,
@@ -193,18 +204,29 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
     instructions: request['instructions'] ?? null,
     max_output_tokens: request['max_output_tokens'] ?? null,
     model: plan.model,
-    output: done
-      ? [
-          ...calls,
-          {
-            id: messageId,
-            type: 'message',
-            status: status === 'completed' ? 'completed' : 'incomplete',
-            role: 'assistant',
-            content: [{ type: 'output_text', text: text(plan), annotations: [], logprobs: [] }],
-          },
-        ]
-      : [],
+    output: !done
+      ? []
+      : plan.toolCall !== null
+        ? [
+            ...calls,
+            {
+              id: `fc_${plan.id.slice(5)}`,
+              type: 'function_call',
+              status: 'completed',
+              call_id: `call_${plan.id.slice(5)}`,
+              ...plan.toolCall,
+            },
+          ]
+        : [
+            ...calls,
+            {
+              id: messageId,
+              type: 'message',
+              status: status === 'completed' ? 'completed' : 'incomplete',
+              role: 'assistant',
+              content: [{ type: 'output_text', text: text(plan), annotations: [], logprobs: [] }],
+            },
+          ],
     parallel_tool_calls: true,
     previous_response_id: request['previous_response_id'] ?? null,
     reasoning: { effort: null, summary: null },

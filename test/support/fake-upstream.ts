@@ -76,6 +76,12 @@ export interface FakeUpstreamOptions {
   readonly provider?: ProviderSide | null;
   /** Which of duplicate JSON keys this upstream keeps: `last` (JSON.parse) or `first`. Default last. */
   readonly duplicateKeys?: 'first' | 'last';
+  /**
+   * Answer every (non-streaming) chat or Responses call with a call of this tool and
+   * `toolArguments`, as a model stuck in a loop would. Per request: `x-fake-tool-call`.
+   */
+  readonly toolCall?: string | null;
+  readonly toolArguments?: string;
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -97,6 +103,8 @@ export const FAKE_DEFAULTS: Settings = {
   responseHeaders: {},
   provider: null,
   duplicateKeys: 'last',
+  toolCall: null,
+  toolArguments: '{}',
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -145,7 +153,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 /**
  * Per-request overrides: x-fake-mode, x-fake-output-tokens, x-fake-prompt-tokens, x-fake-chunks,
- * x-fake-latency-ms, x-fake-background-ms.
+ * x-fake-latency-ms, x-fake-background-ms, x-fake-tool-call.
  */
 function settingsFor(base: Settings, headers: IncomingHttpHeaders): Settings {
   const header = (name: string): string | undefined => {
@@ -168,6 +176,7 @@ function settingsFor(base: Settings, headers: IncomingHttpHeaders): Settings {
     chunks: int('x-fake-chunks', base.chunks),
     latencyMs: int('x-fake-latency-ms', base.latencyMs),
     backgroundMs: int('x-fake-background-ms', base.backgroundMs),
+    toolCall: header('x-fake-tool-call') ?? base.toolCall,
   };
 }
 
@@ -225,6 +234,10 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
     serviceTier: servedTier(body['service_tier'], s.autoTier),
     rejectedPredictionTokens: rejected,
     hostedCalls: calls,
+    toolCall:
+      s.toolCall !== null && (endpoint === 'chat' || endpoint === 'responses')
+        ? { name: s.toolCall, arguments: s.toolArguments }
+        : null,
   };
 }
 
@@ -334,6 +347,12 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
 
     const plan = planReply(endpoint, body, s, seq);
     const streaming = body['stream'] === true && endpoint !== 'embeddings';
+    if (streaming && plan.toolCall !== null) {
+      return send(
+        400,
+        openAiError('fake upstream: tool calls are answered without streaming only', 'invalid_request_error', null),
+      );
+    }
     if (endpoint === 'responses' && body['background'] === true) {
       background.start(plan, body, String(req.headers.authorization ?? ''), s.backgroundMs);
       return runInBackground(res, requestId, plan, body, s, streaming);
