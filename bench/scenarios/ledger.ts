@@ -2,11 +2,13 @@
 // synchronous NORMAL, the default) and Redis (one Lua script per operation), with 1 and
 // 3 scopes, one pair at a time and 32 pairs in flight; and the whole store sequence of one
 // proxied call (open run, reserve, decision record, mark forwarded, commit, record patch)
-// with its CPU time, which is what the HTTP figures pay for the ledger.
+// with its CPU time, which is what the HTTP figures pay for the ledger. One more row per backend
+// runs the 1-scope pairs with the runaway brakes on (velocity and loop, never refusing), which is
+// what a call pays for them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore, type ScopeSpec, type Store } from '../../src/ledger/index.js';
+import { openSqliteStore, type RunBrakes, type ScopeSpec, type Store } from '../../src/ledger/index.js';
 import { openRedisStore } from '../../src/ledger/redis/index.js';
 import type { RedisChoice } from '../lib/processes.js';
 import { fixed, median, percentile, ratio, type Table } from '../lib/stats.js';
@@ -30,6 +32,7 @@ async function pairs(
   count: number,
   inFlight: number,
   label: string,
+  withBrakes = false,
 ): Promise<Measure> {
   const scopes = SCOPES.slice(0, scopeCount);
   const attribution = {
@@ -42,9 +45,19 @@ async function pairs(
   };
   const latenciesUs: number[] = [];
   let next = 0;
+  // Both brakes on and never refusing: a per-minute limit no pair reaches, steps that alternate.
+  const brakes = (index: number): RunBrakes | undefined =>
+    withBrakes
+      ? {
+          velocity: { limitMicros: Number.MAX_SAFE_INTEGER },
+          loop: { runId: 'run_bench', stepHash: `step-${index % 2}`, maxRepeats: 3 },
+        }
+      : undefined;
   const one = async (index: number): Promise<void> => {
     const started = process.hrtime.bigint();
+    const runBrakes = brakes(index);
     const outcome = await store.ledger.reserve({
+      ...(runBrakes === undefined ? {} : { brakes: runBrakes }),
       reservationId: `rsv_${label}_${index}`,
       decisionId: `bdgdec_${label}_${index}`,
       tenant: 'bench',
@@ -184,6 +197,24 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
         context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
       }
     }
+  }
+  for (const backend of backends) {
+    const samples: Measure[] = [];
+    for (let round = 0; round < context.rounds; round += 1) {
+      const { store, cleanup } = await backend.open();
+      try {
+        await pairs(store, 1, Math.min(200, count), 1, unique('warm'), true);
+        samples.push(await pairs(store, 1, count, 1, unique('brakes'), true));
+      } finally {
+        await store.close();
+        cleanup();
+      }
+    }
+    const key = `${backend.name}, 1 scope + both brakes, 1 in flight`;
+    data[key] = samples;
+    const pick = (field: keyof Measure): number => median(samples.map((sample) => sample[field]));
+    rows.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
+    context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
   }
   const sequenceRows: string[][] = [];
   const sequences: Record<string, { cpuUs: number; wallUs: number }[]> = {};
