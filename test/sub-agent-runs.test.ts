@@ -48,6 +48,7 @@ describe('a child run', () => {
 
     const called = await child('sa-child', 'sa-parent');
     expect(called.status).toBe(200);
+    expect(fake.requests.at(-1)?.headers['x-parent-run-id']).toBeUndefined(); // runcap's own header stays with runcap
     const childRun = await runcap.store.runs.get('default', 'sa-child');
     expect(childRun).toMatchObject({ parentRunId: 'sa-parent', depth: 1, limitMicros: parseUsd('0.50') - parentSpent });
     const childSpent = (await runView(runcap, 'sa-child')).committedMicros;
