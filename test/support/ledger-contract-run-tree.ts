@@ -91,6 +91,40 @@ export function registerRunTreeContract(ctx: ContractContext): void {
     });
   });
 
+  describe('sub-agent runs and retention', () => {
+    it('a parent stays while a sub-agent run does; a pruned run takes its brake state and history along', async (test) => {
+      if (!ctx.hasClock) return test.skip();
+      const retentionMs = 30 * 24 * 60 * MINUTE_MS;
+      const [parent, child] = [ctx.id('parent'), ctx.id('child')];
+      await open(parent);
+      await open(child, { parentRunId: parent });
+      await ctx.store.runs.setLimit(ctx.tenant, child, 9_000, 'k_alice');
+      const loop = { loop: { runId: child, stepHash: 'same', maxRepeats: 1 } };
+      const brakes = { ...loop, velocity: { limitMicros: 1_000_000 } };
+      for (let call = 0; call < 2; call += 1) {
+        const held = await reserveOk(ctx, [scope('run', child, 9_000)], 10, { brakes });
+        await ctx.ledger.commit(held.id, { actualMicros: 5, usageSource: 'provider' });
+      }
+      ctx.advance(retentionMs - 60_000);
+      await open(child); // the child is still in use; the parent is not
+      ctx.advance(120_000);
+      await ctx.store.retention.prune(ctx.now() - retentionMs, 1_000);
+      expect(await ctx.store.runs.get(ctx.tenant, parent)).not.toBeNull();
+      expect(await ctx.store.runs.get(ctx.tenant, child)).not.toBeNull();
+
+      ctx.advance(retentionMs + 60_000);
+      await ctx.store.retention.prune(ctx.now() - retentionMs, 1_000);
+      await ctx.store.retention.prune(ctx.now() - retentionMs, 1_000);
+      expect(await ctx.store.runs.get(ctx.tenant, child)).toBeNull();
+      expect(await ctx.store.runs.get(ctx.tenant, parent)).toBeNull();
+      // The id is free again with nothing of the old run: no history, the loop count starts over.
+      expect(await open(child)).toMatchObject({ kind: 'created', run: { parentRunId: null } });
+      expect(await ctx.store.runs.limitHistory(ctx.tenant, child)).toEqual([]);
+      await reserveOk(ctx, [scope('run', child, 9_000)], 10, { brakes: loop });
+      await reserveOk(ctx, [scope('run', child, 9_000)], 10, { brakes: loop });
+    });
+  });
+
   describe('ceiling changes', () => {
     it('sets a new ceiling and records who, when, from and to; a closed run keeps its ceiling', async () => {
       const runId = ctx.id('run');

@@ -66,7 +66,7 @@ export const SCRIPTS = {
    * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
    * {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v3', luaFile('reserve.lua'), 3),
+  reserve: script('runcap_reserve_v4', luaFile('reserve.lua'), 3),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
@@ -128,13 +128,14 @@ export const SCRIPTS = {
   /**
    * Retention (docs/ledger.md "Retention", mirrors ../sqlite/retention.ts) for what does not
    * expire by itself: charged reservations settled before the cutoff, and runs unused since
-   * then that hold nothing (with their run scope and index entries). Window buckets, released
+   * then that hold nothing and have no sub-agent run left (with their run scope, index entries,
+   * loop and velocity state and ceiling history). Window buckets, released
    * reservations and attribution-only scopes carry their own TTLs.
    * KEYS: 1 the tenant's runs by creation, 2 its settled set.
    * ARGV: 1 tenant key base, 2 cutoff ms, 3 batch size, 4 offset into the run candidates.
    * Returns {reservations deleted, runs deleted, scopes deleted, runs kept, run candidates seen}.
    */
-  prune: script('runcap_prune_v1', luaFile('prune.lua'), 2),
+  prune: script('runcap_prune_v2', luaFile('prune.lua'), 2),
   /**
    * Records a turn of a Responses conversation (docs/bounds.md): stores
    * max(stored, billed + max(0, stored - seen)), or billed when there is none.

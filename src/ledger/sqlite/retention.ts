@@ -1,7 +1,8 @@
 // Retention pruning on SQLite (docs/ledger.md "Retention"): deletes, in one short
 // BEGIN IMMEDIATE transaction per kind and at most `limit` rows each, what the retention
 // window no longer needs. Never touches a live hold, a run holding one, or a lifetime
-// ceiling of a key, user or team. Reads through the indexes of migrations/004.
+// ceiling of a key, user or team, nor a parent run whose sub-agent runs are still kept.
+// Reads through the indexes of migrations/004 (and runs_by_parent of migrations/006).
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
 import type { PruneCounts, RetentionStore } from '../records.js';
@@ -27,16 +28,25 @@ export function createSqliteRetention(db: Database.Database): RetentionStore {
   const deleteLinks = db.prepare<[string]>('DELETE FROM reservation_scopes WHERE reservation_id = ?');
   const deleteReservation = db.prepare<[string]>('DELETE FROM reservations WHERE id = ?');
 
-  // Runs unused (and not closed) since before the cutoff that hold nothing live.
+  // Runs unused (and not closed) since before the cutoff that hold nothing live. A parent
+  // stays while any of its sub-agent runs does: their calls still hold against its ceiling.
   const idleRuns = db.prepare<{ before: number; limit: number }, RunCandidate>(
     `SELECT tenant, run_id FROM runs INDEXED BY runs_by_last_activity
      WHERE last_activity_at_ms < @before AND (closed_at_ms IS NULL OR closed_at_ms < @before)
        AND NOT EXISTS (SELECT 1 FROM reservations INDEXED BY reservations_by_run
          WHERE reservations.tenant = runs.tenant AND reservations.run_id = runs.run_id
            AND reservations.state IN ('reserved', 'forwarded'))
+       AND NOT EXISTS (SELECT 1 FROM runs AS child INDEXED BY runs_by_parent
+         WHERE child.tenant = runs.tenant AND child.parent_run_id = runs.run_id)
      ORDER BY last_activity_at_ms LIMIT @limit`,
   );
   const deleteRun = db.prepare<[string, string]>('DELETE FROM runs WHERE tenant = ? AND run_id = ?');
+  // What the brakes and ceiling changes kept for a run go with it (migrations/006).
+  const deleteRunExtras = [
+    db.prepare<[string, string]>('DELETE FROM run_steps WHERE tenant = ? AND run_id = ?'),
+    db.prepare<[string, string]>('DELETE FROM run_velocity WHERE tenant = ? AND run_id = ?'),
+    db.prepare<[string, string]>('DELETE FROM run_limit_changes WHERE tenant = ? AND run_id = ?'),
+  ];
   const deleteScope = db.prepare<[string, string]>(
     'DELETE FROM scopes WHERE tenant = ? AND scope_key = ? AND reserved_micros = 0',
   );
@@ -70,6 +80,7 @@ export function createSqliteRetention(db: Database.Database): RetentionStore {
     let scopes = 0;
     for (const run of idleRuns.all({ before, limit })) {
       runs += deleteRun.run(run.tenant, run.run_id).changes;
+      for (const statement of deleteRunExtras) statement.run(run.tenant, run.run_id);
       scopes += deleteScope.run(run.tenant, scopeKey({ type: 'run', id: run.run_id, window: 'none' }, 0)).changes;
     }
     return { runs, scopes };

@@ -20,10 +20,15 @@ for _, run_id in ipairs(candidates) do
   else
     local skey = base .. 'scope:run|none|-|' .. run_id
     local reserved = tonumber(redis.call('HGET', skey, 'reserved') or '0')
-    if math.max(tonumber(f[2]), tonumber(f[3] or '0')) >= before or reserved > 0 then
+    -- A parent stays while any of its sub-agent runs does: their calls hold against its ceiling.
+    local children = redis.call('ZCARD', base .. 'runs:children:' .. run_id)
+    if math.max(tonumber(f[2]), tonumber(f[3] or '0')) >= before or reserved > 0 or children > 0 then
       kept = kept + 1
     else
-      redis.call('DEL', hash, base .. 'settled:run:' .. run_id)
+      local parent = redis.call('HGET', hash, 'parent')
+      if parent then redis.call('ZREM', base .. 'runs:children:' .. parent, run_id) end
+      redis.call('DEL', hash, base .. 'settled:run:' .. run_id, base .. 'steps:' .. run_id, base .. 'vel:' .. run_id,
+        base .. 'runlimits:' .. run_id)
       scopes = scopes + redis.call('DEL', skey)
       redis.call('ZREM', KEYS[1], run_id)
       redis.call('ZREM', base .. 'runs:bykey:' .. f[1], run_id)
