@@ -1,4 +1,4 @@
-// E2E: decision records (GET /budget/decisions/{id}): complete per SPEC §5, visible to their
+// E2E: decision records (GET /budget/decisions/{id}): complete per docs/design.md §5, visible to their
 // principal and the admin only, and pruned by the sweeper after retention_days.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, chat } from './support/budget-client.js';

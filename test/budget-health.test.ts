@@ -1,5 +1,5 @@
 // E2E: /healthz (process up) and /readyz (ledger reachable, prices loaded), and what the
-// proxy and the budget plane answer while the ledger is gone.
+// proxy and the budget API answer while the ledger is gone.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
-// The store queries the budget plane added: spend of one run (SQLite and Redis), the
+// The store queries the budget API added: spend of one run (SQLite and Redis), the
 // all-tenant active-run count (SQLite; Redis has none, so the gauge is not exported), and the
-// budget plane end to end on a Redis ledger (a private redis-server, skipped without one).
+// budget API end to end on a Redis ledger (a private redis-server, skipped without one).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDecisionId, newReservationId } from '../src/ids.js';
 import type { Store } from '../src/ledger/index.js';
@@ -127,7 +127,7 @@ describe.skipIf(!redisAvailable)('Redis (private redis-server)', () => {
     }
   });
 
-  it('serves the budget plane on a Redis ledger (run report, spend, reservations)', async () => {
+  it('serves the budget API on a Redis ledger (run report, spend, reservations)', async () => {
     const runcap = await startRuncap({ upstreamUrl: fake.url, config: { ledger: { redis: redis.url } } });
     try {
       const key = 'sk-redis-plane';

@@ -1,4 +1,4 @@
-// E2E: the decision plane for non-proxy callers (POST /budget/reservations, commit, release).
+// E2E: the budget API for non-proxy callers (POST /budget/reservations, commit, release).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, chat, type ApiResponse } from './support/budget-client.js';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.js';

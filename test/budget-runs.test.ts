@@ -1,4 +1,4 @@
-// E2E: runs on the budget plane (POST/GET /budget/runs, close), over real sockets.
+// E2E: runs on the budget API (POST/GET /budget/runs, close), over real sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passthroughKeyId } from '../src/auth.js';
 import { api, chat } from './support/budget-client.js';

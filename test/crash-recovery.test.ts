@@ -1,4 +1,4 @@
-// Process test (SPEC §11): kill -9 during a streaming call, restart on the same SQLite file
+// Process test (docs/design.md §11): kill -9 during a streaming call, restart on the same SQLite file
 // with a short reservation TTL. The orphaned forwarded hold is expired and charged in full
 // (usage_source expired), the run's reserved drops to 0, and the run admits new calls.
 // Runs the built CLI (npm run build first).

@@ -1,4 +1,4 @@
-// E2E: the ledger-outage policy (SPEC §3.4) with a private redis-server that dies and comes
+// E2E: the ledger-outage policy (docs/design.md §3.4) with a private redis-server that dies and comes
 // back: fail-closed tenants get 503 ledger_unavailable, fail-open and advisory tenants are
 // forwarded without a hold (loudly), and runcap recovers without a restart.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The Redis ledger during an outage (SPEC §3.4 "backend down"): with nothing listening
+// The Redis ledger during an outage (docs/design.md §3.4 "backend down"): with nothing listening
 // every operation rejects quickly with ledger_unavailable; when a private redis-server
 // stalls (DEBUG SLEEP) or is killed and restarted, calls fail fast meanwhile and succeed
 // again afterwards on the same store, without reopening it.

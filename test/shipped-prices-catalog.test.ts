@@ -1,5 +1,5 @@
 // The shipped price table is what `runcap prices import --from genai-prices` generates from the
-// catalogs it names (SPEC §9): regenerating it reproduces the file; every list price equals the
+// catalogs it names (docs/design.md §9): regenerating it reproduces the file; every list price equals the
 // catalog's (read exactly, and cross-checked with the catalog's own calculator); prices that no
 // catalog has are the curation file's, each with a source; the Claude Code and Codex CLI
 // defaults are priced. Uses the installed devDependencies; no network.

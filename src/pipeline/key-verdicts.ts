@@ -1,7 +1,7 @@
 // What the provider said about passthrough keys (docs/security.md "Passthrough"). In
 // passthrough any bearer string is a principal, so runcap lets the provider tell real keys
 // from junk: a key the provider just rejected is refused before anything is written, and the
-// budget plane (which never reaches the provider otherwise) writes nothing for a key the
+// budget API (which never reaches the provider otherwise) writes nothing for a key the
 // provider has not accepted, checking an unknown one once with a free GET {upstream}/models.
 // In memory only, per instance, keyed by key id (a hash): never a key.
 import { LRUCache } from 'lru-cache';

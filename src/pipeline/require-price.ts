@@ -39,7 +39,7 @@ export function requirePrice(
   throw priceUnknown(model, table.version, tenant.name);
 }
 
-/** `alternative`: what the caller itself can do instead (the budget plane: reserve an amount). */
+/** `alternative`: what the caller itself can do instead (the budget API: reserve an amount). */
 export function priceUnknown(model: string, tableVersion: string, tenant: string, alternative?: string): RuncapError {
   return new RuncapError(
     'price_unknown',

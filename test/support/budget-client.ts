@@ -1,4 +1,4 @@
-// A small fetch client for the budget plane in e2e tests: JSON in, status + headers + parsed body out.
+// A small fetch client for the budget API in e2e tests: JSON in, status + headers + parsed body out.
 export interface ApiResponse<T = Record<string, unknown>> {
   readonly status: number;
   readonly headers: Headers;

@@ -1,5 +1,5 @@
 // Contract: races. N parallel reserves against one hard_gate ceiling admit exactly
-// floor(ceiling / amount) (SPEC §3.4), in one process and, when the harness can spawn
+// floor(ceiling / amount) (docs/design.md §3.4), in one process and, when the harness can spawn
 // them, from several OS processes; concurrent sweeps expire each reservation once.
 import { describe, expect, it } from 'vitest';
 import type { ContractContext } from './ledger-fixtures.js';

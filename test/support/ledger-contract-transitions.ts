@@ -1,4 +1,4 @@
-// Contract: the reservation state machine (SPEC §3.3) outside expiry: forward, extend,
+// Contract: the reservation state machine (docs/design.md §3.3) outside expiry: forward, extend,
 // commit, release; idempotent repeats, overruns, illegal transitions, unknown ids.
 import { describe, expect, it } from 'vitest';
 import type { ContractContext } from './ledger-fixtures.js';

@@ -1,4 +1,4 @@
-// The one ledger contract suite (SPEC §3.4): every backend's test file calls
+// The one ledger contract suite (docs/design.md §3.4): every backend's test file calls
 // runLedgerContract(name, factory) and must pass all of it. Nothing backend-specific
 // here: time is driven through the harness's optional setClock; multi-process races
 // through its optional raceWorkers.

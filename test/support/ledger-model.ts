@@ -1,6 +1,6 @@
 // A deliberately simple in-memory reference model of the ledger for the model-based
 // contract test: reservations only, with every scope counter derived as a sum over
-// them (SPEC §11: counters equal the sums of their reservation rows). Test-only.
+// them (docs/design.md §11: counters equal the sums of their reservation rows). Test-only.
 import type { EnforcementMode, ScopeSpec } from '../../src/ledger/index.js';
 
 export type ModelState = 'reserved' | 'forwarded' | 'committed' | 'released' | 'expired' | 'reconciled';

@@ -20,7 +20,7 @@ export interface TestRuncap {
 
 export interface StartRuncapOptions {
   readonly upstreamUrl: string;
-  /** Config file contents (SPEC §10 shape); `upstreams` and `ledger` get test defaults. */
+  /** Config file contents (docs/design.md §10 shape); `upstreams` and `ledger` get test defaults. */
   readonly config?: Record<string, unknown>;
   readonly env?: Record<string, string>;
   readonly store?: Store;

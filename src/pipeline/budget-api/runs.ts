@@ -72,7 +72,7 @@ export async function createRun(
     );
   } catch (error) {
     // Another principal's run with this id answers exactly as GET does for it: 404, so the
-    // budget plane never tells "someone else's" from "missing" (409 stays for the caller's own).
+    // budget API never tells "someone else's" from "missing" (409 stays for the caller's own).
     // A parent of another principal is the spec's 403 run_principal_mismatch (docs/design.md §2).
     if (error instanceof RuncapError && error.code === 'run_principal_mismatch' && error.extra.param === 'id')
       throw notFound('run', runId ?? '');
