@@ -26,6 +26,26 @@ export const H = {
   authorization: 'authorization',
 } as const;
 
+/**
+ * The session ids coding agents send on every call, taken as the run id when a call has no
+ * X-Run-Id (`run.id_headers`, docs/design.md §2): Claude Code's, then the Codex CLI's.
+ * They are the client's own headers and are forwarded to the provider unchanged.
+ */
+export const SESSION_ID_HEADERS: readonly string[] = ['x-claude-code-session-id', 'session-id'];
+
+/** Headers that can never name a run: credentials (a run id is stored and logged) and runcap's own. */
+export const NOT_RUN_ID_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'cookie',
+  H.runBudget,
+  H.parentRunId,
+  H.feature,
+  H.user,
+  H.idempotencyKey,
+]);
+
 /** Request headers that are runcap's own and never reach the provider. */
 export const RUNCAP_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   H.runId,

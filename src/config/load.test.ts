@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       maxLimitMicros: 100_000_000,
       idleTtlMs: 86_400_000,
       maxActivePerKey: 1000,
+      idHeaders: ['x-claude-code-session-id', 'session-id'],
     });
     expect(tenant?.output).toEqual({
       defaultMaxTokens: 4096,
@@ -117,12 +118,35 @@ describe('loadConfig', () => {
     expect(failure(['--config', file('bad.yaml', yaml)])).toContain(expected);
   });
 
+  it.each([
+    ['["session id"]', 'id_headers.0 (from file', 'must be an HTTP header name'],
+    ['[session-id, Authorization]', 'id_headers.1 (from file', 'cannot name a run: it carries a credential'],
+    ['[X-Run-Budget-USD]', 'id_headers.0 (from file', "is runcap's own"],
+  ])('stops on run.id_headers %s, naming the entry and why', (list, where, why) => {
+    const message = failure([
+      '--config',
+      file('bad-id-headers.yaml', `tenants: { default: { run: { id_headers: ${list} } } }`),
+    ]);
+    expect(message).toContain(`tenants.default.run.${where}`);
+    expect(message).toContain(why);
+  });
+
   it('names env vars and flags as the source of a bad value', () => {
     expect(failure([], { RUNCAP_MODE: 'nope' })).toContain('tenants.default.mode (from RUNCAP_MODE)');
     expect(failure(['--port', 'eighty'])).toContain('--port: must be an integer');
     expect(failure(['--prot', '1'])).toContain('unknown flag --prot');
     expect(failure(['--config', join(dir, 'missing.yaml')])).toContain('cannot read config file');
     expect(failure(['--config', file('broken.json', '{"server": ')])).toContain('is not valid JSON');
+  });
+
+  it('lowercases run.id_headers and drops repeats; [] turns session run ids off', () => {
+    const listed = file(
+      'id-headers.yaml',
+      'tenants: { default: { run: { id_headers: [X-Session, x-session, X-Trace] } } }',
+    );
+    expect(load(['--config', listed]).tenants.get('default')?.run.idHeaders).toEqual(['x-session', 'x-trace']);
+    const off = file('id-headers-off.yaml', 'tenants: { default: { run: { id_headers: [] } } }');
+    expect(load(['--config', off]).tenants.get('default')?.run.idHeaders).toEqual([]);
   });
 
   it('returns a frozen configuration', () => {

@@ -125,6 +125,7 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     mode: tenant.run.mode ?? tenant.mode,
     maxUsdPerMinuteMicros: tenant.run.max_usd_per_minute === undefined ? null : parseUsd(tenant.run.max_usd_per_minute),
     maxRepeatedSteps: tenant.run.max_repeated_steps ?? null,
+    idHeaders: [...new Set(tenant.run.id_headers.map((name) => name.toLowerCase()))],
   };
   if (run.defaultLimitMicros > run.maxLimitMicros) {
     throw new Error(

@@ -3,6 +3,7 @@
 // into micro-USD. No I/O.
 import { z } from 'zod';
 import { parseUsd } from '../money/micros.js';
+import { NOT_RUN_ID_HEADERS, SESSION_ID_HEADERS } from '../headers.js';
 import { parseDurationMs } from './duration.js';
 
 const usd = z.string().refine((text) => {
@@ -31,6 +32,15 @@ export const MODES = ['advisory_estimate', 'soft_gate', 'hard_gate', 'actuals_on
 export const WINDOWS = ['none', '1h', '1d', '7d', '30d', 'month'] as const;
 
 const mode = z.enum(MODES);
+
+/** An HTTP header name (RFC 9110 §5.1 token) that may carry a run id. */
+const runIdHeader = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')
+  .refine(
+    (name) => !NOT_RUN_ID_HEADERS.has(name.toLowerCase()),
+    "cannot name a run: it carries a credential or is runcap's own",
+  );
 const positiveInt = z.number().int().positive();
 
 const limitSchema = z.strictObject({
@@ -63,6 +73,8 @@ const tenantSchema = z.strictObject({
       max_usd_per_minute: positiveUsd.optional(),
       /** Loop brake: repeats in a row of a run's newest step above this are refused. Off when absent. */
       max_repeated_steps: positiveInt.optional(),
+      /** Session headers whose value is the run id of a call without X-Run-Id, first present wins; []: off. */
+      id_headers: z.array(runIdHeader).default([...SESSION_ID_HEADERS]),
     })
     .prefault({}),
   output: z

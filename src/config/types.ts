@@ -41,6 +41,8 @@ export interface TenantPolicy {
     readonly maxUsdPerMinuteMicros: Micros | null;
     /** Loop brake: repeats in a row of one step allowed; null = off. */
     readonly maxRepeatedSteps: number | null;
+    /** Session headers (lowercase) naming the run of a call without X-Run-Id, in order (docs/design.md §2). */
+    readonly idHeaders: readonly string[];
   };
   readonly output: OutputPolicy;
   readonly hostedTools: HostedToolsPolicy;

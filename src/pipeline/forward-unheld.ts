@@ -1,7 +1,6 @@
 // A proxied call while the ledger is down (docs/design.md §3.4): ledger-outage.ts applies the tenant's
 // policy (503 when it fails closed); a fail-open call is forwarded WITHOUT a hold, loudly: an
 // error log, a metric, the X-Budget-Fail-Open header, and its spend logged when it ends.
-import { H } from '../headers.js';
 import { newDecisionId, newRunId } from '../ids.js';
 import { formatUsd } from '../money/micros.js';
 import { costMicros } from '../pricing/cost.js';
@@ -16,10 +15,11 @@ import { failOpenOrClosed } from './ledger-outage.js';
 import type { CallContext } from './call-context.js';
 import type { SettleOutcome } from './settle-call.js';
 import { upstreamChanges } from './plan.js';
+import { namedRun } from './resolve-run.js';
 
 export async function forwardUnheld(deps: PipelineDeps, context: CallContext, down: LedgerDown): Promise<Response> {
   const { tenant, table, call, principal } = context;
-  const runId = context.runId ?? call.headers.get(H.runId) ?? newRunId();
+  const runId = context.runId ?? namedRun(call.headers, tenant).runId ?? newRunId();
   const request = context.request as ParsedRequest;
   const plan = context.plan;
   const log = failOpenOrClosed(deps, {

@@ -27,7 +27,7 @@ import { planFor, upstreamChanges, type PlanContext } from './plan.js';
 import { lookupProviderState } from './provider-state.js';
 import { decisionRecord } from './decision-record.js';
 import { refuseCall, type RecordBase } from './refuse-call.js';
-import { resolveRun } from './resolve-run.js';
+import { namedRun, resolveRun, RUN_HEADER_PARAMS } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -76,14 +76,16 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     const requested = (context.plan = planFor(planContext, price));
 
     const tags = attributionTags(call.headers, tenant, principal);
+    const named = namedRun(call.headers, tenant);
     const run = await resolveRun(
       { open: (r) => ledgerCall(deps, 'open_run', () => deps.store.runs.open(r)) },
       tenant,
       principal,
       {
-        runId: call.headers.get(H.runId),
+        runId: named.runId,
         budgetUsd: call.headers.get(H.runBudget),
         parentRunId: call.headers.get(H.parentRunId),
+        params: { ...RUN_HEADER_PARAMS, runId: named.header },
       },
     );
     context.runId = run.runId;

@@ -1,9 +1,10 @@
-// Resolves the run a call belongs to (docs/design.md §2): validates X-Run-Id, X-Run-Budget-USD and
-// X-Parent-Run-Id, binds a new run to its principal (and a sub-agent run under its parent),
+// Resolves the run a call belongs to (docs/design.md §2): validates X-Run-Id (or a coding agent's
+// session header), X-Run-Budget-USD and X-Parent-Run-Id, binds a new run to its principal (and a sub-agent run under its parent),
 // refuses another principal's run, and returns the run with the ancestors whose ceilings its
 // calls also hold against.
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
+import { H } from '../headers.js';
 import {
   MAX_RUN_DEPTH,
   type AncestorRun,
@@ -24,6 +25,26 @@ export function validRunId(runId: string | null | undefined, param = 'X-Run-Id')
     throw new RuncapError('invalid_run_id', `${param} must be 1-128 characters of [A-Za-z0-9._:-].`, { param });
   }
   return runId;
+}
+
+/** The run id a proxied call names, and the header that names it. */
+export interface NamedRun {
+  readonly runId: string | null;
+  readonly header: string;
+}
+
+/**
+ * X-Run-Id, else the first of the tenant's `run.id_headers` the call carries (a coding agent's
+ * session id), else none. A session header sent empty counts as absent; X-Run-Id is checked as sent.
+ */
+export function namedRun(headers: { get(name: string): string | null }, tenant: TenantPolicy): NamedRun {
+  const explicit = headers.get(H.runId);
+  if (explicit !== null) return { runId: explicit, header: 'X-Run-Id' };
+  for (const header of tenant.run.idHeaders) {
+    const value = headers.get(header);
+    if (value !== null && value !== '') return { runId: value, header };
+  }
+  return { runId: null, header: 'X-Run-Id' };
 }
 
 /** The ceiling a new run asks for, checked against the tenant maximum. */
@@ -68,7 +89,8 @@ export interface ResolvedRun extends RunRecord {
   readonly ancestors: readonly AncestorRun[];
 }
 
-const HEADER_PARAMS = { runId: 'X-Run-Id', budget: 'X-Run-Budget-USD', parent: 'X-Parent-Run-Id' } as const;
+/** How a proxied call names the run's fields (runId: the header that named the run). */
+export const RUN_HEADER_PARAMS = { runId: 'X-Run-Id', budget: 'X-Run-Budget-USD', parent: 'X-Parent-Run-Id' } as const;
 
 /** Opens (or finds) the run for a call; throws the docs/design.md §6 error for every refusal. */
 export async function resolveRun(
@@ -77,7 +99,7 @@ export async function resolveRun(
   principal: Principal,
   request: RunRequest,
 ): Promise<ResolvedRun> {
-  const params = request.params ?? HEADER_PARAMS;
+  const params = request.params ?? RUN_HEADER_PARAMS;
   const named = validRunId(request.runId, params.runId);
   const parentRunId = validRunId(request.parentRunId, params.parent);
   const runId = named ?? newRunId();
