@@ -84,7 +84,7 @@ describe('redis ledger: nothing listening', () => {
           }),
       ],
       ['runs.get', () => store.runs.get('t', 'r')],
-      ['runs.list', () => store.runs.list('t', null, 10)],
+      ['runs.list', () => store.runs.list({ tenant: 't', keyId: null, state: null, limit: 10 })],
       ['runs.countActive', () => store.runs.countActive('t', 'k')],
       ['decisions.put', () => store.decisions.put({ id: 'd', tenant: 't', keyId: 'k', createdAtMs: 1, record: {} })],
       ['decisions.get', () => store.decisions.get('d')],

@@ -86,6 +86,22 @@ export type OpenRunOutcome =
   /** The run exists with another parent (or none), or the named parent descends from it. */
   | { readonly kind: 'parent_conflict' | 'cycle'; readonly currentParentRunId: string | null };
 
+/** Where a page of runs starts: just after this run in the listing order (RunStore.list). */
+export interface RunListPosition {
+  readonly lastActivityAtMs: number;
+  readonly runId: string;
+}
+
+export interface RunListQuery {
+  readonly tenant: string;
+  /** null: every key of the tenant. */
+  readonly keyId: string | null;
+  /** null: open and closed runs. */
+  readonly state: RunState | null;
+  readonly limit: number;
+  readonly after?: RunListPosition | null;
+}
+
 export interface RunStore {
   /**
    * Atomically: binds a new run to its principal (checking the active-run cap), or
@@ -95,8 +111,11 @@ export interface RunStore {
   open(request: OpenRunRequest): Promise<OpenRunOutcome>;
   get(tenant: string, runId: string): Promise<RunRecord | null>;
   close(tenant: string, runId: string): Promise<RunRecord | null>;
-  /** Runs of a tenant (optionally of one key), newest first. */
-  list(tenant: string, keyId: string | null, limit: number): Promise<readonly RunRecord[]>;
+  /**
+   * Runs of a tenant (optionally of one key, of one state), newest activity first (last activity
+   * descending, then run id descending), strictly after `after` in that order when given.
+   */
+  list(query: RunListQuery): Promise<readonly RunRecord[]>;
   countActive(tenant: string, keyId: string): Promise<number>;
   /** The runs created with `parentRunId` as their parent, oldest first. */
   children(tenant: string, parentRunId: string): Promise<readonly RunRecord[]>;
@@ -116,6 +135,8 @@ export interface StoredDecision {
   readonly id: string;
   readonly tenant: string;
   readonly keyId: string;
+  /** The run the decision was made in (indexed for GET /budget/runs/{id}/calls); null or absent: none. */
+  readonly runId?: string | null;
   readonly createdAtMs: number;
   readonly record: Readonly<Record<string, unknown>>;
 }
@@ -127,6 +148,24 @@ export interface DecisionStore {
   patch(id: string, patch: Readonly<Record<string, unknown>>): Promise<void>;
   /** Deletes records created before `beforeMs`; returns how many. */
   prune(beforeMs: number): Promise<number>;
+  /**
+   * The decisions of one run, oldest first (creation time, then id), strictly after `after` in
+   * that order when given; at most `limit`.
+   */
+  listByRun(query: RunDecisionsQuery): Promise<readonly StoredDecision[]>;
+}
+
+/** Where a page of a run's decisions starts: just after this decision (DecisionStore.listByRun). */
+export interface DecisionPosition {
+  readonly createdAtMs: number;
+  readonly id: string;
+}
+
+export interface RunDecisionsQuery {
+  readonly tenant: string;
+  readonly runId: string;
+  readonly limit: number;
+  readonly after?: DecisionPosition | null;
 }
 
 export type SpendGroupBy = 'run' | 'key' | 'user' | 'team' | 'feature' | 'model';

@@ -43,6 +43,7 @@ export function announceDecision(deps: PipelineDeps, announcement: Announcement)
       id,
       tenant: principal.tenant,
       keyId: principal.keyId,
+      runId: announcement.runId,
       createdAtMs: nowMs,
       record: announcement.record(nowMs),
     }),

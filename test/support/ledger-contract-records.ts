@@ -56,10 +56,10 @@ export function registerRecordsContract(ctx: ContractContext): void {
         run: { state: 'closed' },
       });
       expect(await ctx.store.runs.open(openRequest(ctx, c))).toMatchObject({ kind: 'created' });
-      const listed = await ctx.store.runs.list(ctx.tenant, 'k_alice', 10);
+      const listed = await ctx.store.runs.list({ tenant: ctx.tenant, keyId: 'k_alice', state: null, limit: 10 });
       expect(new Set(listed.map((run) => run.runId))).toEqual(new Set([a, b, c]));
-      expect(await ctx.store.runs.list(ctx.tenant, null, 10)).toHaveLength(4);
-      expect(await ctx.store.runs.list(ctx.tenant, null, 1)).toHaveLength(1);
+      expect(await ctx.store.runs.list({ tenant: ctx.tenant, keyId: null, state: null, limit: 10 })).toHaveLength(4);
+      expect(await ctx.store.runs.list({ tenant: ctx.tenant, keyId: null, state: null, limit: 1 })).toHaveLength(1);
     });
 
     it('idle runs stop counting after their TTL; use refreshes activity', async (test) => {
@@ -72,11 +72,14 @@ export function registerRecordsContract(ctx: ContractContext): void {
       expect(await ctx.store.runs.countActive(ctx.tenant, 'k_alice')).toBe(1);
       const refreshed = await ctx.store.runs.open(openRequest(ctx, b));
       expect(refreshed).toMatchObject({ kind: 'existing', run: { lastActivityAtMs: ctx.now() } });
-      expect(await ctx.store.runs.open(openRequest(ctx, ctx.id('run_c')))).toMatchObject({ kind: 'created' });
+      const c = ctx.id('run_c');
+      expect(await ctx.store.runs.open(openRequest(ctx, c))).toMatchObject({ kind: 'created' });
       // a came back after idling: it counts against the cap like a new run
       expect(await ctx.store.runs.open(openRequest(ctx, a))).toEqual({ kind: 'too_many_active', active: 2 });
-      const listed = await ctx.store.runs.list(ctx.tenant, 'k_alice', 10);
-      expect(listed[0]?.createdAtMs).toBeGreaterThanOrEqual(listed[listed.length - 1]?.createdAtMs ?? 0);
+      const listed = await ctx.store.runs.list({ tenant: ctx.tenant, keyId: 'k_alice', state: null, limit: 10 });
+      // Newest activity first: c and b were used at the same moment (then id descending), a long before.
+      expect(new Set(listed.slice(0, 2).map((run) => run.runId))).toEqual(new Set([b, c]));
+      expect(listed[2]?.runId).toBe(a);
     });
   });
 

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { registerBrakesContract } from './ledger-contract-brakes.js';
 import { registerExpiryContract } from './ledger-contract-expiry.js';
+import { registerListingContract } from './ledger-contract-listing.js';
 import { registerModelContract } from './ledger-contract-model.js';
 import { registerRaceContract } from './ledger-contract-race.js';
 import { registerRecordsContract } from './ledger-contract-records.js';
@@ -78,6 +79,7 @@ export function runLedgerContract(name: string, factory: LedgerFactory, options:
     registerModelContract(ctx);
     registerRaceContract(ctx, options.multiProcess === true);
     registerRecordsContract(ctx);
+    registerListingContract(ctx);
     registerRetentionContract(ctx);
     registerBrakesContract(ctx);
     registerRunTreeContract(ctx);

@@ -1,5 +1,5 @@
 // Runs on the budget API (docs/design.md §2, §8, §12): POST /budget/runs, GET /budget/runs[/{id}],
-// PATCH /budget/runs/{id}, POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
+// GET /budget/runs/{id}/calls, PATCH /budget/runs/{id}, POST /budget/runs/{id}/close. HTTP only; pipeline/budget-api/runs.ts does the work.
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { PipelineDeps } from '../../pipeline/deps.js';
@@ -9,6 +9,7 @@ import {
   parseJsonText,
   closeRun,
   createRun,
+  listRunCalls,
   listRuns,
   patchRun,
   patchRunSchema,
@@ -31,9 +32,17 @@ export function registerRunRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: P
       await listRuns(deps, caller, {
         tenant: c.req.query('tenant'),
         key_id: c.req.query('key_id'),
+        state: c.req.query('state'),
         limit: c.req.query('limit'),
+        cursor: c.req.query('cursor'),
       }),
     );
+  });
+
+  app.get('/budget/runs/:id/calls', async (c) => {
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const run = await visibleRun(deps, caller, c.req.param('id'), c.req.query('tenant'));
+    return c.json(await listRunCalls(deps, run, { limit: c.req.query('limit'), cursor: c.req.query('cursor') }));
   });
 
   app.get('/budget/runs/:id', async (c) => {

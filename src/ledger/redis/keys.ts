@@ -35,10 +35,12 @@ export interface TenantKeys {
   run(runId: string): string;
   /** Sorted set: runs of one key by active-until (lastActivity + idleTtl). */
   activeRuns(keyId: string): string;
-  /** Sorted set: every run of the tenant by createdAtMs. */
+  /** Sorted set: every run of the tenant by lastActivityAtMs (the listing order; retention's candidates). */
   readonly allRuns: string;
-  /** Sorted set: the runs of one key by createdAtMs. */
+  /** Sorted set: the runs of one key by lastActivityAtMs. */
   runsByKey(keyId: string): string;
+  /** Sorted set: one run's decision ids by createdAtMs (GET /budget/runs/{id}/calls). */
+  runDecisions(runId: string): string;
   /** Sorted set: decision ids by createdAtMs (what prune reads). */
   readonly decisions: string;
   /** Sorted set: a run's children (sub-agent runs) by createdAtMs. */
@@ -65,6 +67,7 @@ export function tenantKeys(prefix: string, tenant: string): TenantKeys {
     allRuns: `${base}runs:all`,
     runsByKey: (keyId) => `${base}runs:bykey:${keyId}`,
     decisions: `${base}decisions`,
+    runDecisions: (runId) => `${base}decisions:run:${runId}`,
     runChildren: (runId) => `${base}runs:children:${runId}`,
     runLimits: (runId) => `${base}runlimits:${runId}`,
     velocity: (runId) => `${base}vel:${runId}`,

@@ -17,9 +17,11 @@ import {
 } from '../records.js';
 import { LedgerError } from '../types.js';
 
-const META = { tenant: 'm:tenant', keyId: 'm:keyId', createdAtMs: 'm:createdAtMs' } as const;
+const META = { tenant: 'm:tenant', keyId: 'm:keyId', runId: 'm:runId', createdAtMs: 'm:createdAtMs' } as const;
 const RECORD_PREFIX = 'r:';
 const CHUNK = 500;
+/** Index entries read per round trip while listing a run's decisions. */
+const LIST_BATCH = 200;
 
 /** A sorted-set bound for an epoch-ms value. */
 const score = (ms: number): string =>
@@ -63,6 +65,7 @@ export function createRedisDecisions(
           decision.keyId,
           META.createdAtMs,
           String(decision.createdAtMs),
+          ...(decision.runId == null ? [] : [META.runId, decision.runId]),
         ];
         await runScript(
           client,
@@ -70,28 +73,16 @@ export function createRedisDecisions(
           [keys.decision(decision.id)],
           [String(retentionMs), ...meta, ...pairs],
         );
+        const tenantIndex = tenantKeys(prefix, decision.tenant);
         await Promise.all([
-          client.zadd(tenantKeys(prefix, decision.tenant).decisions, String(decision.createdAtMs), decision.id),
+          client.zadd(tenantIndex.decisions, String(decision.createdAtMs), decision.id),
+          decision.runId == null
+            ? null
+            : client.zadd(tenantIndex.runDecisions(decision.runId), String(decision.createdAtMs), decision.id),
           index.remember(decision.tenant),
         ]);
       }),
-    get: (id) =>
-      guardedRedis(async (): Promise<StoredDecision | null> => {
-        const fields = toFields(Object.entries(await client.hgetall(keys.decision(id))).flat(), 'decision');
-        if (fields.size === 0) return null;
-        const entries: [string, unknown][] = [];
-        for (const [name, value] of fields) {
-          if (name.startsWith(RECORD_PREFIX)) entries.push([name.slice(RECORD_PREFIX.length), JSON.parse(value)]);
-        }
-        const record: Record<string, unknown> = Object.fromEntries(entries);
-        return {
-          id,
-          tenant: fields.get(META.tenant) ?? '',
-          keyId: fields.get(META.keyId) ?? '',
-          createdAtMs: asInteger(fields.get(META.createdAtMs) ?? '0', 'createdAtMs'),
-          record,
-        };
-      }),
+    get: (id) => guardedRedis(async () => readDecision(id)),
     patch: (id, patch) =>
       guardedRedis(async () => {
         const { pairs, dropped } = encodeRecord(patch);
@@ -111,13 +102,76 @@ export function createRedisDecisions(
           const indexKey = tenantKeys(prefix, tenant).decisions;
           const ids = await client.zrangebyscore(indexKey, '-inf', `(${score(beforeMs)}`);
           if (ids.length === 0) continue;
+          // A record's run index entry goes with it (the run's own prune drops the whole index).
+          const runIds = await inChunks(ids, (id) => client.hget(keys.decision(id), META.runId));
           const deleted = await inChunks(ids, (id) => client.del(keys.decision(id)));
+          const byRun = new Map<string, string[]>();
+          ids.forEach((id, i) => {
+            const runId = runIds[i];
+            if (runId != null) byRun.set(runId, [...(byRun.get(runId) ?? []), id]);
+          });
+          const tenantIndex = tenantKeys(prefix, tenant);
+          await inChunks([...byRun], ([runId, runDecisionIds]) =>
+            client.zrem(tenantIndex.runDecisions(runId), ...runDecisionIds),
+          );
           pruned += deleted.reduce((sum, count) => sum + count, 0);
           await client.zrem(indexKey, ...ids);
         }
         return pruned;
       }),
+    listByRun: (query) =>
+      guardedRedis(async () => {
+        const max = Math.max(0, Math.trunc(query.limit));
+        const indexKey = tenantKeys(prefix, query.tenant).runDecisions(query.runId);
+        const after = query.after ?? null;
+        const out: StoredDecision[] = [];
+        // Oldest first, equal times in ascending id order (ZRANGEBYSCORE's order, as SQLite's ORDER BY).
+        let offset = 0;
+        while (out.length < max) {
+          const batch = await client.zrangebyscore(
+            indexKey,
+            after === null ? '-inf' : String(after.createdAtMs),
+            '+inf',
+            'WITHSCORES',
+            'LIMIT',
+            offset,
+            LIST_BATCH,
+          );
+          if (batch.length === 0) break;
+          offset += batch.length / 2;
+          const ids: string[] = [];
+          for (let i = 0; i < batch.length; i += 2) {
+            const id = batch[i] ?? '';
+            if (after !== null && Number(batch[i + 1]) === after.createdAtMs && id <= after.id) continue;
+            ids.push(id);
+          }
+          // A record past its own TTL is gone; its index entry is skipped (and dropped by prune).
+          for (const decision of await Promise.all(ids.map(readDecision))) {
+            if (decision !== null && out.length < max) out.push(decision);
+          }
+          if (batch.length / 2 < LIST_BATCH) break;
+        }
+        return out;
+      }),
   };
+
+  async function readDecision(id: string): Promise<StoredDecision | null> {
+    const fields = toFields(Object.entries(await client.hgetall(keys.decision(id))).flat(), 'decision');
+    if (fields.size === 0) return null;
+    const entries: [string, unknown][] = [];
+    for (const [name, value] of fields) {
+      if (name.startsWith(RECORD_PREFIX)) entries.push([name.slice(RECORD_PREFIX.length), JSON.parse(value)]);
+    }
+    const record: Record<string, unknown> = Object.fromEntries(entries);
+    return {
+      id,
+      tenant: fields.get(META.tenant) ?? '',
+      keyId: fields.get(META.keyId) ?? '',
+      ...(fields.has(META.runId) ? { runId: fields.get(META.runId) } : {}),
+      createdAtMs: asInteger(fields.get(META.createdAtMs) ?? '0', 'createdAtMs'),
+      record,
+    };
+  }
 }
 
 const CHARGED_STATES = new Set(['committed', 'expired', 'reconciled']);

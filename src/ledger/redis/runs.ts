@@ -66,6 +66,9 @@ function toChange(text: string): RunLimitChange {
   };
 }
 
+/** Index entries read per round trip while listing runs. */
+const LIST_BATCH = 200;
+
 const PARENT_REFUSALS = ['parent_not_found', 'parent_principal_mismatch', 'parent_closed', 'too_deep'] as const;
 
 export function createRedisRuns(
@@ -142,18 +145,46 @@ export function createRedisRuns(
         const fields = toFields(reply, 'run');
         return fields.size === 0 ? null : toRun(fields);
       }),
-    list: (tenant, keyId, limit) =>
+    list: (query) =>
       guardedRedis(async () => {
-        const max = Math.max(0, Math.trunc(limit));
-        if (max === 0) return [];
-        const keys = tenantKeys(prefix, tenant);
-        // Newest first; equal creation times in descending run id order, as SQLite's ORDER BY.
-        const ids = await client.zrevrange(keyId === null ? keys.allRuns : keys.runsByKey(keyId), 0, max - 1);
-        const runs = await Promise.all(ids.map((runId) => client.hgetall(keys.run(runId))));
-        return runs
-          .map((record) => toFields(Object.entries(record).flat(), 'run'))
-          .filter((fields) => fields.size > 0)
-          .map(toRun);
+        const max = Math.max(0, Math.trunc(query.limit));
+        const keys = tenantKeys(prefix, query.tenant);
+        const index = query.keyId === null ? keys.allRuns : keys.runsByKey(query.keyId);
+        const out: RunRecord[] = [];
+        const after = query.after ?? null;
+        // Newest activity first, equal times in descending run id order (as ZREVRANGEBYSCORE gives them
+        // and SQLite's ORDER BY): read the index in batches from the position, filter by state.
+        let offset = 0;
+        while (out.length < max) {
+          const batch = await client.zrevrangebyscore(
+            index,
+            after === null ? '+inf' : String(after.lastActivityAtMs),
+            '-inf',
+            'WITHSCORES',
+            'LIMIT',
+            offset,
+            LIST_BATCH,
+          );
+          if (batch.length === 0) break;
+          offset += batch.length / 2;
+          const ids: string[] = [];
+          for (let i = 0; i < batch.length; i += 2) {
+            const runId = batch[i] ?? '';
+            const at = Number(batch[i + 1]);
+            if (after !== null && at === after.lastActivityAtMs && runId >= after.runId) continue;
+            ids.push(runId);
+          }
+          const runs = await Promise.all(ids.map((runId) => client.hgetall(keys.run(runId))));
+          for (const record of runs) {
+            const fields = toFields(Object.entries(record).flat(), 'run');
+            if (fields.size === 0) continue;
+            const run = toRun(fields);
+            if (query.state !== null && run.state !== query.state) continue;
+            if (out.length < max) out.push(run);
+          }
+          if (batch.length / 2 < LIST_BATCH) break;
+        }
+        return out;
       }),
     children: (tenant, parentRunId) =>
       guardedRedis(async () => {

@@ -100,7 +100,7 @@ export const SCRIPTS = {
    * {'parent_not_found' | 'parent_principal_mismatch' | 'parent_closed' | 'too_deep'} or
    * {'cycle' | 'parent_conflict', current parent ('' = none)}.
    */
-  runOpen: script('runcap_run_open_v2', luaFile('run-open.lua'), 4),
+  runOpen: script('runcap_run_open_v3', luaFile('run-open.lua'), 4),
   /**
    * A run's new ceiling and its history entry. KEYS: 1 run hash, 2 its limit history list.
    * ARGV: 1 now, 2 limit, 3 changed by. Returns {'not_found'}, {'closed', run fields} or
@@ -135,7 +135,7 @@ export const SCRIPTS = {
    * ARGV: 1 tenant key base, 2 cutoff ms, 3 batch size, 4 offset into the run candidates.
    * Returns {reservations deleted, runs deleted, scopes deleted, runs kept, run candidates seen}.
    */
-  prune: script('runcap_prune_v2', luaFile('prune.lua'), 2),
+  prune: script('runcap_prune_v3', luaFile('prune.lua'), 2),
   /**
    * Records a turn of a Responses conversation (docs/bounds.md): stores
    * max(stored, billed + max(0, stored - seen)), or billed when there is none.

@@ -16,6 +16,7 @@ interface DecisionRow {
   readonly id: string;
   readonly tenant: string;
   readonly key_id: string;
+  readonly run_id: string | null;
   readonly created_at_ms: number;
   readonly record: string;
 }
@@ -38,6 +39,7 @@ function toDecision(row: DecisionRow): StoredDecision {
     id: row.id,
     tenant: row.tenant,
     keyId: row.key_id,
+    ...(row.run_id === null ? {} : { runId: row.run_id }),
     createdAtMs: row.created_at_ms,
     record: parseRecord(row.record),
   };
@@ -57,13 +59,22 @@ export function createSqliteDecisions(
   alsoPrune: (beforeMs: number) => void = () => undefined,
 ): DecisionStore & { flush(): void } {
   const upsert = db.prepare<[DecisionRow]>(
-    `INSERT INTO decisions (id, tenant, key_id, created_at_ms, record)
-     VALUES (@id, @tenant, @key_id, @created_at_ms, @record)
-     ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, key_id = excluded.key_id,
+    `INSERT INTO decisions (id, tenant, key_id, run_id, created_at_ms, record)
+     VALUES (@id, @tenant, @key_id, @run_id, @created_at_ms, @record)
+     ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, key_id = excluded.key_id, run_id = excluded.run_id,
        created_at_ms = excluded.created_at_ms, record = excluded.record`,
   );
   const select = db.prepare<[string], DecisionRow>(
-    'SELECT id, tenant, key_id, created_at_ms, record FROM decisions WHERE id = ?',
+    'SELECT id, tenant, key_id, run_id, created_at_ms, record FROM decisions WHERE id = ?',
+  );
+  // Oldest first; `(created, id) > (after)` is an index range on decisions_by_run (migrations/007).
+  const byRun = db.prepare<
+    [{ tenant: string; run_id: string; after_ms: number; after_id: string; limit: number }],
+    DecisionRow
+  >(
+    `SELECT id, tenant, key_id, run_id, created_at_ms, record FROM decisions INDEXED BY decisions_by_run
+     WHERE tenant = @tenant AND run_id = @run_id AND (created_at_ms, id) > (@after_ms, @after_id)
+     ORDER BY created_at_ms, id LIMIT @limit`,
   );
   const updateRecord = db.prepare<[string, string]>('UPDATE decisions SET record = ? WHERE id = ?');
   const prune = db.prepare<[number]>('DELETE FROM decisions WHERE created_at_ms < ?');
@@ -112,6 +123,7 @@ export function createSqliteDecisions(
           id,
           tenant: write.decision.tenant,
           key_id: write.decision.keyId,
+          run_id: write.decision.runId ?? null,
           created_at_ms: write.decision.createdAtMs,
           record: JSON.stringify(record),
         });
@@ -183,6 +195,20 @@ export function createSqliteDecisions(
         return row === undefined ? null : toDecision(row);
       }),
     patch: (id, patch) => guarded(() => enqueue(id, null, patch)),
+    listByRun: (query) =>
+      guarded(() => {
+        flush();
+        return byRun
+          .all({
+            tenant: query.tenant,
+            run_id: query.runId,
+            // No position: before every decision (epoch ms are never negative).
+            after_ms: query.after?.createdAtMs ?? -1,
+            after_id: query.after?.id ?? '',
+            limit: Math.max(0, Math.trunc(query.limit)),
+          })
+          .map(toDecision);
+      }),
     prune: (beforeMs) =>
       guarded(() => {
         flush();

@@ -10,6 +10,15 @@ import type { OpenRunOutcome, OpenRunRequest, RunRecord, RunStore } from '../rec
 import { LedgerError } from '../types.js';
 import { assertAmountMicros, assertDurationMs } from '../validate.js';
 
+interface ListParams {
+  readonly tenant: string;
+  readonly key_id: string | null;
+  readonly state: string | null;
+  readonly after_ms: number;
+  readonly after_id: string;
+  readonly limit: number;
+}
+
 function isActive(row: RunRow, nowMs: number): boolean {
   return row.state === 'open' && row.last_activity_at_ms + row.idle_ttl_ms > nowMs;
 }
@@ -47,12 +56,14 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
   const closeRun = db.prepare<[number, string, string]>(
     `UPDATE runs SET state = 'closed', closed_at_ms = ? WHERE tenant = ? AND run_id = ? AND state = 'open'`,
   );
-  const listAll = db.prepare<[string, number], RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? ORDER BY created_at_ms DESC, run_id DESC LIMIT ?`,
-  );
-  const listByKey = db.prepare<[string, string, number], RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND key_id = ? ORDER BY created_at_ms DESC, run_id DESC LIMIT ?`,
-  );
+  // Newest activity first; `(last, id) < (after)` is an index range on runs_by_*_activity (migrations/007).
+  const listSql = (byKey: boolean) =>
+    `SELECT ${RUN_COLUMNS} FROM runs INDEXED BY ${byKey ? 'runs_by_key_activity' : 'runs_by_tenant_activity'}
+     WHERE tenant = @tenant ${byKey ? 'AND key_id = @key_id' : ''}
+       AND (last_activity_at_ms, run_id) < (@after_ms, @after_id) AND (@state IS NULL OR state = @state)
+     ORDER BY last_activity_at_ms DESC, run_id DESC LIMIT @limit`;
+  const listAll = db.prepare<[ListParams], RunRow>(listSql(false));
+  const listByKey = db.prepare<[ListParams], RunRow>(listSql(true));
 
   const reload = (tenant: string, runId: string): RunRecord => {
     const row = select.get(tenant, runId);
@@ -147,10 +158,18 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
         return row === undefined ? null : toRun(row);
       }),
     close: (tenant, runId) => guarded(() => closeTx.immediate(tenant, runId, clock())),
-    list: (tenant, keyId, limit) =>
+    list: (query) =>
       guarded(() => {
-        const max = Math.max(0, Math.trunc(limit));
-        return (keyId === null ? listAll.all(tenant, max) : listByKey.all(tenant, keyId, max)).map(toRun);
+        const params: ListParams = {
+          tenant: query.tenant,
+          key_id: query.keyId,
+          state: query.state,
+          // No position: after every run (activity times are epoch ms, far below the largest safe integer).
+          after_ms: query.after?.lastActivityAtMs ?? Number.MAX_SAFE_INTEGER,
+          after_id: query.after?.runId ?? '',
+          limit: Math.max(0, Math.trunc(query.limit)),
+        };
+        return (query.keyId === null ? listAll : listByKey).all(params).map(toRun);
       }),
     countActive: (tenant, keyId) => guarded(() => countActive.get(tenant, keyId, clock())?.active ?? 0),
     countActiveAll: () => guarded(() => countAllActive.get(clock())?.active ?? 0),

@@ -18,10 +18,8 @@ import { requestedRunLimit, resolveRun, validRunId } from '../resolve-run.js';
 import { upstreamOf } from '../forward.js';
 import { ancestorsOf, descendantsOf, renderChildren, spendByModel } from './run-tree.js';
 
-const DEFAULT_LIST_LIMIT = 100;
 /** How POST /budget/runs names a run's fields in refusals. */
 const RUN_BODY_PARAMS = { runId: 'id', budget: 'limit_usd', parent: 'parent' } as const;
-const MAX_LIST_LIMIT = 1000;
 
 /** POST /budget/runs: a new run bound to the caller (or, for the admin, to `key_id`). */
 export async function createRun(
@@ -103,22 +101,6 @@ export async function closeRun(deps: PipelineDeps, caller: Caller, run: RunRecor
   return runReport(deps, caller, closed);
 }
 
-/** GET /budget/runs: the caller's runs (admin: a tenant's), newest first, without spend. */
-export async function listRuns(
-  deps: PipelineDeps,
-  caller: Caller,
-  query: { tenant?: string | undefined; key_id?: string | undefined; limit?: string | undefined },
-): Promise<Record<string, unknown>> {
-  const limit = query.limit === undefined ? DEFAULT_LIST_LIMIT : Number(query.limit);
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT)
-    throw invalidRequest(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'limit');
-  const tenant = caller.admin ? (query.tenant ?? 'default') : caller.principal.tenant;
-  const keyId = caller.admin ? (query.key_id ?? null) : caller.principal.keyId;
-  const runs = await storeCall(deps, 'list_runs', () => deps.store.runs.list(tenant, keyId, limit));
-  const nowMs = deps.clock();
-  return { runs: runs.map((run) => renderRun(run, nowMs)) };
-}
-
 /**
  * Every scope the run draws on (the run, its ancestors, the key/user/team ceilings of its tenant),
  * its spend by model, its sub-agent runs and the changes of its ceiling. A run's scope counts its
@@ -162,7 +144,8 @@ export async function runReport(deps: PipelineDeps, caller: Caller, run: RunReco
   };
 }
 
-function renderRun(run: RunRecord, nowMs: number): Record<string, unknown> {
+/** A run's own fields, as the report and the listing render them. */
+export function renderRun(run: RunRecord, nowMs: number): Record<string, unknown> {
   return {
     id: run.runId,
     tenant: run.tenant,

@@ -10,7 +10,7 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[2], id)
   if run_id then redis.call('ZREM', base .. 'settled:run:' .. run_id, id) end
 end
--- Runs created before the cutoff are the candidates; those used since, or holding a hold, stay.
+-- Runs last active before the cutoff are the candidates; those closed since, or holding a hold, stay.
 local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. I(before), 'LIMIT', ARGV[4], batch)
 for _, run_id in ipairs(candidates) do
   local hash = base .. 'run:' .. run_id
@@ -28,7 +28,7 @@ for _, run_id in ipairs(candidates) do
       local parent = redis.call('HGET', hash, 'parent')
       if parent then redis.call('ZREM', base .. 'runs:children:' .. parent, run_id) end
       redis.call('DEL', hash, base .. 'settled:run:' .. run_id, base .. 'steps:' .. run_id, base .. 'vel:' .. run_id,
-        base .. 'runlimits:' .. run_id)
+        base .. 'runlimits:' .. run_id, base .. 'decisions:run:' .. run_id)
       scopes = scopes + redis.call('DEL', skey)
       redis.call('ZREM', KEYS[1], run_id)
       redis.call('ZREM', base .. 'runs:bykey:' .. f[1], run_id)

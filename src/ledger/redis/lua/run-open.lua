@@ -56,6 +56,9 @@ if existing[1] then
   local touched = math.max(last, now)
   redis.call('HSET', hash, 'last', I(touched))
   redis.call('ZADD', KEYS[2], I(touched + idle), ARGV[3])
+  -- The listings (and retention's candidates) order runs by last activity.
+  redis.call('ZADD', KEYS[3], I(touched), ARGV[3])
+  redis.call('ZADD', KEYS[4], I(touched), ARGV[3])
   return { 'existing', redis.call('HGETALL', hash), ancestors(current) }
 end
 
