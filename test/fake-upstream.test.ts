@@ -102,6 +102,46 @@ describe('fake upstream through the openai SDK', () => {
     expect(final.id).toMatch(/^resp_/);
   });
 
+  it("streams a Responses tool call (function or custom) in an agent's tool loop, then answers", async () => {
+    fake.configure({ toolCall: 'exec', toolKind: 'custom', toolArguments: 'text("hi")', toolTurns: 1, chunks: 3 });
+    const stream = client.responses.stream({ model: 'gpt-4.1-mini', input: 'hi' });
+    const deltas: string[] = [];
+    stream.on('response.custom_tool_call_input.delta', (event) => deltas.push(event.delta));
+    const call = await stream.finalResponse();
+    expect(deltas).toHaveLength(3);
+    expect(deltas.join('')).toBe('text("hi")');
+    expect(call.output).toEqual([
+      expect.objectContaining({ type: 'custom_tool_call', name: 'exec', input: 'text("hi")', status: 'completed' }),
+    ]);
+    const callId = (call.output[0] as { call_id: string }).call_id;
+    // With one tool output in its input, the model is done with tools and answers in text.
+    const answer = await client.responses.create({
+      model: 'gpt-4.1-mini',
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'custom_tool_call', call_id: callId, name: 'exec', input: 'text("hi")' },
+        { type: 'custom_tool_call_output', call_id: callId, output: 'hi' },
+      ],
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const event of answer) types.push(event.type);
+    expect(types).toContain('response.output_text.delta');
+    expect(types).not.toContain('response.custom_tool_call_input.delta');
+
+    fake.configure({ toolCall: 'lookup', toolKind: 'function', toolArguments: '{"city":"Paris"}', toolTurns: null });
+    const fn = client.responses.stream({ model: 'gpt-4.1-mini', input: 'hi' });
+    const args: string[] = [];
+    fn.on('response.function_call_arguments.delta', (event) => args.push(event.delta));
+    const fnCall = await fn.finalResponse();
+    expect(args.join('')).toBe('{"city":"Paris"}');
+    expect(fnCall.output[0]).toMatchObject({ type: 'function_call', name: 'lookup', arguments: '{"city":"Paris"}' });
+    // Each reply's billed usage is on the record.
+    expect(fake.requests.map((request) => request.served)).toEqual(
+      Array(3).fill({ inputTokens: 10, cachedTokens: 0, outputTokens: 20 }),
+    );
+  });
+
   it('ends a Responses stream with response.incomplete in mode incomplete', async () => {
     const stream = await client.responses.create(
       { model: 'gpt-4.1-mini', input: 'hi', stream: true },

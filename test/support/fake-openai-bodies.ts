@@ -27,7 +27,18 @@ export interface ReplyPlan {
   /** Responses: hosted tool calls made before the message, as output items of these types. */
   readonly hostedCalls: readonly { readonly type: string; readonly tool: string }[];
   /** Answer with one call of this tool (fresh call ids every time, as a real model mints) instead of text. */
-  readonly toolCall: { readonly name: string; readonly arguments: string } | null;
+  readonly toolCall: ToolCall | null;
+}
+
+/**
+ * A tool call the model answers with: a `function` tool's JSON arguments, or a Responses
+ * `custom` tool's free-form input (the Codex CLI's `exec` tool takes JavaScript). Chat has
+ * function tools only.
+ */
+export interface ToolCall {
+  readonly kind: 'function' | 'custom';
+  readonly name: string;
+  readonly arguments: string;
 }
 
 export type Json = Record<string, unknown>;
@@ -78,7 +89,13 @@ export function chatCompletion(plan: ReplyPlan): Json {
               content: null,
               refusal: null,
               annotations: [],
-              tool_calls: [{ id: `call_${plan.id}_${index}`, type: 'function', function: plan.toolCall }],
+              tool_calls: [
+                {
+                  id: `call_${plan.id}_${index}`,
+                  type: 'function',
+                  function: { name: plan.toolCall.name, arguments: plan.toolCall.arguments },
+                },
+              ],
             },
       logprobs: null,
       finish_reason: plan.toolCall !== null ? 'tool_calls' : plan.truncated ? 'length' : 'stop',
@@ -207,16 +224,7 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
     output: !done
       ? []
       : plan.toolCall !== null
-        ? [
-            ...calls,
-            {
-              id: `fc_${plan.id.slice(5)}`,
-              type: 'function_call',
-              status: 'completed',
-              call_id: `call_${plan.id.slice(5)}`,
-              ...plan.toolCall,
-            },
-          ]
+        ? [...calls, toolCallItem(plan, plan.toolCall, 'completed')]
         : [
             ...calls,
             {
@@ -243,6 +251,27 @@ export function responseObject(plan: ReplyPlan, request: Json, status: ResponseS
   };
 }
 
+/** `text` in at most `parts` consecutive non-empty pieces (one piece at least). */
+function splitEvenly(text: string, parts: number): string[] {
+  const count = Math.max(1, Math.min(parts, text.length));
+  return range(count).map((i) =>
+    text.slice(Math.floor((i * text.length) / count), Math.floor(((i + 1) * text.length) / count)),
+  );
+}
+
+/** The output item of a Responses tool call: `function_call` (arguments) or `custom_tool_call` (input). */
+function toolCallItem(plan: ReplyPlan, call: ToolCall, status: 'in_progress' | 'completed', filled = true): Json {
+  const at = {
+    id: `${call.kind === 'custom' ? 'ctc' : 'fc'}_${plan.id.slice(5)}`,
+    status,
+    call_id: `call_${plan.id.slice(5)}`,
+  };
+  const value = filled ? call.arguments : '';
+  return call.kind === 'custom'
+    ? { ...at, type: 'custom_tool_call', name: call.name, input: value }
+    : { ...at, type: 'function_call', name: call.name, arguments: value };
+}
+
 /** The events of a Responses stream, in order, each `{type, ...}` with its sequence number. */
 export function responseEvents(
   plan: ReplyPlan,
@@ -263,6 +292,20 @@ export function responseEvents(
     const item = hostedCallItem(plan, index);
     add('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } });
     add('response.output_item.done', { output_index: index, item });
+  }
+  if (plan.toolCall !== null) {
+    // A tool call streams its arguments (or a custom tool's input) where a message streams text.
+    const call = plan.toolCall;
+    const added = toolCallItem(plan, call, 'in_progress', false);
+    const where = { item_id: added['id'], output_index: messageIndex };
+    const kind = call.kind === 'custom' ? 'custom_tool_call_input' : 'function_call_arguments';
+    add('response.output_item.added', { output_index: messageIndex, item: added });
+    for (const piece of splitEvenly(call.arguments, plan.pieces.length))
+      add(`response.${kind}.delta`, { ...where, delta: piece }, true);
+    add(`response.${kind}.done`, { ...where, [call.kind === 'custom' ? 'input' : 'arguments']: call.arguments });
+    add('response.output_item.done', { output_index: messageIndex, item: toolCallItem(plan, call, 'completed') });
+    add(`response.${terminal}`, { response: responseObject(plan, request, terminal) });
+    return events;
   }
   add('response.output_item.added', {
     output_index: messageIndex,

@@ -82,6 +82,13 @@ export interface FakeUpstreamOptions {
    */
   readonly toolCall?: string | null;
   readonly toolArguments?: string;
+  /** Responses: `function` tool calls (arguments JSON) or `custom` tool calls (free-form input). Default function. */
+  readonly toolKind?: 'function' | 'custom';
+  /**
+   * An agent's tool loop: answer with the tool call only while the request's input carries fewer
+   * tool outputs than this, then with text. Default null: a tool call every time (a stuck model).
+   */
+  readonly toolTurns?: number | null;
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -105,6 +112,8 @@ export const FAKE_DEFAULTS: Settings = {
   duplicateKeys: 'last',
   toolCall: null,
   toolArguments: '{}',
+  toolKind: 'function',
+  toolTurns: null,
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -119,6 +128,8 @@ export interface RecordedRequest {
   readonly body: unknown;
   readonly rawBody: string;
   readonly mode: FakeMode;
+  /** The usage the planned reply reports (null: none, or no reply planned); a reset or stall never delivers it. */
+  readonly served: ServedUsage | null;
   readonly outcome: RequestOutcome;
   /** Resolves with the final outcome once the exchange is over. */
   readonly ended: Promise<RequestOutcome>;
@@ -140,8 +151,16 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
+/** Tokens as the provider bills them: `inputTokens` includes `cachedTokens`, `outputTokens` the reasoning. */
+export interface ServedUsage {
+  readonly inputTokens: number;
+  readonly cachedTokens: number;
+  readonly outputTokens: number;
+}
+
 interface MutableRecord extends RecordedRequest {
   outcome: RequestOutcome;
+  served: ServedUsage | null;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -235,10 +254,22 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
     rejectedPredictionTokens: rejected,
     hostedCalls: calls,
     toolCall:
-      s.toolCall !== null && (endpoint === 'chat' || endpoint === 'responses')
-        ? { name: s.toolCall, arguments: s.toolArguments }
+      s.toolCall !== null &&
+      (endpoint === 'responses' || (endpoint === 'chat' && s.toolKind === 'function')) &&
+      (s.toolTurns === null || toolOutputs(body) < s.toolTurns)
+        ? { kind: s.toolKind, name: s.toolCall, arguments: s.toolArguments }
         : null,
   };
+}
+
+/** Tool outputs in a request's input: Responses `*_call_output` items, chat `tool` messages. */
+function toolOutputs(body: Json): number {
+  const items = Array.isArray(body['input']) ? body['input'] : Array.isArray(body['messages']) ? body['messages'] : [];
+  return items.filter(
+    (item: unknown) =>
+      isRecord(item) &&
+      ((typeof item['type'] === 'string' && item['type'].endsWith('_call_output')) || item['role'] === 'tool'),
+  ).length;
 }
 
 function servedTier(requested: unknown, autoTier: string): string {
@@ -280,6 +311,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       body,
       rawBody,
       mode: s.mode,
+      served: null,
       outcome: 'pending',
       ended: new Promise<RequestOutcome>((resolve) => (settle = resolve)),
     };
@@ -346,11 +378,22 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     }
 
     const plan = planReply(endpoint, body, s, seq);
+    if (!plan.noUsage) {
+      record.served = {
+        inputTokens: plan.promptTokens,
+        cachedTokens: plan.cachedTokens,
+        outputTokens: plan.completionTokens,
+      };
+    }
     const streaming = body['stream'] === true && endpoint !== 'embeddings';
-    if (streaming && plan.toolCall !== null) {
+    if (streaming && plan.toolCall !== null && endpoint === 'chat') {
       return send(
         400,
-        openAiError('fake upstream: tool calls are answered without streaming only', 'invalid_request_error', null),
+        openAiError(
+          'fake upstream: chat tool calls are answered without streaming only',
+          'invalid_request_error',
+          null,
+        ),
       );
     }
     if (endpoint === 'responses' && body['background'] === true) {

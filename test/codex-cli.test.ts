@@ -1,0 +1,170 @@
+// E2E: the Codex CLI itself (`codex exec`, pinned in test/clients) -> runcap -> a fake OpenAI
+// upstream, over real sockets, offline. Codex ignores OPENAI_BASE_URL: a config.toml model
+// provider points it at runcap (wire_api "responses", no websockets, the key from env_key). It
+// sends `session-id` on every call, so its session is one run (docs/design.md §2); the fake
+// model makes it run its `exec` tool (JavaScript, run by Codex itself) before it answers, so a
+// session is several calls. The provider's `http_headers` give the session its own ceiling.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { passthroughKeyId } from '../src/auth.js';
+import { formatUsd, parseUsd } from '../src/money/micros.js';
+import { clientsOrSkip, runCli, type CliResult } from './support/clients.js';
+import { captureDecisions } from './support/decision-log.js';
+import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.js';
+import { decisionOf, runView } from './support/ledger-views.js';
+import { startRuncap, type TestRuncap } from './support/runcap.js';
+
+const clients = await clientsOrSkip();
+const KEY = 'sk-codex-session';
+/** Codex 0.171.0's default model, priced in prices/2026-11-30.json. */
+const MODEL = 'gpt-6.2-sol';
+const TOOL_MARK = 'runcap-tool-ran';
+/** What the fake provider bills each call: input (of which cached) and output tokens. */
+const SERVED = { promptTokens: 3_000, cachedTokens: 1_500, outputTokens: 40 };
+
+/** gpt-6.2-sol per token, in micro-USD: input $2/1M, cached input $0.20/1M, output $10/1M. */
+function costMicros(served: RecordedRequest['served']): number {
+  if (served === null) throw new Error('the fake served no usage');
+  const uncached = served.inputTokens - served.cachedTokens;
+  // 0.2 micro-USD per cached token: exact for the multiples of 5 used here.
+  return uncached * 2 + served.cachedTokens / 5 + served.outputTokens * 10;
+}
+
+let fake: FakeUpstream;
+let runcap: TestRuncap;
+const log = captureDecisions();
+const homes: string[] = [];
+
+beforeAll(async () => {
+  if (!clients.available) return;
+  fake = await startFakeUpstream({
+    ...SERVED,
+    toolCall: 'exec',
+    toolKind: 'custom',
+    toolArguments: `text(${JSON.stringify(TOOL_MARK)})`,
+    toolTurns: 2,
+  });
+  runcap = await startRuncap({ upstreamUrl: fake.url, logger: log.logger });
+});
+afterAll(async () => {
+  await runcap?.stop();
+  await fake?.close();
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+afterEach(() => fake?.clearRequests());
+
+/** `codex exec` in a fresh CODEX_HOME whose model provider is runcap; extra headers via http_headers. */
+async function codexExec(prompt: string, headers: Record<string, string> = {}): Promise<CliResult> {
+  if (!clients.available) throw new Error('unreachable: the suite is skipped');
+  const home = mkdtempSync(join(tmpdir(), 'runcap-codex-'));
+  homes.push(home);
+  const work = join(home, 'work');
+  mkdirSync(work);
+  const httpHeaders = Object.entries(headers)
+    .map(([name, value]) => `${JSON.stringify(name)} = ${JSON.stringify(value)}`)
+    .join(', ');
+  writeFileSync(
+    join(home, 'config.toml'),
+    [
+      'model_provider = "runcap"',
+      '[model_providers.runcap]',
+      'name = "runcap"',
+      `base_url = "${runcap.baseURL}"`,
+      'wire_api = "responses"',
+      'env_key = "RUNCAP_CODEX_KEY"',
+      'supports_websockets = false',
+      // Codex retries a 402 despite x-should-retry: false unless told not to (docs/coding-agents.md).
+      'stream_max_retries = 0',
+      'request_max_retries = 0',
+      `http_headers = { ${httpHeaders} }`,
+      '',
+    ].join('\n'),
+  );
+  return runCli(clients.bin.codex, ['exec', '--skip-git-repo-check', prompt], {
+    cwd: work,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUNCAP_CODEX_KEY: KEY },
+  });
+}
+
+/** The one session id every request of a Codex run carried. */
+function sessionOf(requests: readonly RecordedRequest[]): string {
+  const ids = new Set(requests.map((request) => request.headers['session-id']));
+  expect(ids.size).toBe(1);
+  const [id] = ids;
+  if (typeof id !== 'string') throw new Error('Codex sent no session-id');
+  return id;
+}
+
+const why = (result: CliResult): string => `codex exited ${result.code}:\n${result.stderr}\n${result.stdout}`;
+
+describe.skipIf(!clients.available)(
+  `the Codex CLI through runcap${clients.available ? '' : ` (skipped: ${clients.reason})`}`,
+  () => {
+    it('makes a codex exec session one run, charged exactly what the provider served', async () => {
+      const result = await codexExec('Run the exec tool, then say hello.');
+      expect(result.code, why(result)).toBe(0);
+      expect(result.stdout).toContain('Hello from the fake upstream');
+
+      // Three model calls: two tool calls that Codex ran (their output comes back), then the answer.
+      expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(
+        Array(3).fill('POST /v1/responses'),
+      );
+      expect(fake.requests[0]?.body).toMatchObject({ model: MODEL, stream: true });
+      const outputs = (fake.requests[2]?.body as { input: { type: string }[] }).input.filter(
+        (item) => item.type === 'custom_tool_call_output',
+      );
+      expect(outputs).toHaveLength(2);
+      expect(JSON.stringify(outputs)).toContain(TOOL_MARK);
+
+      const session = sessionOf(fake.requests);
+      expect(session).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await runcap.store.runs.get('default', session)).toMatchObject({
+        runId: session,
+        keyId: passthroughKeyId(KEY),
+        limitMicros: parseUsd('5.00'),
+      });
+      // Every call allowed, each charged what the provider served for it, to the micro-USD.
+      const decisions = log.decisions(session);
+      expect(decisions.map((entry) => entry.decision)).toEqual(['allow', 'allow', 'allow']);
+      const served = fake.requests.map((request) => costMicros(request.served));
+      expect(served).toEqual(Array(3).fill(1_500 * 2 + 300 + 40 * 10));
+      for (const [index, entry] of decisions.entries()) {
+        const record = await decisionOf(runcap, entry.decision_id);
+        expect(record).toMatchObject({ state: 'settled', usage_source: 'provider' });
+        expect(parseUsd(String(record.actual_usd))).toBe(served[index]);
+      }
+      expect(await runView(runcap, session)).toMatchObject({
+        committedMicros: served.reduce((sum, micros) => sum + micros, 0),
+        reservedMicros: 0,
+      });
+    });
+
+    it('refuses the call past the ceiling its http_headers set, and codex exits showing the reason', async () => {
+      // The worst case of a session's first call, learned from an uncapped session.
+      const probe = await codexExec('Run the exec tool, then say hello.');
+      expect(probe.code, why(probe)).toBe(0);
+      const firstHold = parseUsd(log.decisions(sessionOf(fake.requests))[0]?.estimate_usd ?? '');
+      const perCall = costMicros(fake.requests[0]?.served ?? null);
+      fake.clearRequests();
+
+      // Room for the first call and half of what it is served: the second call cannot fit.
+      const ceiling = formatUsd(firstHold + perCall / 2);
+      const result = await codexExec('Run the exec tool, then say hello.', { 'X-Run-Budget-USD': ceiling });
+
+      expect(result.code, why(result)).toBe(1);
+      expect(result.stderr).toContain('402 Payment Required: The run budget is exhausted');
+      expect(result.stderr).toContain(`on ${MODEL}`);
+      // The first call reached the provider; the second was refused once (not retried), before it.
+      expect(fake.requests).toHaveLength(1);
+      const session = sessionOf(fake.requests);
+      expect(log.decisions(session).map((entry) => [entry.decision, entry.code])).toEqual([
+        ['allow', undefined],
+        ['block', 'run_ceiling_reached'],
+      ]);
+      expect(await runcap.store.runs.get('default', session)).toMatchObject({ limitMicros: parseUsd(ceiling) });
+      expect(await runView(runcap, session)).toMatchObject({ committedMicros: perCall, reservedMicros: 0 });
+    });
+  },
+);
