@@ -37,7 +37,10 @@ RUN npm ci --ignore-scripts \
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build copies the Redis ledger's Lua files (src/**/*.lua) beside the compiled code.
+# The live view's page (docs/ui.md): compiled by its own tsconfig into dist/ui, served by /ui.
+COPY ui ./ui
+# The build copies the Redis ledger's Lua files (src/**/*.lua) beside the compiled code, and the
+# live view's HTML, CSS and icon into dist/ui.
 COPY scripts/copy-assets.mjs ./scripts/
 # Keep only the compiled addon of better-sqlite3 (drops ~25 MB of sources and objects).
 RUN npm run build \

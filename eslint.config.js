@@ -48,6 +48,16 @@ const LOWER = [
 ];
 const layerZones = [
   {
+    target: './ui',
+    from: ['./src', './test', './bench'],
+    message: 'The live view runs in the browser: it talks to runcap over HTTP only, never imports its code.',
+  },
+  {
+    target: ['./src', './test', './bench'],
+    from: './ui',
+    message: 'runcap serves the built page from dist/ui (src/http/ui-assets.ts); nothing imports the ui/ sources.',
+  },
+  {
     target: ['./src/pipeline', './src/http', ...LOWER],
     from: TOP,
     message: 'Only main/server/app sit above http/ and pipeline/.',
@@ -114,7 +124,12 @@ export default tseslint.config(
     languageOptions: { parser: parserCountingTypeImports, ecmaVersion: 2023, sourceType: 'module' },
     plugins: { '@typescript-eslint': tseslint.plugin, 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: ['./tsconfig.json', './ui/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
       'import-x/extensions': ['.ts', '.mjs', '.js'],
       // Never parse dependencies: loops are ours to find, and reading node_modules is most of the cost.
       'import-x/ignore': ['node_modules'],

@@ -1,10 +1,11 @@
 // Copies the non-TypeScript files the compiled code reads beside itself (the Redis ledger's
-// lua/*.lua) from a source tree into a build tree, keeping their paths: tsc copies only what
-// it compiles. `node scripts/copy-assets.mjs src dist` (run by `npm run build`).
+// lua/*.lua; the live view's page, stylesheet and icon) from a source tree into a build tree,
+// keeping their paths: tsc copies only what it compiles. `node scripts/copy-assets.mjs src dist`
+// and `node scripts/copy-assets.mjs ui dist/ui` (both run by `npm run build`).
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-const ASSET = /\.lua$/;
+const ASSET = /\.(lua|html|css|svg)$/;
 const [from, to] = process.argv.slice(2);
 if (from === undefined || to === undefined) {
   process.stderr.write('usage: node scripts/copy-assets.mjs <source dir> <build dir>\n');

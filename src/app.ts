@@ -5,6 +5,7 @@ import { RuncapError } from './errors.js';
 import { problemResponse } from './http/problem.js';
 import { registerProxyRoutes } from './http/routes-proxy.js';
 import { registerOpsRoutes, type AppState } from './http/routes-ops.js';
+import { registerUiRoutes } from './http/routes-ui.js';
 import { registerBudgetApiRoutes } from './http/budget-api/index.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 
@@ -20,6 +21,7 @@ export function createApp(deps: PipelineDeps, state: AppState = { draining: fals
   registerOpsRoutes(app, deps, state);
   registerBudgetApiRoutes(app, deps);
   registerProxyRoutes(app, deps);
+  registerUiRoutes(app);
 
   app.notFound(() => problemResponse(new RuncapError('not_found', 'No such route.')));
   app.onError((error) => {
