@@ -55,9 +55,8 @@ afterAll(async () => {
 });
 afterEach(() => fake?.clearRequests());
 
-/** `codex exec` in a fresh CODEX_HOME whose model provider is runcap; extra headers via http_headers. */
-async function codexExec(prompt: string, headers: Record<string, string> = {}): Promise<CliResult> {
-  if (!clients.available) throw new Error('unreachable: the suite is skipped');
+/** A fresh CODEX_HOME whose model provider is runcap; extra headers via http_headers. */
+function codexHome(headers: Record<string, string> = {}): string {
   const home = mkdtempSync(join(tmpdir(), 'runcap-codex-'));
   homes.push(home);
   const work = join(home, 'work');
@@ -82,11 +81,21 @@ async function codexExec(prompt: string, headers: Record<string, string> = {}): 
       '',
     ].join('\n'),
   );
-  return runCli(clients.bin.codex, ['exec', '--skip-git-repo-check', prompt], {
-    cwd: work,
+  return home;
+}
+
+/** Runs `codex exec <args>` with `home` as its HOME and CODEX_HOME, in its work folder. */
+function codex(home: string, args: readonly string[]): Promise<CliResult> {
+  if (!clients.available) throw new Error('unreachable: the suite is skipped');
+  return runCli(clients.bin.codex, ['exec', '--skip-git-repo-check', ...args], {
+    cwd: join(home, 'work'),
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUNCAP_CODEX_KEY: KEY },
   });
 }
+
+/** `codex exec` in a fresh CODEX_HOME (a new session). */
+const codexExec = (prompt: string, headers: Record<string, string> = {}): Promise<CliResult> =>
+  codex(codexHome(headers), [prompt]);
 
 /** The one session id every request of a Codex run carried. */
 function sessionOf(requests: readonly RecordedRequest[]): string {
@@ -139,6 +148,29 @@ describe.skipIf(!clients.available)(
         committedMicros: served.reduce((sum, micros) => sum + micros, 0),
         reservedMicros: 0,
       });
+    });
+
+    it('continues the run when the session is resumed (codex exec resume --last)', async () => {
+      const home = codexHome();
+      const first = await codex(home, ['Run the exec tool, then say hello.']);
+      expect(first.code, why(first)).toBe(0);
+      const session = sessionOf(fake.requests);
+      const before = await runView(runcap, session);
+      fake.clearRequests();
+
+      const resumed = await codex(home, ['resume', '--last', 'Once more, please.']);
+      expect(resumed.code, why(resumed)).toBe(0);
+      expect(sessionOf(fake.requests)).toBe(session);
+      // The resumed turn resends the conversation, whose two tool outputs make the fake model answer at once.
+      expect(fake.requests).toHaveLength(1);
+      expect(JSON.stringify(fake.requests[0]?.body)).toContain(TOOL_MARK);
+      const added = fake.requests.reduce((sum, request) => sum + costMicros(request.served), 0);
+      expect(added).toBeGreaterThan(0);
+      expect(await runView(runcap, session)).toMatchObject({
+        committedMicros: before.committedMicros + added,
+        reservedMicros: 0,
+      });
+      expect(log.decisions(session).every((entry) => entry.decision === 'allow')).toBe(true);
     });
 
     it('refuses the call past the ceiling its http_headers set, and codex exits showing the reason', async () => {
