@@ -55,8 +55,8 @@ afterAll(async () => {
 });
 afterEach(() => fake?.clearRequests());
 
-/** A fresh CODEX_HOME whose model provider is runcap; extra headers via http_headers. */
-function codexHome(headers: Record<string, string> = {}): string {
+/** A fresh CODEX_HOME whose model provider is runcap; extra headers via http_headers; retries off unless asked. */
+function codexHome(headers: Record<string, string> = {}, options: { retries?: boolean } = {}): string {
   const home = mkdtempSync(join(tmpdir(), 'runcap-codex-'));
   homes.push(home);
   const work = join(home, 'work');
@@ -75,8 +75,7 @@ function codexHome(headers: Record<string, string> = {}): string {
       'env_key = "RUNCAP_CODEX_KEY"',
       'supports_websockets = false',
       // Codex retries a 402 despite x-should-retry: false unless told not to (docs/coding-agents.md).
-      'stream_max_retries = 0',
-      'request_max_retries = 0',
+      ...(options.retries === true ? [] : ['stream_max_retries = 0', 'request_max_retries = 0']),
       `http_headers = { ${httpHeaders} }`,
       '',
     ].join('\n'),
@@ -197,6 +196,17 @@ describe.skipIf(!clients.available)(
       ]);
       expect(await runcap.store.runs.get('default', session)).toMatchObject({ limitMicros: parseUsd(ceiling) });
       expect(await runView(runcap, session)).toMatchObject({ committedMicros: perCall, reservedMicros: 0 });
+    });
+
+    it("asks again five times with Codex's default retries, each refused before the provider, spending nothing", async () => {
+      const result = await codex(codexHome({ 'X-Run-Budget-USD': '0.000001' }, { retries: true }), ['Say hello.']);
+      expect(result.code, why(result)).toBe(1);
+      expect(result.stderr).toContain('Reconnecting... 5/5');
+      expect(result.stderr).toContain('402 Payment Required: The run budget is exhausted');
+      expect(fake.requests).toHaveLength(0);
+      const session = log.decisions().at(-1)?.run_id ?? '';
+      expect(log.decisions(session).map((entry) => entry.decision)).toEqual(Array(6).fill('block'));
+      expect(await runView(runcap, session)).toMatchObject({ committedMicros: 0, reservedMicros: 0 });
     });
   },
 );
