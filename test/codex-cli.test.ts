@@ -4,7 +4,7 @@
 // sends `session-id` on every call, so its session is one run (docs/design.md §2); the fake
 // model makes it run its `exec` tool (JavaScript, run by Codex itself) before it answers, so a
 // session is several calls. The provider's `http_headers` give the session its own ceiling.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -83,12 +83,30 @@ function codexHome(headers: Record<string, string> = {}, options: { retries?: bo
   return home;
 }
 
+/** A CODEX_HOME holding the README's config.toml ("Cap a Codex session"), aimed at this runcap. */
+function readmeCodexHome(): string {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('### Cap a Codex session'));
+  const toml = /```toml\n([\s\S]*?)```/.exec(section)?.[1];
+  if (toml === undefined) throw new Error('README.md: no config.toml under "Cap a Codex session"');
+  expect(toml).toContain('base_url = "http://127.0.0.1:8787/v1"');
+  const home = codexHome();
+  writeFileSync(join(home, 'config.toml'), toml.replace('http://127.0.0.1:8787/v1', runcap.baseURL));
+  return home;
+}
+
 /** Runs `codex exec <args>` with `home` as its HOME and CODEX_HOME, in its work folder. */
 function codex(home: string, args: readonly string[]): Promise<CliResult> {
   if (!clients.available) throw new Error('unreachable: the suite is skipped');
   return runCli(clients.bin.codex, ['exec', '--skip-git-repo-check', ...args], {
     cwd: join(home, 'work'),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, RUNCAP_CODEX_KEY: KEY },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      CODEX_HOME: home,
+      RUNCAP_CODEX_KEY: KEY,
+      OPENAI_API_KEY: KEY, // the README's provider reads it
+    },
   });
 }
 
@@ -110,8 +128,8 @@ const why = (result: CliResult): string => `codex exited ${result.code}:\n${resu
 describe.skipIf(!clients.available)(
   `the Codex CLI through runcap${clients.available ? '' : ` (skipped: ${clients.reason})`}`,
   () => {
-    it('makes a codex exec session one run, charged exactly what the provider served', async () => {
-      const result = await codexExec('Run the exec tool, then say hello.');
+    it("makes a codex exec session one run under the README's config, charged exactly what was served", async () => {
+      const result = await codex(readmeCodexHome(), ['Run the exec tool, then say hello.']);
       expect(result.code, why(result)).toBe(0);
       expect(result.stdout).toContain('Hello from the fake upstream');
 
@@ -119,7 +137,8 @@ describe.skipIf(!clients.available)(
       expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(
         Array(3).fill('POST /v1/responses'),
       );
-      expect(fake.requests[0]?.body).toMatchObject({ model: MODEL, stream: true });
+      // Codex sends no output cap: the tenant default is written in, so the provider enforces the held one.
+      expect(fake.requests[0]?.body).toMatchObject({ model: MODEL, stream: true, max_output_tokens: 4096 });
       const outputs = (fake.requests[2]?.body as { input: { type: string }[] }).input.filter(
         (item) => item.type === 'custom_tool_call_output',
       );
@@ -131,7 +150,7 @@ describe.skipIf(!clients.available)(
       expect(await runcap.store.runs.get('default', session)).toMatchObject({
         runId: session,
         keyId: passthroughKeyId(KEY),
-        limitMicros: parseUsd('5.00'),
+        limitMicros: parseUsd('2.00'), // the README's http_headers
       });
       // Every call allowed, each charged what the provider served for it, to the micro-USD.
       const decisions = log.decisions(session);
