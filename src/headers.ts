@@ -24,6 +24,8 @@ export const H = {
   idempotencyKey: 'idempotency-key',
   shouldRetry: 'x-should-retry',
   authorization: 'authorization',
+  /** GET /budget/events: the last event a reconnecting client saw (WHATWG HTML, server-sent events). */
+  lastEventId: 'last-event-id',
 } as const;
 
 /**

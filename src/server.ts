@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
 import { createBackgroundTracker } from './pipeline/background.js';
+import { createEventHub } from './pipeline/events.js';
 import { createKeyVerdicts } from './pipeline/key-verdicts.js';
 import { createTaskTracker } from './pipeline/tasks.js';
 import { loadPriceCatalog } from './pricing/load.js';
@@ -81,6 +82,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tasks,
     background,
     keyVerdicts: createKeyVerdicts(upstream),
+    events: createEventHub({
+      ringSize: config.events.replay,
+      subscriberBuffer: config.events.subscriberBuffer,
+      onDropped: () => metrics.eventsDropped.inc(),
+      onSubscribers: (count) => metrics.eventSubscribers.set(count),
+    }),
     clock,
   };
   const state: AppState = { draining: false };
@@ -103,6 +110,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stop: () =>
       (stopping ??= (async () => {
         state.draining = true;
+        // Live feeds end now: an open event stream must not hold the drain open.
+        deps.events.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // close() drops only the connections idle right now; keep dropping those that go idle
         // as their last response ends, so a client's keep-alive pool cannot hold the drain open.

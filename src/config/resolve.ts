@@ -107,6 +107,11 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       maxDurationMs: ms(file.background.max_duration),
       maxTracked: file.background.max_tracked,
     },
+    events: {
+      replay: file.events.replay,
+      subscriberBuffer: file.events.subscriber_buffer,
+      heartbeatMs: ms(file.events.heartbeat),
+    },
     passthrough: file.passthrough ?? file.keys.length === 0,
     adminToken: file.admin_token ?? null,
     logLevel: file.log_level,

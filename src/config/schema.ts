@@ -191,6 +191,17 @@ export const configFileSchema = z.strictObject({
       max_tracked: positiveInt.default(1000),
     })
     .prefault({}),
+  /** The live feed GET /budget/events (docs/api.md "Events"). */
+  events: z
+    .strictObject({
+      /** Events kept in memory for reconnects with Last-Event-ID. */
+      replay: positiveInt.default(10_000),
+      /** Events queued per subscriber; a subscriber that falls further behind loses events (counted). */
+      subscriber_buffer: positiveInt.default(1_000),
+      /** A comment line this often keeps an idle stream open through proxies. */
+      heartbeat: duration.default('15s'),
+    })
+    .prefault({}),
   /** Accept provider keys as identity (docs/design.md §2). Default: on when no virtual keys are configured. */
   passthrough: z.boolean().optional(),
   admin_token: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -106,6 +106,11 @@ export interface Config {
     readonly maxDurationMs: number;
     readonly maxTracked: number;
   };
+  readonly events: {
+    readonly replay: number;
+    readonly subscriberBuffer: number;
+    readonly heartbeatMs: number;
+  };
   readonly passthrough: boolean;
   readonly adminToken: string | null;
   readonly logLevel: string;

@@ -47,6 +47,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['charged'] as const,
       registers,
     }),
+    eventsDropped: new Counter({
+      name: 'runcap_events_dropped_total',
+      help: 'Live events (GET /budget/events) a subscriber lost because it read slower than they came.',
+      registers,
+    }),
+    eventSubscribers: new Gauge({
+      name: 'runcap_event_subscribers',
+      help: 'Open GET /budget/events streams on this instance.',
+      registers,
+    }),
     overruns: new Counter({ name: 'runcap_overruns_total', help: 'Commits larger than their hold.', registers }),
     overrunUsd: new Counter({ name: 'runcap_overrun_usd_total', help: 'USD committed beyond the hold.', registers }),
     estimateRatio: new Histogram({

@@ -1,5 +1,5 @@
 // Announces a budget decision, the same way for the proxy path and the budget API: the stored
-// decision record (written behind, tracked for shutdown), the decisions metric, the held USD and
+// decision record (written behind, tracked for shutdown), its live event (GET /budget/events), the decisions metric, the held USD and
 // run utilisation when a hold was placed, and one `budget decision` log line. Decides nothing.
 import type { BrakeVerdict, EnforcementMode, ScopeView } from '../ledger/index.js';
 import { formatUsd, type Micros } from '../money/micros.js';
@@ -7,6 +7,7 @@ import type { Principal } from '../principal.js';
 import { observeRunUtilization } from './budget-gauges.js';
 import { scopeLabel, type DecisionKind } from './decision.js';
 import type { PipelineDeps } from './deps.js';
+import { decisionEventData } from './event-data.js';
 
 export interface Announcement {
   readonly id: string;
@@ -38,6 +39,7 @@ export interface Announcement {
 export function announceDecision(deps: PipelineDeps, announcement: Announcement): void {
   const { id, principal, decision, mode, hold } = announcement;
   const nowMs = deps.clock();
+  const record = announcement.record(nowMs);
   deps.tasks.track(
     deps.store.decisions.put({
       id,
@@ -45,8 +47,13 @@ export function announceDecision(deps: PipelineDeps, announcement: Announcement)
       keyId: principal.keyId,
       runId: announcement.runId,
       createdAtMs: nowMs,
-      record: announcement.record(nowMs),
+      record,
     }),
+  );
+  deps.events.publish(
+    'decision',
+    { tenant: principal.tenant, keyId: principal.keyId, runId: announcement.runId },
+    decisionEventData(record),
   );
   const scope = announcement.scope === null ? 'none' : scopeLabel(announcement.scope, announcement.runId);
   deps.metrics.decisions.inc({ decision, mode, blocking_scope: scope, endpoint: announcement.endpoint });

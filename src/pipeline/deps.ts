@@ -7,6 +7,7 @@ import type { PriceCatalog } from '../pricing/load.js';
 import type { Tokenizer } from '../estimate/types.js';
 import type { UpstreamClient } from '../proxy/upstream.js';
 import type { BackgroundTracker } from './background.js';
+import type { EventHub } from './events.js';
 import type { KeyVerdicts } from './key-verdicts.js';
 import type { TaskTracker } from './tasks.js';
 
@@ -24,5 +25,7 @@ export interface PipelineDeps {
   readonly background: BackgroundTracker;
   /** What the provider said about passthrough keys (junk keys write nothing). */
   readonly keyVerdicts: KeyVerdicts;
+  /** The live feed of decisions and settlements (GET /budget/events). */
+  readonly events: EventHub;
   readonly clock: () => number;
 }

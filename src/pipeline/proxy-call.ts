@@ -165,6 +165,8 @@ async function dispatch(
     reservationId: reservation.id,
     decisionId: record.id,
     tenant: context.tenant.name,
+    keyId: context.principal.keyId,
+    runId: context.runId ?? null,
     endpoint: call.adapter.name,
     plan,
     holdMicros: reservation.amountMicros,

@@ -11,6 +11,7 @@ import { priceForServedTier } from '../pricing/service-tier.js';
 import type { Usage } from '../pricing/types.js';
 import type { HostedCallCounts } from '../proxy/adapter.js';
 import type { PipelineDeps } from './deps.js';
+import { recordSettlement } from './event-data.js';
 import { hostedCallCount, hostedFeesMicros } from './hosted-tools-plan.js';
 import { ledgerCall } from './ledger-call.js';
 import type { CallPlan } from './plan.js';
@@ -35,6 +36,9 @@ export interface SettleTarget {
   readonly reservationId: string;
   readonly decisionId: string;
   readonly tenant: string;
+  /** The principal's key and the run: who sees the settlement's event. */
+  readonly keyId: string;
+  readonly runId: string | null;
   readonly endpoint: string;
   readonly plan: CallPlan;
   /** The amount actually held (a reused reservation's, which may differ from the plan's). */
@@ -162,15 +166,13 @@ async function remember(
 }
 
 /** The money is settled by now; a record that cannot be updated is logged, not retried. */
-async function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): Promise<void> {
-  await deps.store.decisions
-    .patch(target.decisionId, patch)
-    .catch((error: unknown) =>
-      deps.logger.error(
-        { decision_id: target.decisionId, err: error },
-        'settled, but the decision record could not be updated',
-      ),
-    );
+function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): Promise<void> {
+  return recordSettlement(
+    deps,
+    { tenant: target.tenant, keyId: target.keyId, runId: target.runId },
+    target.decisionId,
+    patch,
+  );
 }
 
 /**

@@ -4,6 +4,7 @@
 // for the current one.
 import { formatUsd } from '../money/micros.js';
 import type { PipelineDeps } from './deps.js';
+import { recordSettlement } from './event-data.js';
 import { sampleActiveRuns } from './budget-gauges.js';
 
 const DAY_MS = 86_400_000;
@@ -39,19 +40,17 @@ export function startSweeper(deps: PipelineDeps, options: { autoStart?: boolean 
         charged ? 'hold expired without a result: charged in full' : 'hold expired before it was forwarded: released',
       );
       // The expiry itself is done; a failed record update must not stop the others.
-      await deps.store.decisions
-        .patch(reservation.decisionId, {
+      await recordSettlement(
+        deps,
+        { tenant: reservation.tenant, keyId: reservation.attribution.keyId, runId: reservation.attribution.runId },
+        reservation.decisionId,
+        {
           state: 'expired',
           actual_usd: formatUsd(charged ? reservation.amountMicros : 0),
           usage_source: charged ? 'expired' : null,
           settled_at: new Date(deps.clock()).toISOString(),
-        })
-        .catch((error: unknown) =>
-          deps.logger.error(
-            { err: error, decision_id: reservation.decisionId },
-            'could not mark the decision record expired',
-          ),
-        );
+        },
+      );
     }
     const nowMs = deps.clock();
     if (nowMs - lastPruneMs >= PRUNE_EVERY_MS) {

@@ -1,5 +1,5 @@
 // The budget API's HTTP binding (docs/design.md §8), its only door: the /budget/* body limit and
-// GET /budget/decisions/{id} here; runs, spend and reservations in their own files beside it.
+// GET /budget/decisions/{id} here; runs, events, spend and reservations in their own files beside it.
 // A principal sees its own; the admin token sees all. The work is pipeline/budget-api/'s;
 // handlers throw RuncapError and app.onError renders every refusal.
 import type { HttpBindings } from '@hono/node-server';
@@ -10,6 +10,7 @@ import type { PipelineDeps } from '../../pipeline/deps.js';
 import { visibleDecision } from '../../pipeline/budget-api/index.js';
 import { authenticateCaller } from '../../auth.js';
 import { H } from '../../headers.js';
+import { registerEventRoutes } from './events.js';
 import { registerReservationRoutes } from './reservations.js';
 import { registerRunRoutes } from './runs.js';
 import { registerSpendRoutes } from './spend.js';
@@ -37,6 +38,7 @@ export function registerBudgetApiRoutes(app: Hono<{ Bindings: HttpBindings }>, d
   });
 
   registerRunRoutes(app, deps);
+  registerEventRoutes(app, deps);
   registerSpendRoutes(app, deps);
   registerReservationRoutes(app, deps);
 }

@@ -4,6 +4,7 @@
 // ../plan.ts, ../decision-record.ts, ../resolve-run.ts), never the other way round.
 export { requirePrincipal } from './access.js';
 export { visibleDecision } from './decisions.js';
+export { subscribeEvents } from './events.js';
 export { commitSchema, createRunSchema, parseBody, parseJsonText, patchRunSchema, reserveSchema } from './input.js';
 export { createReservation } from './reserve.js';
 export { closeRun, createRun, runReport, visibleRun } from './runs.js';

@@ -8,6 +8,7 @@ import { formatUsd, type Micros } from '../../money/micros.js';
 import type { Usage } from '../../pricing/types.js';
 import type { Caller } from '../../principal.js';
 import type { PipelineDeps } from '../deps.js';
+import { recordSettlement } from '../event-data.js';
 import { canSee, notFound } from './access.js';
 import type { CommitBody } from './input.js';
 import { usdParam } from './input.js';
@@ -81,7 +82,7 @@ export async function commitReservation(
     }
     if (actualMicros > 0)
       deps.metrics.estimateRatio.observe({ endpoint: RESERVATIONS_ENDPOINT }, settled.amountMicros / actualMicros);
-    await patchDecision(deps, settled.decisionId, {
+    await patchDecision(deps, settled, {
       state: settled.state === 'reconciled' ? 'reconciled' : 'settled',
       actual_usd: formatUsd(settled.actualMicros ?? actualMicros),
       usage_source: 'caller',
@@ -129,7 +130,7 @@ export async function releaseReservation(
   const result = await settleCall(deps, reservation, 'release', () => deps.store.ledger.release(id));
   if (result.changed) {
     deps.metrics.releasedUsd.inc(result.reservation.amountMicros / 1e6);
-    await patchDecision(deps, result.reservation.decisionId, {
+    await patchDecision(deps, result.reservation, {
       state: 'released',
       actual_usd: '0.00',
       release_reason: 'caller',
@@ -205,10 +206,11 @@ function conflict(reservation: Reservation, action: string, why: string): Runcap
   );
 }
 
-async function patchDecision(deps: PipelineDeps, decisionId: string, patch: Record<string, unknown>): Promise<void> {
-  try {
-    await deps.store.decisions.patch(decisionId, patch);
-  } catch (error) {
-    deps.logger.error({ decision_id: decisionId, err: error }, 'could not update the decision record');
-  }
+function patchDecision(deps: PipelineDeps, reservation: Reservation, patch: Record<string, unknown>): Promise<void> {
+  return recordSettlement(
+    deps,
+    { tenant: reservation.tenant, keyId: reservation.attribution.keyId, runId: reservation.attribution.runId },
+    reservation.decisionId,
+    patch,
+  );
 }
