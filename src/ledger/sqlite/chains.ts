@@ -2,7 +2,8 @@
 // what each conversation holds, by (tenant, conversation id); pruned with the decision records.
 // Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
-import { guarded } from './db.js';
+import { guarded, toLedgerError } from './db.js';
+import type { GroupCommit } from './group-commit.js';
 import type { ChainStore } from '../records.js';
 import { LedgerError } from '../types.js';
 
@@ -16,6 +17,7 @@ function assertTokens(tokens: Readonly<Record<string, number>>): void {
 export function createSqliteChains(
   db: Database.Database,
   clock: () => number,
+  group: GroupCommit,
 ): ChainStore & { prune(beforeMs: number): number } {
   const upsert = db.prepare<[string, string, number, number, number]>(
     `INSERT INTO response_chains (tenant, response_id, input_tokens, output_tokens, created_at_ms) VALUES (?, ?, ?, ?, ?)
@@ -36,12 +38,23 @@ export function createSqliteChains(
   const forget = db.prepare<[string, string]>(
     'DELETE FROM conversation_tokens WHERE tenant = ? AND conversation_id = ?',
   );
+  /** Writes join the group commit's batch (group-commit.ts); checks fail the caller at once. */
+  const write = (check: () => () => void): Promise<void> => {
+    let step: () => void;
+    try {
+      step = check();
+    } catch (error) {
+      return Promise.reject(toLedgerError(error));
+    }
+    return group.run(step);
+  };
   const pruneConversations = db.prepare<[number]>('DELETE FROM conversation_tokens WHERE updated_at_ms < ?');
   return {
     remember: (tenant, responseId, tokens) =>
-      guarded(() => {
+      write(() => {
         assertTokens({ ...tokens });
-        upsert.run(tenant, responseId, tokens.inputTokens, tokens.outputTokens, clock());
+        const nowMs = clock();
+        return () => void upsert.run(tenant, responseId, tokens.inputTokens, tokens.outputTokens, nowMs);
       }),
     lookup: (tenant, responseId) =>
       guarded(() => {
@@ -51,14 +64,13 @@ export function createSqliteChains(
     conversationTokens: (tenant, conversationId) =>
       guarded(() => conversation.get(tenant, conversationId)?.tokens ?? null),
     growConversation: (tenant, conversationId, growth) =>
-      guarded(() => {
+      write(() => {
         assertTokens({ billedTokens: growth.billedTokens, seenTokens: growth.seenTokens });
-        grow.run({ tenant, id: conversationId, billed: growth.billedTokens, seen: growth.seenTokens, now: clock() });
+        const now = clock();
+        const { billedTokens: billed, seenTokens: seen } = growth;
+        return () => void grow.run({ tenant, id: conversationId, billed, seen, now });
       }),
-    forgetConversation: (tenant, conversationId) =>
-      guarded(() => {
-        forget.run(tenant, conversationId);
-      }),
+    forgetConversation: (tenant, conversationId) => write(() => () => void forget.run(tenant, conversationId)),
     prune: (beforeMs) => prune.run(beforeMs).changes + pruneConversations.run(beforeMs).changes,
   };
 }

@@ -1,9 +1,11 @@
-// The Ledger on SQLite: the atomic multi-scope reserve (one BEGIN IMMEDIATE transaction: the
-// loop brake, every enforceable scope and the velocity brake pass, or nothing is written),
-// views, and the async facade over the state machine in settle.ts. Knows nothing of HTTP.
+// The Ledger on SQLite: the atomic multi-scope reserve (one savepoint of the group commit's write
+// transaction, group-commit.ts: the loop brake, every enforceable scope and the velocity brake
+// pass, or nothing is written; settled only once committed), views, and the async facade over
+// the state machine in settle.ts. Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
 import { createSqliteBrakes } from './brakes.js';
-import { guarded } from './db.js';
+import { guarded, toLedgerError } from './db.js';
+import type { GroupCommit } from './group-commit.js';
 import { createTransitions } from './settle.js';
 import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './rows.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
@@ -18,6 +20,8 @@ export interface SqliteLedgerOptions {
   readonly skewToleranceMs: number;
   /** Closes the underlying database (shared with the rest of the store). */
   readonly close: () => void;
+  /** The store's group commit: every write operation runs in its batch transaction. */
+  readonly group: GroupCommit;
 }
 
 const ZERO = { committedMicros: 0, reservedMicros: 0 } as const;
@@ -33,7 +37,17 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
   const rows = prepareRows(db);
   const brakes = createSqliteBrakes(db);
   const transitions = createTransitions(db, rows, brakes);
-  const { clock, skewToleranceMs } = options;
+  const { clock, skewToleranceMs, group } = options;
+  /** Checks run now, on the caller's turn (a bad request fails alone); the write joins the batch. */
+  const write = <T>(check: () => () => T): Promise<T> => {
+    let step: () => T;
+    try {
+      step = check();
+    } catch (error) {
+      return Promise.reject(toLedgerError(error));
+    }
+    return group.run(step);
+  };
   const pingStatement = db.prepare('SELECT 1');
 
   const reused = (request: ReserveRequest, existingId: string, nowMs: number): ReserveOutcome => {
@@ -44,7 +58,8 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
     return { kind: 'reserved', reservation, scopes: views, warnings, reused: true };
   };
 
-  const reserveTx = db.transaction((request: ReserveRequest, nowMs: number): ReserveOutcome => {
+  /** Runs inside the group commit's transaction, as its own savepoint. */
+  const reserveStep = (request: ReserveRequest, nowMs: number): ReserveOutcome => {
     const sameId = rows.selectReservation.get(request.reservationId);
     if (sameId !== undefined) {
       const live = sameId.state === 'reserved' || sameId.state === 'forwarded';
@@ -127,7 +142,7 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       warnings,
       reused: false,
     };
-  });
+  };
 
   const viewTx = db.transaction((tenant: string, specs: readonly ScopeSpec[], nowMs: number) =>
     currentViews(rows, tenant, specs, nowMs),
@@ -136,29 +151,38 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
   return {
     backend: 'sqlite',
     reserve: (request) =>
-      guarded(() => {
+      write(() => {
         const nowMs = clock();
         assertReserveRequest(request, nowMs);
-        return reserveTx.immediate(request, nowMs);
+        return () => reserveStep(request, nowMs);
       }),
     markForwarded: (id, extendTtlMs) =>
-      guarded(() => {
+      write(() => {
         if (extendTtlMs !== undefined) assertDurationMs(extendTtlMs, 'extendTtlMs');
-        return transitions.markForwarded(id, extendTtlMs, clock());
+        const nowMs = clock();
+        return () => transitions.markForwarded(id, extendTtlMs, nowMs);
       }),
     extend: (id, ttlMs) =>
-      guarded(() => {
+      write(() => {
         assertDurationMs(ttlMs);
-        return transitions.extend(id, ttlMs, clock());
+        const nowMs = clock();
+        return () => transitions.extend(id, ttlMs, nowMs);
       }),
     commit: (id, request) =>
-      guarded(() => {
+      write(() => {
         assertAmountMicros(request.actualMicros, 'actualMicros');
-        return transitions.commit(id, request, clock());
+        const nowMs = clock();
+        return () => transitions.commit(id, request, nowMs);
       }),
-    release: (id) => guarded(() => transitions.release(id, clock())),
+    release: (id) =>
+      write(() => {
+        const nowMs = clock();
+        return () => transitions.release(id, nowMs);
+      }),
     expireDue: (nowMs) =>
       guarded(() => {
+        // Queued operations first: an expiry sweep must not overtake a settlement already issued.
+        group.flush();
         const now = nowMs ?? clock();
         return transitions.expireDue(now - skewToleranceMs, now);
       }),

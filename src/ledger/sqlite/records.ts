@@ -2,6 +2,7 @@
 // Decision records are opaque JSON; spend reads settled reservation rows, never writes.
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
+import type { GroupCommit } from './group-commit.js';
 import { LedgerError } from '../types.js';
 import {
   SPEND_GROUP_FIELD,
@@ -47,14 +48,15 @@ function toDecision(row: DecisionRow): StoredDecision {
 
 /**
  * Decision records are bookkeeping written twice per call (at the decision and at the
- * settlement), so they are written behind: queued and flushed in one transaction per
- * event-loop turn (group commit), with a settlement that lands before its record's
- * flush merged into the same row. Reads, prunes and close() flush first, so a reader
- * never misses a write; a crash can lose only the records of the last turn (money is
- * never written behind: the ledger's own transactions are synchronous).
+ * settlement), so they are written behind: queued, and written in the group commit's
+ * transaction of the next batch (group-commit.ts), with a settlement that lands before its
+ * record's write merged into the same row. Reads, prunes and close() flush first, so a reader
+ * never misses a write; a crash can lose only the records of the last turn (money is never
+ * written behind: a ledger operation settles only after its transaction committed).
  */
 export function createSqliteDecisions(
   db: Database.Database,
+  group: GroupCommit,
   onError: (error: unknown) => void = () => undefined,
   alsoPrune: (beforeMs: number) => void = () => undefined,
 ): DecisionStore & { flush(): void } {
@@ -82,7 +84,7 @@ export function createSqliteDecisions(
   /**
    * Merges a patch into a stored record. Plain keys are set in place with one json_set
    * statement per key set (no read, no re-serialising the whole record in JS); anything
-   * else takes read-merge-write. Either way inside the flush transaction.
+   * else takes read-merge-write. Either way inside the batch's transaction.
    */
   const patchStatements = new Map<string, Database.Statement<unknown[]>>();
   const applyPatch = (id: string, patch: Readonly<Record<string, unknown>>): void => {
@@ -112,10 +114,12 @@ export function createSqliteDecisions(
 
   /** Queued writes in arrival order: a whole decision (with later patches merged in), or a patch of a stored one. */
   const queued = new Map<string, { decision: StoredDecision | null; patch: Record<string, unknown> }>();
-  let scheduled = false;
   let failedFlushes = 0;
+  /** After a failed write, the queue waits RETRY_FLUSH_MS before it joins a batch again. */
+  let waiting = false;
+  let lastFailure: unknown = null;
 
-  const writeQueued = db.transaction(() => {
+  const writeQueued = (): void => {
     for (const [id, write] of queued) {
       if (write.decision) {
         const record = { ...write.decision.record, ...write.patch };
@@ -131,48 +135,51 @@ export function createSqliteDecisions(
         applyPatch(id, write.patch);
       }
     }
-  });
+  };
 
   /**
-   * Writes the queue in one transaction. On failure (another process holding the lock
-   * past the busy timeout, a full disk) the queue is kept and retried, up to
-   * MAX_FAILED_FLUSHES times, then dropped and reported.
+   * On failure (another process holding the lock past the busy timeout, a full disk) the
+   * queue is kept and retried, up to MAX_FAILED_FLUSHES times, then dropped and reported.
    */
-  const flush = (): void => {
-    scheduled = false;
-    if (queued.size === 0 || !db.open) return;
-    try {
-      writeQueued.immediate();
-      queued.clear();
-      failedFlushes = 0;
-    } catch (error) {
+  group.addWriter({
+    pending: () => queued.size > 0 && !waiting,
+    write: () => {
+      writeQueued();
+      return () => {
+        queued.clear();
+        failedFlushes = 0;
+      };
+    },
+    failed: (error) => {
+      lastFailure = error;
       failedFlushes += 1;
       if (failedFlushes >= MAX_FAILED_FLUSHES) {
         const lost = queued.size;
         queued.clear();
         failedFlushes = 0;
-        throw new LedgerError(
+        lastFailure = new LedgerError(
           'ledger_unavailable',
           `${lost} decision record writes dropped after ${MAX_FAILED_FLUSHES} failed attempts: ${(error as Error).message}`,
         );
+      } else if (!waiting) {
+        waiting = true;
+        setTimeout(() => {
+          waiting = false;
+          group.wake();
+        }, RETRY_FLUSH_MS).unref();
       }
-      schedule(RETRY_FLUSH_MS);
-      throw error;
-    }
+      onError(lastFailure);
+    },
+  });
+
+  /** Writes the queue now (with any queued ledger operations); throws when that write failed. */
+  const flush = (): void => {
+    if (queued.size === 0 || !db.open) return;
+    waiting = false;
+    lastFailure = null;
+    group.flush();
+    if (lastFailure !== null) throw lastFailure;
   };
-  function schedule(delayMs = 0): void {
-    if (scheduled) return;
-    scheduled = true;
-    const run = (): void => {
-      try {
-        flush();
-      } catch (error) {
-        onError(error);
-      }
-    };
-    if (delayMs === 0) setImmediate(run);
-    else setTimeout(run, delayMs).unref();
-  }
   /** Writes are checked when queued, so one bad record fails its own call, not its batch. */
   const enqueue = (id: string, decision: StoredDecision | null, patch: Readonly<Record<string, unknown>>): void => {
     if (!db.open) throw new LedgerError('ledger_unavailable', 'the store is closed');
@@ -182,7 +189,7 @@ export function createSqliteDecisions(
     if (decision !== null) queued.set(id, { decision, patch: { ...(write?.patch ?? {}), ...patch } });
     else if (write) Object.assign(write.patch, patch);
     else queued.set(id, { decision: null, patch: { ...patch } });
-    schedule();
+    group.wake();
   };
 
   return {

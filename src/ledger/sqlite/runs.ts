@@ -1,8 +1,9 @@
 // Runs on SQLite (docs/design.md §2): binding a run to its principal (and a new sub-agent run
-// to its parent, run-tree.ts) and capping active runs per key, atomically in one BEGIN
-// IMMEDIATE transaction. No money moves here.
+// to its parent, run-tree.ts) and capping active runs per key, atomically in one savepoint of
+// the group commit's write transaction (group-commit.ts). No money moves here.
 import type Database from 'better-sqlite3';
-import { guarded } from './db.js';
+import { guarded, toLedgerError } from './db.js';
+import type { GroupCommit } from './group-commit.js';
 import { createSqliteRunLimits } from './run-limits.js';
 import { RUN_COLUMNS, toRun, type RunRow } from './run-rows.js';
 import { createRunTree } from './run-tree.js';
@@ -32,7 +33,7 @@ export function touchGranularityMs(idleTtlMs: number): number {
   return Math.min(60_000, Math.floor(idleTtlMs / 1000));
 }
 
-export function createSqliteRuns(db: Database.Database, clock: () => number): RunStore {
+export function createSqliteRuns(db: Database.Database, clock: () => number, group: GroupCommit): RunStore {
   const select = db.prepare<[string, string], RunRow>(
     `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND run_id = ?`,
   );
@@ -78,7 +79,8 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
     ancestors: tree.ancestors(row.tenant, row.parent_run_id),
   });
 
-  const openTx = db.transaction((request: OpenRunRequest, nowMs: number): OpenRunOutcome => {
+  /** Runs inside the group commit's transaction, as its own savepoint. */
+  const openStep = (request: OpenRunRequest, nowMs: number): OpenRunOutcome => {
     const existing = select.get(request.tenant, request.runId);
     const parentRunId = request.parentRunId ?? null;
     if (existing !== undefined) {
@@ -119,7 +121,7 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
       run: reload(request.tenant, request.runId),
       ancestors: tree.ancestors(request.tenant, parentRunId),
     };
-  });
+  };
 
   const closeTx = db.transaction((tenant: string, runId: string, nowMs: number): RunRecord | null => {
     closeRun.run(nowMs, tenant, runId);
@@ -128,8 +130,9 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
   });
 
   return {
-    open: (request) =>
-      guarded(() => {
+    open: (request) => {
+      let nowMs: number;
+      try {
         assertAmountMicros(request.limitMicros, 'limitMicros');
         assertDurationMs(request.idleTtlMs, 'idleTtlMs');
         if (!Number.isSafeInteger(request.maxActivePerKey) || request.maxActivePerKey < 0) {
@@ -138,7 +141,7 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
             `maxActivePerKey must be a non-negative integer, got ${request.maxActivePerKey}`,
           );
         }
-        const nowMs = clock();
+        nowMs = clock();
         // The common case, a call in an active run of the same principal used moments ago: a read, no write.
         const existing = request.createOnly === true ? undefined : select.get(request.tenant, request.runId);
         if (
@@ -148,10 +151,13 @@ export function createSqliteRuns(db: Database.Database, clock: () => number): Ru
           isActive(existing, nowMs) &&
           nowMs - existing.last_activity_at_ms < touchGranularityMs(existing.idle_ttl_ms)
         ) {
-          return found(existing);
+          return Promise.resolve(found(existing));
         }
-        return openTx.immediate(request, nowMs);
-      }),
+      } catch (error) {
+        return Promise.reject(toLedgerError(error));
+      }
+      return group.run(() => openStep(request, nowMs));
+    },
     get: (tenant, runId) =>
       guarded(() => {
         const row = select.get(tenant, runId);

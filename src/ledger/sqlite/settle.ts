@@ -1,6 +1,7 @@
 // The reservation state machine of docs/design.md §3.3 on SQLite: forward, extend, commit,
-// release, expire. Each transition is one BEGIN IMMEDIATE transaction that moves the
-// row and its scope counters together; repeats are no-ops. No reserve logic here.
+// release, expire. Each transition moves the row and its scope counters together inside one
+// write transaction (the group commit's, group-commit.ts, where it is its own savepoint; expiry
+// sweeps their own BEGIN IMMEDIATE); repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';
 import type { SqliteBrakes } from './brakes.js';
 import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
@@ -10,6 +11,7 @@ import { LedgerError } from '../types.js';
 
 const EXPIRE_BATCH = 256;
 
+/** The transitions run inside a write transaction the caller opened (the group commit's). */
 export interface Transitions {
   markForwarded(id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult;
   extend(id: string, ttlMs: number, nowMs: number): SettleResult;
@@ -69,7 +71,7 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
 
   const noTokens = { input_tokens: null, output_tokens: null, cached_input_tokens: null, reasoning_tokens: null };
 
-  const markForwarded = db.transaction((id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult => {
+  const markForwarded = (id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult => {
     const row = load(id);
     if (row.state === 'forwarded') return result(id, false);
     if (row.state !== 'reserved') throw illegal(row, 'forward');
@@ -77,18 +79,18 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
       extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
     rows.updateForwarded.run(expiresAtMs, id);
     return written({ ...row, state: 'forwarded', expires_at_ms: expiresAtMs }, readScopes(rows, id));
-  });
+  };
 
-  const extend = db.transaction((id: string, ttlMs: number, nowMs: number): SettleResult => {
+  const extend = (id: string, ttlMs: number, nowMs: number): SettleResult => {
     const row = load(id);
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'extend');
     const expiresAtMs = Math.max(row.expires_at_ms, nowMs + ttlMs);
     if (expiresAtMs === row.expires_at_ms) return result(id, false);
     rows.updateExpiry.run(expiresAtMs, id);
     return written({ ...row, expires_at_ms: expiresAtMs }, readScopes(rows, id));
-  });
+  };
 
-  const commit = db.transaction((id: string, request: CommitRequest, nowMs: number): SettleResult => {
+  const commit = (id: string, request: CommitRequest, nowMs: number): SettleResult => {
     const row = load(id);
     const scopes = readScopes(rows, id);
     const anyHeld = scopes.some((scope) => scope.held);
@@ -136,9 +138,9 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
         });
         return written(committed, scopes);
     }
-  });
+  };
 
-  const release = db.transaction((id: string, nowMs: number): SettleResult => {
+  const release = (id: string, nowMs: number): SettleResult => {
     const row = load(id);
     if (row.state === 'released') return result(id, false);
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'release');
@@ -155,7 +157,7 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
       }),
       scopes,
     );
-  });
+  };
 
   const expireBatch = db.transaction((dueBeforeMs: number, nowMs: number): ExpiredReservation[] => {
     const expired: ExpiredReservation[] = [];
@@ -179,10 +181,10 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
   });
 
   return {
-    markForwarded: (id, extendTtlMs, nowMs) => markForwarded.immediate(id, extendTtlMs, nowMs),
-    extend: (id, ttlMs, nowMs) => extend.immediate(id, ttlMs, nowMs),
-    commit: (id, request, nowMs) => commit.immediate(id, request, nowMs),
-    release: (id, nowMs) => release.immediate(id, nowMs),
+    markForwarded,
+    extend,
+    commit,
+    release,
     expireDue: (dueBeforeMs, nowMs) => {
       const all: ExpiredReservation[] = [];
       for (;;) {

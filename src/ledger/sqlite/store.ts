@@ -1,6 +1,7 @@
 // openSqliteStore: one SQLite file holding the ledger, runs, decisions and spend, opened
 // and closed together (docs/design.md §3.4, embedded single-node backend). Wiring only.
 import { openDatabase, type SqliteSynchronous } from './db.js';
+import { createGroupCommit } from './group-commit.js';
 import { createSqliteLedger } from './ledger.js';
 import { createSqliteDecisions, createSqliteSpend } from './records.js';
 import { createSqliteRuns } from './runs.js';
@@ -36,21 +37,24 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
   });
-  const chains = createSqliteChains(db, clock);
+  // Every write of a call (run, reserve, settlement, chains, decision records) joins one batch per turn.
+  const group = createGroupCommit(db);
+  const chains = createSqliteChains(db, clock, group);
   // Chains are kept for the same retention window as decision records, and pruned with them.
-  const decisions = createSqliteDecisions(db, options.onBackgroundError, (beforeMs) => chains.prune(beforeMs));
+  const decisions = createSqliteDecisions(db, group, options.onBackgroundError, (beforeMs) => chains.prune(beforeMs));
   const closeDb = (): void => {
     if (!db.open) return;
     try {
+      group.flush();
       decisions.flush();
     } finally {
       db.close();
     }
   };
-  const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb });
+  const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb, group });
   return {
     ledger,
-    runs: createSqliteRuns(db, clock),
+    runs: createSqliteRuns(db, clock, group),
     retention: createSqliteRetention(db),
     decisions,
     spend: createSqliteSpend(db),

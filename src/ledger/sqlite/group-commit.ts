@@ -1,0 +1,113 @@
+// Group commit on SQLite (docs/ledger.md "Group commit"): the write operations issued during one
+// event-loop turn run in ONE write transaction (BEGIN IMMEDIATE ... COMMIT) on the next
+// setImmediate, each inside its own savepoint, and each caller's promise settles with its own
+// result only after that transaction committed. So a reserve is still all-or-nothing and durable
+// before its caller sees it, one operation's failure (an illegal transition, a thrown check) undoes
+// only its own savepoint, and a turn of N calls pays one commit (one WAL append of the pages they
+// share) instead of N. Bookkeeping written behind (decision records) joins the same transaction.
+// Owns the batching only; what an operation writes is its caller's.
+import type Database from 'better-sqlite3';
+import { toLedgerError } from './db.js';
+import { LedgerError } from '../types.js';
+
+interface QueuedOp {
+  readonly step: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Bookkeeping that joins every batch: `write` runs in its own savepoint, after the operations. */
+export interface BatchWriter {
+  /** Whether anything is queued (a batch is scheduled for it when `wake` is called). */
+  pending(): boolean;
+  /** Writes what is queued; returns what to do once the transaction committed. */
+  write(): () => void;
+  /** The batch's transaction (or this writer's savepoint) failed: keep the queue, retry later. */
+  failed(error: unknown): void;
+}
+
+export interface GroupCommit {
+  /** Runs `step` in the turn's shared write transaction (its own savepoint); settles after COMMIT. */
+  run<T>(step: () => T): Promise<T>;
+  /** Schedules a batch for a writer's queued bookkeeping, with or without operations. */
+  wake(): void;
+  /** Runs what is queued now, synchronously (close; reads that must see queued bookkeeping). */
+  flush(): void;
+  addWriter(writer: BatchWriter): void;
+}
+
+export function createGroupCommit(db: Database.Database): GroupCommit {
+  let queue: QueuedOp[] = [];
+  const writers: BatchWriter[] = [];
+  let scheduled = false;
+  // Calling a transaction function inside another one makes it a savepoint (better-sqlite3).
+  const savepoint = db.transaction((step: () => unknown) => step());
+
+  const flush = (): void => {
+    scheduled = false;
+    const ops = queue;
+    queue = [];
+    const writing = writers.filter((writer) => writer.pending());
+    if (ops.length === 0 && writing.length === 0) return;
+    if (!db.open) {
+      const closed = new LedgerError('ledger_unavailable', 'the store is closed');
+      for (const op of ops) op.reject(closed);
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = new Array(ops.length);
+    const afterCommit: (() => void)[] = [];
+    const failedWriters: { writer: BatchWriter; error: unknown }[] = [];
+    const batch = db.transaction(() => {
+      for (let i = 0; i < ops.length; i++) {
+        try {
+          outcomes[i] = { ok: true, value: savepoint((ops[i] as QueuedOp).step) };
+        } catch (error) {
+          // SQLite rolled the whole transaction back (I/O error, full disk): nothing of the batch stands.
+          if (!db.inTransaction) throw error;
+          outcomes[i] = { ok: false, value: error };
+        }
+      }
+      for (const writer of writing) {
+        try {
+          afterCommit.push(savepoint(() => writer.write()) as () => void);
+        } catch (error) {
+          if (!db.inTransaction) throw error;
+          failedWriters.push({ writer, error });
+        }
+      }
+    });
+    try {
+      batch.immediate();
+    } catch (error) {
+      const failure = toLedgerError(error);
+      for (const op of ops) op.reject(failure);
+      for (const writer of writing) writer.failed(failure);
+      return;
+    }
+    for (const done of afterCommit) done();
+    for (const { writer, error } of failedWriters) writer.failed(error);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as QueuedOp;
+      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      if (outcome.ok) op.resolve(outcome.value);
+      else op.reject(toLedgerError(outcome.value));
+    }
+  };
+
+  const wake = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  return {
+    run: <T>(step: () => T): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ step, resolve: resolve as (value: unknown) => void, reject });
+        wake();
+      }),
+    wake,
+    flush,
+    addWriter: (writer) => void writers.push(writer),
+  };
+}
