@@ -16,7 +16,6 @@ const MAX_CALLS_PAGE = 1000;
 export function runView(root: HTMLElement, context: ViewContext, runId: string, tenant: string | null): View {
   let calls: readonly RunCall[] = [];
   let callsCursor: string | null = null;
-  let callsMissing = false;
   const title = el('h1', {}, runId);
   const error = el('p', { class: 'error', role: 'alert', hidden: true });
   const content = el('div', { class: 'run' });
@@ -38,19 +37,12 @@ export function runView(root: HTMLElement, context: ViewContext, runId: string, 
 
   const loadCalls = async (after: string | null): Promise<void> => {
     const limit = after === null ? Math.min(Math.max(CALLS_PAGE, calls.length), MAX_CALLS_PAGE) : CALLS_PAGE;
-    try {
-      const page = await getJson<CallList>(
-        context.token,
-        apiPath(`/budget/runs/${encodeURIComponent(runId)}/calls`, { tenant, limit, cursor: after }),
-      );
-      calls = after === null ? page.calls : [...calls, ...page.calls];
-      callsCursor = page.next_cursor ?? null;
-      callsMissing = false;
-    } catch (failure) {
-      // The run was found a moment ago: a 404 here is a runcap that does not list calls.
-      if (failure instanceof ApiError && failure.status === 404 && failure.code === 'not_found') callsMissing = true;
-      else throw failure;
-    }
+    const page = await getJson<CallList>(
+      context.token,
+      apiPath(`/budget/runs/${encodeURIComponent(runId)}/calls`, { tenant, limit, cursor: after }),
+    );
+    calls = after === null ? page.calls : [...calls, ...page.calls];
+    callsCursor = page.next_cursor ?? null;
   };
 
   const draw = (run: RunReport): void => {
@@ -59,10 +51,10 @@ export function runView(root: HTMLElement, context: ViewContext, runId: string, 
       fill(
         content,
         facts(run),
-        section('Calls', callsHeading(run), callsMissing ? missingCalls() : callsTable(calls), more),
+        section('Calls', callsHeading(run), callsTable(calls), more),
         section('Ceiling history', null, limitHistory(run)),
         section('Sub-agent runs', null, children(run)),
-        section('Models', null, modelsTable(run)),
+        section('Models', run.children.length > 0 ? 'its sub-agent runs included' : null, modelsTable(run)),
       ),
     );
     more.hidden = callsCursor === null;
@@ -90,7 +82,9 @@ export function runView(root: HTMLElement, context: ViewContext, runId: string, 
 
   const callsHeading = (run: RunReport): string => {
     const refused = calls.filter((call) => call.block !== null).length;
-    return `${run.calls} charged${refused > 0 ? `, ${refused} refused` : ''}; oldest first`;
+    const own = `${calls.length}${callsCursor === null ? '' : '+'} ${calls.length === 1 ? 'call' : 'calls'}`;
+    const children = run.children.length > 0 ? "; its sub-agent runs' calls are in their own views" : '';
+    return `${own}${refused > 0 ? `, ${refused} refused` : ''}, oldest first${children}`;
   };
 
   return {
@@ -155,10 +149,6 @@ function facts(run: RunReport): HTMLElement {
         : pair('Tags', ...tags.map(([name, value]) => el('span', { class: 'tag' }, `${name}=${value}`)))),
     ),
   );
-}
-
-function missingCalls(): HTMLElement {
-  return el('p', { class: 'muted' }, 'This runcap does not list a run’s calls (GET /budget/runs/{id}/calls).');
 }
 
 function limitHistory(run: RunReport): HTMLElement {
