@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { linkAssets, requireBuiltRuncap } from './lib/assets.js';
 import { startLoadWorker } from './lib/load-client.js';
 import { describeMachine, machineLine } from './lib/machine.js';
+import { startPortkey } from './lib/peers.js';
 import { REPO_ROOT, startReadyLineService, startRedis, startRuncap, stopAll } from './lib/processes.js';
 import { markdownTable, renderTable, type Table } from './lib/stats.js';
 import { runAgentLoopScenario } from './scenarios/agent-loop.js';
@@ -17,6 +18,7 @@ import { runMemoryScenario } from './scenarios/memory.js';
 import { runSmallChat } from './scenarios/small-chat.js';
 import { runStall } from './scenarios/stall.js';
 import { runStreaming } from './scenarios/streaming.js';
+import { evaluateTargets, targetsTable } from './targets.js';
 
 interface Scenario {
   readonly description: string;
@@ -63,6 +65,8 @@ interface Options {
   rounds: number;
   quick: boolean;
   redis: boolean;
+  /** Run the peer gateways (Portkey). */
+  peers: boolean;
   logLevel: string;
   /** A checkout (built) to run as the extra target runcap-base, for A/B of a change. */
   baseline: string | null;
@@ -75,6 +79,7 @@ function parseOptions(argv: readonly string[]): Options {
     rounds: 3,
     quick: false,
     redis: true,
+    peers: true,
     logLevel: 'info',
     baseline: null,
     only: null,
@@ -83,16 +88,17 @@ function parseOptions(argv: readonly string[]): Options {
     const arg = argv[index] ?? '';
     if (arg === '--quick') options.quick = true;
     else if (arg === '--no-redis') options.redis = false;
+    else if (arg === '--no-peers') options.peers = false;
     else if (arg === '--rounds') options.rounds = Math.max(1, Number.parseInt(argv[++index] ?? '', 10) || 1);
     else if (arg === '--log-level') options.logLevel = argv[++index] ?? 'info';
     else if (arg === '--baseline') options.baseline = argv[++index] ?? null;
     else if (arg === '--only') options.only = (argv[++index] ?? '').split(',');
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        `usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--log-level info]\n`,
+        `usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--no-peers] [--log-level info]\n`,
       );
       process.stdout.write(
-        '       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base]\n',
+        '       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base,portkey]\n',
       );
       for (const [name, scenario] of Object.entries(SCENARIOS))
         process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
@@ -103,6 +109,13 @@ function parseOptions(argv: readonly string[]): Options {
   if (options.scenarios.length === 0) options.scenarios = Object.keys(SCENARIOS);
   if (options.quick) options.rounds = Math.min(options.rounds, 1);
   return options;
+}
+
+/** A target table (first column "target") with one row per skipped target, saying why. */
+function withSkippedRows(table: Table, skipped: readonly { name: string; reason: string }[]): Table {
+  if (table.header[0] !== 'target' || skipped.length === 0) return table;
+  const filler = table.header.slice(2).map(() => '-');
+  return { ...table, rows: [...table.rows, ...skipped.map((s) => [s.name, `skipped: ${s.reason}`, ...filler])] };
 }
 
 /** Everything started, stopped in reverse order at the end (temp folders removed). */
@@ -120,6 +133,7 @@ async function main(): Promise<void> {
   log(`machine: ${machineLine(machine)}`);
   const notes: string[] = [];
   const tables: Table[] = [];
+  const figures: Record<string, number> = {};
   const data: Record<string, unknown> = { machine, options, startedAt: new Date(startedMs).toISOString() };
 
   const upstream = await startReadyLineService('fake-upstream', 'fake-upstream.js', []);
@@ -133,6 +147,8 @@ async function main(): Promise<void> {
   started.push(load);
   const environment: Environment = { upstream, redis, logLevel: options.logLevel, load };
 
+  /** Targets that could not run: shown as a row saying why in every target table. */
+  const skipped: { name: string; reason: string }[] = [];
   const needsHttp = options.scenarios.some((name) => SCENARIOS[name]?.http === true);
   const targets: Target[] = [];
   if (needsHttp) {
@@ -172,6 +188,25 @@ async function main(): Promise<void> {
       started.push(runcapRedis);
       targets.push({ name: 'runcap-redis', url: runcapRedis.url, pid: runcapRedis.pid });
     }
+    if (options.peers && (options.only === null || options.only.includes('portkey'))) {
+      const portkey = await startPortkey(upstream.url, log);
+      if (portkey.ok) {
+        started.push(portkey.service);
+        targets.push({
+          name: 'portkey',
+          url: portkey.service.url,
+          pid: portkey.service.pid,
+          headers: portkey.service.headers,
+        });
+        notes.push(
+          `portkey: the Portkey OSS gateway ${portkey.service.version} (npm, bench/peers), no budgets, routed to the fake upstream as a custom host.`,
+        );
+      } else {
+        skipped.push({ name: 'portkey', reason: portkey.reason });
+        notes.push(`portkey: skipped — ${portkey.reason}`);
+        log(`portkey skipped: ${portkey.reason}`);
+      }
+    }
   }
   const chosen = options.only === null ? targets : targets.filter((target) => options.only?.includes(target.name));
   const context: BenchContext = {
@@ -188,16 +223,26 @@ async function main(): Promise<void> {
     if (!scenario) continue;
     log(`scenario ${name}: ${scenario.description}`);
     const result = await scenario.run(context, environment);
-    for (const table of result.tables) {
+    for (const shown of result.tables) {
+      const table = scenario.http ? withSkippedRows(shown, skipped) : shown;
       process.stdout.write(`\n${renderTable(table)}\n`);
       tables.push(table);
     }
     data[name] = result.data;
+    Object.assign(figures, result.figures ?? {});
   }
+  const variants = chosen.map((target) => target.name).filter((name) => name === 'runcap' || name === 'runcap-redis');
+  const verdicts = evaluateTargets(figures, variants.length > 0 ? variants : ['runcap']);
+  const targetTable = targetsTable(verdicts);
+  process.stdout.write(`\n${renderTable(targetTable)}\n`);
+  tables.push(targetTable);
+  data['targets'] = verdicts;
+  data['loadAverageAfter'] = describeMachine().loadAverage;
 
   const header = [
     `runcap benchmarks, ${new Date(startedMs).toISOString()}`,
     `machine: ${machineLine(machine)}`,
+    `load average at the end: ${describeMachine().loadAverage}`,
     `runcap log level: ${options.logLevel}; rounds: ${options.rounds}${options.quick ? ' (quick)' : ''}`,
     ...notes,
   ];

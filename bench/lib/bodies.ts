@@ -10,17 +10,24 @@ export const BENCH_MODEL = 'gpt-4o-mini';
 export const UNIQUE_MARKER = '[<id>]';
 
 /**
- * A typical small chat call: a shared system prompt + one user turn, ~1 KB of JSON. The
- * user turn starts with UNIQUE_MARKER, so every call carries never-seen text (as real
- * traffic does) while the system prompt is the same for all.
+ * A typical small chat call: a shared system prompt + one user turn, ~1 KB of JSON. By
+ * default the user turn starts with UNIQUE_MARKER, so every call carries never-seen text
+ * (as real traffic does) while the system prompt is the same for all; `seen: true` sends the
+ * same body every time (its text counted before); `userChars` sizes the user turn (530).
  */
-export function smallChatRequest(options: { stream: boolean; salt?: string }): string {
+export function smallChatRequest(options: {
+  stream: boolean;
+  salt?: string;
+  seen?: boolean;
+  userChars?: number;
+}): string {
   const rng = createRng(seedOf(`small:${options.salt ?? ''}`));
+  const turn = proseText(rng, options.userChars ?? 530);
   return JSON.stringify({
     model: BENCH_MODEL,
     messages: [
       { role: 'system', content: `You are a concise assistant for an engineering team. ${proseText(rng, 260)}` },
-      { role: 'user', content: `${UNIQUE_MARKER} ${proseText(rng, 530)}` },
+      { role: 'user', content: options.seen === true ? turn : `${UNIQUE_MARKER} ${turn}` },
     ],
     temperature: 0.2,
     max_completion_tokens: 256,

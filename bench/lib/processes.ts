@@ -41,6 +41,12 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Tracks a child started elsewhere (stopped by stopAll); returns its stop function. */
+export function trackChild(child: ChildProcess): () => Promise<void> {
+  running.add(child);
+  return () => stopChild(child);
+}
+
 /** Stops every child still running (on exit or error). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map(stopChild));
@@ -92,7 +98,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

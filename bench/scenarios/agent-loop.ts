@@ -7,7 +7,7 @@ import { scrapeHistogram } from '../lib/metrics-scrape.js';
 import { fixed, mean, median, signed, type Table } from '../lib/stats.js';
 import {
   CHAT_PATH,
-  CLIENT_HEADERS,
+  headersFor,
   roundOrder,
   unique,
   withCpu,
@@ -41,7 +41,7 @@ function stepsMean(perStep: readonly number[], steps: readonly number[]): number
 }
 
 export async function runAgentLoopScenario(context: BenchContext): Promise<ScenarioResult> {
-  const headers = { ...CLIENT_HEADERS, 'x-bench-latency-ms': String(AGENT_UPSTREAM_LATENCY_MS) };
+  const extra = { 'x-bench-latency-ms': String(AGENT_UPSTREAM_LATENCY_MS) };
   const runs = context.timeScale < 1 ? 10 : AGENT_RUNS;
   context.log(
     `agent loop: ${runs} runs x ${AGENT_STEPS} steps, +${NEW_CHARS_PER_STEP} chars/step, upstream ${AGENT_UPSTREAM_LATENCY_MS} ms, ${context.rounds} rounds`,
@@ -55,7 +55,7 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
       const { result, cpuMs } = await withCpu(target, () =>
         context.load.agentLoop({
           url: target.url + CHAT_PATH,
-          headers,
+          headers: headersFor(target, extra),
           runs,
           steps: AGENT_STEPS,
           newCharsPerStep: NEW_CHARS_PER_STEP,
@@ -108,6 +108,7 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
       'added vs direct, all steps',
       'server overhead ms/step',
       'proxy CPU ms/step',
+      'CPU ÷ bare',
       'run wall s',
       'errors',
     ],
@@ -121,6 +122,7 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
       signed(added(s, direct, all), 2),
       fixed(s.serverOverheadMs, 2),
       fixed(s.cpuMsPerStep, 2),
+      fixed(s.cpuMsPerStep / (bare?.cpuMsPerStep ?? Number.NaN), 2),
       fixed(s.wallS, 2),
       String(s.failed),
     ]),
@@ -174,8 +176,11 @@ export async function runAgentLoopScenario(context: BenchContext): Promise<Scena
       "The share column divides the in-process estimate time by runcap's added latency over bare at the same step (HTTP run above, 20 runs contending for 2 cores).",
     ],
   };
+  const figures: Record<string, number> = {};
+  for (const [name, s] of summary) figures[`agent.cpuMsPerStep.${name}`] = s.cpuMsPerStep;
   return {
     tables: [http, estimatorTable],
+    figures,
     data: { rounds: Object.fromEntries(rounds), summary: Object.fromEntries(summary), estimator },
   };
 }

@@ -13,7 +13,7 @@ export interface Environment {
   readonly load: LoadClient;
 }
 
-export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base';
+export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base' | 'portkey';
 
 export interface Target {
   readonly name: TargetName;
@@ -21,6 +21,8 @@ export interface Target {
   readonly url: string;
   /** The proxy's pid (CPU per request); null for direct. */
   readonly pid: number | null;
+  /** Headers every request to this target needs besides the client's (a peer's routing headers). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface BenchContext {
@@ -37,11 +39,21 @@ export interface ScenarioResult {
   readonly tables: readonly Table[];
   /** Raw figures, written to .bench-out/results.json. */
   readonly data: Record<string, unknown>;
+  /** Named summary figures the target checks read (targets.ts), e.g. "small.seenRps.runcap". */
+  readonly figures?: Readonly<Record<string, number>>;
 }
 
 export const CHAT_PATH = '/v1/chat/completions';
 /** Passthrough identity: runcap hashes it into the key id and forwards it unchanged. */
 export const CLIENT_HEADERS: Readonly<Record<string, string>> = { authorization: 'Bearer sk-bench-0000000000000000' };
+
+/** The client's headers for `target`: its own routing headers, CLIENT_HEADERS, then `extra`. */
+export function headersFor(
+  target: Target,
+  extra: Readonly<Record<string, string>> = {},
+): Readonly<Record<string, string>> {
+  return { ...target.headers, ...CLIENT_HEADERS, ...extra };
+}
 
 /** The targets in a different order each round, so no target always runs first or last. */
 export function roundOrder<T>(items: readonly T[], round: number): T[] {

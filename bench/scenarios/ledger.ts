@@ -153,8 +153,9 @@ async function callSequences(store: Store, count: number, label: string): Promis
 
 export async function runLedgerScenario(context: BenchContext, redis: RedisChoice | null): Promise<ScenarioResult> {
   const count = context.timeScale < 1 ? 600 : 1_500;
-  const backends: { name: string; open: () => Promise<{ store: Store; cleanup: () => void }> }[] = [
+  const backends: { id: string; name: string; open: () => Promise<{ store: Store; cleanup: () => void }> }[] = [
     {
+      id: 'sqlite',
       name: 'sqlite (NORMAL)',
       open: () => {
         const dir = mkdtempSync(join(tmpdir(), 'runcap-bench-ledger-'));
@@ -165,6 +166,7 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
   ];
   if (redis) {
     backends.push({
+      id: 'redis',
       name: 'redis',
       open: async () => ({
         store: await openRedisStore({ url: redis.url, keyPrefix: `${unique('bench')}:` }),
@@ -176,6 +178,7 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
   }
   const rows: string[][] = [];
   const data: Record<string, Measure[]> = {};
+  const figures: Record<string, number> = {};
   for (const backend of backends) {
     for (const scopeCount of [1, 3]) {
       for (const inFlight of [1, 32]) {
@@ -193,6 +196,8 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
         const key = `${backend.name}, ${scopeCount} scope${scopeCount > 1 ? 's' : ''}, ${inFlight} in flight`;
         data[key] = samples;
         const pick = (field: keyof Measure): number => median(samples.map((sample) => sample[field]));
+        figures[`ledger.${backend.id}.${scopeCount}.${inFlight}.pairsPerS`] = pick('pairsPerS');
+        figures[`ledger.${backend.id}.${scopeCount}.${inFlight}.p99Us`] = pick('p99Us');
         rows.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
         context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
       }
@@ -258,5 +263,5 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
     rows: sequenceRows,
     notes: ['Redis CPU excludes the redis-server process; its wall time is mostly round trips (6 per call).'],
   };
-  return { tables: [table, sequence], data: { pairs: data, callSequence: sequences } };
+  return { tables: [table, sequence], figures, data: { pairs: data, callSequence: sequences } };
 }

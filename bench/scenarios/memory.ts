@@ -117,6 +117,7 @@ export async function runMemoryScenario(context: BenchContext, environment: Envi
     };
     return {
       tables: [table],
+      figures: { 'memory.idleMb': idle.rssBytes / MB },
       data: {
         idle,
         warm,

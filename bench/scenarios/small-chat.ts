@@ -1,11 +1,14 @@
-// Small non-streaming chat (~1 KB request and answer), closed loop: throughput and
-// latency at a fixed concurrency, and latency at concurrency 1 (what one call pays).
-// Upstream latency 0, so the figures are the proxies' own cost.
+// Small non-streaming chat, closed loop, upstream latency 0 (the figures are the proxies' own
+// cost), three measures per target and round:
+// - "seen": the same ~1.3 KB request every call (its text counted before), c=32: req/s and
+//   the proxy process's CPU per call;
+// - "new": a never-seen ~1 KB user turn every call (autocannon idReplacement), c=32;
+// - "c=1": the seen request one call at a time: p50, and what the proxy adds over direct.
 import { smallChatRequest } from '../lib/bodies.js';
 import { fixed, median, percentile, ratio, signed, type Table } from '../lib/stats.js';
 import {
   CHAT_PATH,
-  CLIENT_HEADERS,
+  headersFor,
   roundOrder,
   seconds,
   unique,
@@ -16,119 +19,140 @@ import {
 } from './context.js';
 
 export const SMALL_CONCURRENCY = 32;
+/** Characters of the user turn (~1 KB). */
+const USER_CHARS = 1_000;
 
 interface Round {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  cpuUsPerRequest: number;
+  seenRps: number;
+  seenP50Ms: number;
+  seenP99Ms: number;
+  seenCpuUs: number;
+  newRps: number;
+  newCpuUs: number;
   soloP50Ms: number;
   soloP99Ms: number;
   failed: number;
 }
 
+const FIELDS = [
+  'seenRps',
+  'seenP50Ms',
+  'seenP99Ms',
+  'seenCpuUs',
+  'newRps',
+  'newCpuUs',
+  'soloP50Ms',
+  'soloP99Ms',
+] as const satisfies readonly (keyof Round)[];
+
 export async function runSmallChat(context: BenchContext): Promise<ScenarioResult> {
-  const body = smallChatRequest({ stream: false });
+  const seenBody = smallChatRequest({ stream: false, seen: true, userChars: USER_CHARS });
+  const newBody = smallChatRequest({ stream: false, userChars: USER_CHARS, salt: 'new' });
   const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
   const throughputS = seconds(context, 3);
   const soloS = seconds(context, 2);
   context.log(
-    `small chat: ${Buffer.byteLength(body)} B request, c=${SMALL_CONCURRENCY} for ${throughputS}s and c=1 for ${soloS}s, ${context.rounds} rounds`,
+    `small chat: ${Buffer.byteLength(seenBody)} B request, seen and never-seen at c=${SMALL_CONCURRENCY} for ${throughputS}s each, c=1 for ${soloS}s, ${context.rounds} rounds`,
   );
-  for (const target of context.targets) {
-    await context.load.closedLoop({
-      url: target.url + CHAT_PATH,
+  const closedLoop = (
+    url: string,
+    target: (typeof context.targets)[number],
+    body: string,
+    connections: number,
+    durationS: number,
+    label: string,
+  ) =>
+    context.load.closedLoop({
+      url,
       body,
-      headers: CLIENT_HEADERS,
-      connections: SMALL_CONCURRENCY,
-      durationS: 1,
-      runIdPrefix: unique('run_warm'),
+      headers: headersFor(target),
+      connections,
+      durationS,
+      runIdPrefix: unique(label),
     });
-  }
+  for (const target of context.targets)
+    await closedLoop(target.url + CHAT_PATH, target, seenBody, SMALL_CONCURRENCY, 1, 'run_warm');
   for (let round = 0; round < context.rounds; round += 1) {
     for (const target of roundOrder(context.targets, round)) {
       const url = target.url + CHAT_PATH;
-      const loaded = await withCpu(target, () =>
-        context.load.closedLoop({
-          url,
-          body,
-          headers: CLIENT_HEADERS,
-          connections: SMALL_CONCURRENCY,
-          durationS: throughputS,
-          runIdPrefix: unique('run_small'),
-        }),
+      const seen = await withCpu(target, () =>
+        closedLoop(url, target, seenBody, SMALL_CONCURRENCY, throughputS, 'run_seen'),
       );
-      const solo = await context.load.closedLoop({
-        url,
-        body,
-        headers: CLIENT_HEADERS,
-        connections: 1,
-        durationS: soloS,
-        runIdPrefix: unique('run_solo'),
-      });
-      const result = loaded.result;
+      const fresh = await withCpu(target, () =>
+        closedLoop(url, target, newBody, SMALL_CONCURRENCY, throughputS, 'run_new'),
+      );
+      const solo = await closedLoop(url, target, seenBody, 1, soloS, 'run_solo');
       rounds.get(target.name)?.push({
-        rps: result.ok / result.elapsedS,
-        p50Ms: percentile(result.latenciesMs, 0.5),
-        p99Ms: percentile(result.latenciesMs, 0.99),
-        cpuUsPerRequest: (loaded.cpuMs * 1000) / Math.max(1, result.ok),
+        seenRps: seen.result.ok / seen.result.elapsedS,
+        seenP50Ms: percentile(seen.result.latenciesMs, 0.5),
+        seenP99Ms: percentile(seen.result.latenciesMs, 0.99),
+        seenCpuUs: (seen.cpuMs * 1000) / Math.max(1, seen.result.ok),
+        newRps: fresh.result.ok / fresh.result.elapsedS,
+        newCpuUs: (fresh.cpuMs * 1000) / Math.max(1, fresh.result.ok),
         soloP50Ms: percentile(solo.latenciesMs, 0.5),
         soloP99Ms: percentile(solo.latenciesMs, 0.99),
-        failed: result.failed + solo.failed,
+        failed: seen.result.failed + fresh.result.failed + solo.failed,
       });
       context.log(
-        `  round ${round + 1} ${target.name}: ${fixed(result.ok / result.elapsedS, 0)} req/s, c=1 p50 ${fixed(percentile(solo.latenciesMs, 0.5), 3)} ms`,
+        `  round ${round + 1} ${target.name}: seen ${fixed(seen.result.ok / seen.result.elapsedS, 0)} req/s, new ${fixed(fresh.result.ok / fresh.result.elapsedS, 0)} req/s, c=1 p50 ${fixed(percentile(solo.latenciesMs, 0.5), 3)} ms`,
       );
     }
   }
 
   const summary = new Map<TargetName, Round>();
   for (const [name, list] of rounds) {
-    const pick = (field: keyof Round): number => median(list.map((item) => item[field]));
-    summary.set(name, {
-      rps: pick('rps'),
-      p50Ms: pick('p50Ms'),
-      p99Ms: pick('p99Ms'),
-      cpuUsPerRequest: pick('cpuUsPerRequest'),
-      soloP50Ms: pick('soloP50Ms'),
-      soloP99Ms: pick('soloP99Ms'),
-      failed: list.reduce((sum, item) => sum + item.failed, 0),
-    });
+    const entry = { failed: list.reduce((sum, item) => sum + item.failed, 0) } as Round;
+    for (const field of FIELDS) entry[field] = median(list.map((item) => item[field]));
+    summary.set(name, entry);
   }
   const direct = summary.get('direct');
   const bare = summary.get('bare');
+  const portkey = summary.get('portkey');
   const rows = [...summary].map(([name, s]) => [
     name,
-    fixed(s.rps, 0),
-    fixed(s.p50Ms, 2),
-    fixed(s.p99Ms, 2),
-    fixed(s.cpuUsPerRequest, 0),
+    fixed(s.seenRps, 0),
+    fixed(ratio(s.seenRps, bare?.seenRps ?? Number.NaN), 2),
+    fixed(ratio(s.seenRps, portkey?.seenRps ?? Number.NaN), 2),
+    fixed(s.seenCpuUs, 0),
+    fixed(ratio(s.seenCpuUs, bare?.seenCpuUs ?? Number.NaN), 2),
+    fixed(s.seenP50Ms, 2),
+    fixed(s.seenP99Ms, 2),
+    fixed(s.newRps, 0),
+    fixed(ratio(s.newRps, bare?.newRps ?? Number.NaN), 2),
+    fixed(s.newCpuUs, 0),
     fixed(s.soloP50Ms, 3),
-    fixed(s.soloP99Ms, 3),
-    signed(s.soloP50Ms - (bare?.soloP50Ms ?? Number.NaN), 3),
     signed(s.soloP50Ms - (direct?.soloP50Ms ?? Number.NaN), 3),
-    fixed(ratio(s.rps, bare?.rps ?? Number.NaN), 2),
-    fixed(ratio(s.rps, direct?.rps ?? Number.NaN), 2),
     String(s.failed),
   ]);
   const table: Table = {
-    title: `Small chat (~1 KB, non-streaming), closed loop c=${SMALL_CONCURRENCY} and c=1, upstream latency 0 — medians of ${context.rounds} rounds`,
+    title: `Small chat (~${Math.round(Buffer.byteLength(seenBody) / 100) / 10} KB request, ~1 KB answer, non-streaming), upstream latency 0 — medians of ${context.rounds} rounds`,
     header: [
       'target',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'proxy CPU µs/req',
+      `seen req/s (c=${SMALL_CONCURRENCY})`,
+      '÷ bare',
+      '÷ portkey',
+      'seen CPU µs/call',
+      'CPU ÷ bare',
+      'seen p50 ms',
+      'seen p99 ms',
+      `new req/s (c=${SMALL_CONCURRENCY})`,
+      '÷ bare',
+      'new CPU µs/call',
       'c=1 p50 ms',
-      'c=1 p99 ms',
-      'c=1 p50 vs bare',
-      'c=1 p50 vs direct',
-      'req/s ÷ bare',
-      'req/s ÷ direct',
+      'c=1 p50 added vs direct',
       'errors',
     ],
     rows,
-    notes: ['req/s ÷ bare for runcap is the runcap/bare throughput ratio; for bare, req/s ÷ direct is bare/direct.'],
+    notes: [
+      'seen: the same request every call (its text counted before); new: a never-seen ~1 KB user turn every call.',
+      "CPU µs/call: user+system CPU of the proxy's process (all threads, /proc/<pid>/stat) over the measure, per answered call.",
+    ],
   };
-  return { tables: [table], data: { rounds: Object.fromEntries(rounds), summary: Object.fromEntries(summary) } };
+  const figures: Record<string, number> = {};
+  for (const [name, s] of summary) for (const field of FIELDS) figures[`small.${field}.${name}`] = s[field];
+  return {
+    tables: [table],
+    figures,
+    data: { rounds: Object.fromEntries(rounds), summary: Object.fromEntries(summary) },
+  };
 }

@@ -4,7 +4,7 @@ import { smallChatRequest } from '../lib/bodies.js';
 import { fixed, median, percentile, signed, type Table } from '../lib/stats.js';
 import {
   CHAT_PATH,
-  CLIENT_HEADERS,
+  headersFor,
   roundOrder,
   seconds,
   unique,
@@ -29,7 +29,7 @@ interface Round {
 
 export async function runStreaming(context: BenchContext): Promise<ScenarioResult> {
   const body = smallChatRequest({ stream: true });
-  const headers = { ...CLIENT_HEADERS, 'x-bench-chunks': String(STREAM_CHUNKS), 'x-bench-chunk-interval-ms': '1' };
+  const extra = { 'x-bench-chunks': String(STREAM_CHUNKS), 'x-bench-chunk-interval-ms': '1' };
   const durationS = seconds(context, 3);
   context.log(
     `streaming: ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} for ${durationS}s, ${context.rounds} rounds`,
@@ -39,7 +39,7 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
     await context.load.streams({
       url: target.url + CHAT_PATH,
       body,
-      headers,
+      headers: headersFor(target, extra),
       concurrency: STREAM_CONCURRENCY,
       durationS: 1,
       runIdPrefix: unique('run_warm'),
@@ -51,7 +51,7 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
         context.load.streams({
           url: target.url + CHAT_PATH,
           body,
-          headers,
+          headers: headersFor(target, extra),
           concurrency: STREAM_CONCURRENCY,
           durationS,
           runIdPrefix: unique('run_stream'),
