@@ -7,6 +7,7 @@ import { OpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './support/budget-client.js';
 import { browserOrSkip } from './support/browser.js';
+import { FIND_LOW_CONTRAST, type LowContrast } from './support/contrast-check.js';
 import { ADMIN, ALICE, BOB, startUiSession, type UiSession } from './support/ui-session.js';
 
 const chromiumPath = browserOrSkip('test/ui-browser-runs.test.ts');
@@ -80,6 +81,8 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     expect(await row('ui-agent-42').locator('td.col-models').textContent()).toBe('gpt-4o ×1gpt-4o-mini ×4');
     expect(await row('ui-agent-42.search').locator('.sub').textContent()).toBe('sub-agent of ui-agent-42');
     expect(await row('ui-done').locator('.badge').textContent()).toBe('closed');
+    // Every text on the page, badges and amber/red figures included, at 4.5:1 or better (WCAG AA).
+    expect(await ui.page.evaluate<LowContrast[]>(FIND_LOW_CONTRAST)).toEqual([]);
   });
 
   it('sorts by closeness to the ceiling and filters by words and state', async () => {
@@ -147,6 +150,7 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
       '$0.03',
     ]);
     expect(await page.locator('.children-table a').allTextContents()).toEqual(['ui-agent-42.search']);
+    expect(await page.evaluate<LowContrast[]>(FIND_LOW_CONTRAST)).toEqual([]);
     if (SCREENSHOTS) await ui.shot('ui-run.png', 'docs');
   });
 

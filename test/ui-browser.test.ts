@@ -5,6 +5,7 @@
 // message when no Chromium is installed (test/support/browser.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOrSkip } from './support/browser.js';
+import { FIND_LOW_CONTRAST, type LowContrast } from './support/contrast-check.js';
 import { ADMIN, ALICE, BOB, startUiSession, type UiSession } from './support/ui-session.js';
 
 const chromiumPath = browserOrSkip('test/ui-browser.test.ts');
@@ -27,6 +28,7 @@ describe.skipIf(chromiumPath === null)('signing in to the live view, in a real b
     await error.waitFor({ state: 'visible' });
     expect(await error.textContent()).toMatch(/^runcap refused this token \(401\): .+Check it and try again\.$/);
     expect(await page.evaluate<string | null>("sessionStorage.getItem('runcap.token')")).toBeNull();
+    expect(await page.evaluate<LowContrast[]>(FIND_LOW_CONTRAST)).toEqual([]);
   });
 
   it("shows a run made through the proxy to its key, not another key's, and all of them to the admin", async () => {

@@ -27,6 +27,8 @@ let live: Live | null = null;
 let view: View | null = null;
 let refreshing = false;
 let again = false;
+let lastRefreshMs = 0;
+const MIN_REFRESH_GAP_MS = 250;
 
 zone.textContent = `Times in ${zoneLabel()}`;
 signOut.addEventListener('click', () => leave(null));
@@ -53,7 +55,10 @@ function route(): void {
   (main.querySelector('h1') as HTMLElement | null)?.focus({ preventScroll: true });
 }
 
-/** One fetch at a time; changes that arrive meanwhile make exactly one more. */
+/**
+ * One fetch at a time, at most one every MIN_REFRESH_GAP_MS; changes that arrive meanwhile make
+ * exactly one more. A busy runcap's stream of events costs the page a few fetches a second at most.
+ */
 async function refresh(): Promise<void> {
   if (view === null) return;
   if (refreshing) {
@@ -61,8 +66,11 @@ async function refresh(): Promise<void> {
     return;
   }
   refreshing = true;
+  const wait = lastRefreshMs + MIN_REFRESH_GAP_MS - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  lastRefreshMs = Date.now();
   try {
-    await view.refresh();
+    await view?.refresh();
   } finally {
     refreshing = false;
     if (again) {
