@@ -1,11 +1,11 @@
 // Keeps the page live (docs/ui.md): reads GET /budget/events, a text/event-stream, with fetch (so
-// it can send the viewer's token), and calls `changed` for each event. A dropped stream reconnects
-// with Last-Event-ID, so the server can replay what was missed. A runcap without the stream (404)
-// is polled instead, and the page says so.
+// it can send the viewer's token; EventSource cannot), and calls `changed` for each event. A
+// dropped stream reconnects with Last-Event-ID, so the server can replay what was missed, and the
+// view fetches once on every (re)connect.
 import { refusal, Unauthenticated } from './api.js';
 import { EventStreamParser, type ServerEvent } from './sse.js';
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'polling' | 'stopped';
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
 export interface LiveOptions {
   readonly token: string;
@@ -15,7 +15,6 @@ export interface LiveOptions {
 }
 
 export const EVENTS_PATH = '/budget/events';
-export const POLL_MS = 2000;
 const MIN_RETRY_MS = 1000;
 const MAX_RETRY_MS = 15_000;
 
@@ -34,14 +33,6 @@ export function startLive(options: LiveOptions): Live {
       timer = setTimeout(resolve, ms);
     });
 
-  const poll = async (): Promise<void> => {
-    options.status('polling');
-    while (!abort.signal.aborted) {
-      await wait(POLL_MS);
-      if (!abort.signal.aborted) options.changed(null);
-    }
-  };
-
   const connect = async (): Promise<void> => {
     let first = true;
     while (!abort.signal.aborted) {
@@ -59,7 +50,6 @@ export function startLive(options: LiveOptions): Live {
           if (error instanceof Unauthenticated) options.unauthenticated(error);
           return;
         }
-        if (response.status === 404) return await poll();
         if (!response.ok || response.body === null) throw new Error(`events: ${response.status}`);
         options.status('live');
         retryMs = MIN_RETRY_MS;

@@ -18,7 +18,6 @@ const STATUS_TEXT: Readonly<Record<LiveStatus, string>> = {
   connecting: 'connecting…',
   live: 'live',
   reconnecting: 'reconnecting…',
-  polling: 'polling every 2 s',
   stopped: 'signed out',
 };
 
