@@ -26,6 +26,8 @@ export const H = {
   authorization: 'authorization',
   /** GET /budget/events: the last event a reconnecting client saw (WHATWG HTML, server-sent events). */
   lastEventId: 'last-event-id',
+  /** Anthropic's key header (docs/design.md §8.1). */
+  apiKey: 'x-api-key',
 } as const;
 
 /**

@@ -14,6 +14,11 @@ export interface Principal {
    * configured one for virtual keys. Held in memory for the call only; never stored or logged.
    */
   readonly providerKey: string | null;
+  /**
+   * The header the provider key goes upstream in: `x-api-key` (Anthropic: a passthrough key that
+   * came in it, or runcap's own key); absent: `Authorization: Bearer`.
+   */
+  readonly credential?: 'x-api-key';
 }
 
 /** A budget API caller: a principal, or the admin token (sees everything). */

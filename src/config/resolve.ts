@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { parseUsd } from '../money/micros.js';
 import { parsePriceOverrides } from '../pricing/load.js';
 import { BUILT_IN_TOOL_FEES_USD } from '../pricing/tool-fees.js';
+import { DEFAULT_UPSTREAMS, PROVIDERS, type ProviderName } from '../providers.js';
 import type { ConfigFile, LimitFile, TenantFile } from './schema.js';
-import { defaultTenantFile } from './schema.js';
+import { UPSTREAM_TIMEOUT_DEFAULTS, defaultTenantFile } from './schema.js';
 import { parseDurationMs } from './duration.js';
 import type { Config, LimitPolicy, TenantPolicy, UpstreamConfig, VirtualKey } from './types.js';
 
@@ -25,6 +26,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
   for (const [name, upstream] of Object.entries(file.upstreams)) {
     upstreams.set(name, {
       name,
+      provider: upstream.provider ?? (name === 'anthropic' ? 'anthropic' : 'openai'),
       baseUrl: upstream.base_url.replace(/\/+$/, ''),
       apiKey: upstream.api_key_env ? context.env[upstream.api_key_env] || null : null,
       headersTimeoutMs: ms(upstream.headers_timeout),
@@ -32,8 +34,8 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       bodyTimeoutMs: ms(upstream.body_timeout),
     });
   }
-  const defaultUpstream = upstreams.has('openai') ? 'openai' : [...upstreams.keys()][0];
-  if (!defaultUpstream) throw new Error('upstreams: at least one upstream is required');
+  const providerUpstreams = resolveProviderUpstreams(upstreams, context.env);
+  const defaultUpstream = providerUpstreams.get('openai') ?? [...upstreams.keys()][0] ?? 'openai';
 
   const keys = new Map<string, VirtualKey>();
   file.keys.forEach((key, index) => {
@@ -42,7 +44,8 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     const upstream = upstreams.get(key.upstream);
     if (!upstream) throw new Error(`${where}.upstream: no upstream named "${key.upstream}"`);
     if (!upstream.apiKey) {
-      const envName = file.upstreams[key.upstream]?.api_key_env;
+      const configured = file.upstreams[key.upstream];
+      const envName = configured ? configured.api_key_env : DEFAULT_UPSTREAMS[upstream.provider].apiKeyEnv;
       throw new Error(
         `${where}.upstream: upstream "${key.upstream}" has no provider key${envName ? ` (set ${envName})` : ' (set api_key_env)'}`,
       );
@@ -96,6 +99,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
     },
     upstreams,
     defaultUpstream,
+    providerUpstreams,
     ledger,
     reservationTtlMs,
     sweepIntervalMs: ms(file.ledger.sweep_interval),
@@ -182,6 +186,40 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     priceOverrides,
     downgradeChains: new Map(Object.entries(tenant.downgrade_chains)),
   };
+}
+
+/**
+ * Each provider's upstream: the one named after it, else the first configured for it, else its
+ * default (docs/design.md §10: every upstream of the SPEC's list exists unless configured otherwise),
+ * added to `upstreams` with the default timeouts.
+ */
+function resolveProviderUpstreams(
+  upstreams: Map<string, UpstreamConfig>,
+  env: Readonly<Record<string, string | undefined>>,
+): ReadonlyMap<ProviderName, string> {
+  const chosen = new Map<ProviderName, string>();
+  for (const provider of PROVIDERS) {
+    const named = upstreams.get(provider);
+    const found =
+      named?.provider === provider ? named : [...upstreams.values()].find((upstream) => upstream.provider === provider);
+    if (found) {
+      chosen.set(provider, found.name);
+      continue;
+    }
+    if (upstreams.has(provider)) continue; // its name is taken by another provider's upstream: none by default
+    const fallback = DEFAULT_UPSTREAMS[provider];
+    upstreams.set(provider, {
+      name: provider,
+      provider,
+      baseUrl: fallback.baseUrl,
+      apiKey: env[fallback.apiKeyEnv] || null,
+      headersTimeoutMs: ms(UPSTREAM_TIMEOUT_DEFAULTS.headers_timeout),
+      responseTimeoutMs: ms(UPSTREAM_TIMEOUT_DEFAULTS.response_timeout),
+      bodyTimeoutMs: ms(UPSTREAM_TIMEOUT_DEFAULTS.body_timeout),
+    });
+    chosen.set(provider, provider);
+  }
+  return chosen;
 }
 
 function ms(text: string): number {

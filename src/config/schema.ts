@@ -28,6 +28,13 @@ const duration = z
   .string()
   .refine((text) => parseDurationMs(text) !== null, 'must be a duration like "90s", "15m", "24h" or "7d"');
 
+/** Timeouts of an upstream that does not set them (also the providers' default upstreams). */
+export const UPSTREAM_TIMEOUT_DEFAULTS = {
+  headers_timeout: '60s',
+  response_timeout: '15m',
+  body_timeout: '300s',
+} as const;
+
 export const MODES = ['advisory_estimate', 'soft_gate', 'hard_gate', 'actuals_only'] as const;
 export const WINDOWS = ['none', '1h', '1d', '7d', '30d', 'month'] as const;
 
@@ -149,24 +156,19 @@ export const configFileSchema = z.strictObject({
       z.string().min(1),
       z.strictObject({
         base_url: z.url(),
+        /** The API it speaks; default: "anthropic" for an upstream named anthropic, else "openai". */
+        provider: z.enum(['openai', 'anthropic']).optional(),
         api_key_env: z.string().min(1).optional(),
         /** Streaming calls (and free GETs): time until the response headers. */
-        headers_timeout: duration.default('60s'),
+        headers_timeout: duration.default(UPSTREAM_TIMEOUT_DEFAULTS.headers_timeout),
         /** Non-streaming calls: time until the response headers, i.e. the whole generation. */
-        response_timeout: duration.default('15m'),
+        response_timeout: duration.default(UPSTREAM_TIMEOUT_DEFAULTS.response_timeout),
         /** Idle time between two chunks of a response body. */
-        body_timeout: duration.default('300s'),
+        body_timeout: duration.default(UPSTREAM_TIMEOUT_DEFAULTS.body_timeout),
       }),
     )
-    .default({
-      openai: {
-        base_url: 'https://api.openai.com/v1',
-        api_key_env: 'OPENAI_API_KEY',
-        headers_timeout: '60s',
-        response_timeout: '15m',
-        body_timeout: '300s',
-      },
-    }),
+    // A provider without an upstream here gets its default (resolve.ts; `openai` and `anthropic`).
+    .default({}),
   ledger: z
     .strictObject({
       sqlite: z.string().min(1).default('./data/runcap.sqlite'),

@@ -3,6 +3,7 @@ import type { Micros } from '../money/micros.js';
 import type { EnforcementMode, ScopeWindow } from '../ledger/index.js';
 import type { OutputPolicy } from '../estimate/types.js';
 import type { ModelPrice } from '../pricing/types.js';
+import type { ProviderName } from '../providers.js';
 
 export interface LimitPolicy {
   readonly limitMicros: Micros;
@@ -54,7 +55,12 @@ export interface TenantPolicy {
 
 export interface UpstreamConfig {
   readonly name: string;
-  /** Base URL including the version path, e.g. "https://api.openai.com/v1". */
+  /** The API it speaks: a metered endpoint is routed to an upstream of its provider. */
+  readonly provider: ProviderName;
+  /**
+   * Base URL: OpenAI's including the version path ("https://api.openai.com/v1"), Anthropic's
+   * without it ("https://api.anthropic.com"), as each provider's SDKs take it.
+   */
   readonly baseUrl: string;
   /** Provider key for virtual-key callers; null when not configured. Never logged. */
   readonly apiKey: string | null;
@@ -94,7 +100,10 @@ export interface Config {
     readonly maxConnections: number;
   };
   readonly upstreams: ReadonlyMap<string, UpstreamConfig>;
+  /** The upstream of passthrough callers on OpenAI endpoints (and of the budget API's key checks). */
   readonly defaultUpstream: string;
+  /** Per provider, the upstream its endpoints use unless a virtual key names one of that provider. */
+  readonly providerUpstreams: ReadonlyMap<ProviderName, string>;
   readonly ledger: LedgerConfig;
   readonly reservationTtlMs: number;
   readonly sweepIntervalMs: number;

@@ -55,4 +55,12 @@ export interface InputEstimate {
   readonly extraOutputTokens: number;
   /** Parts whose content the provider adds from its side, by kind (each kind once). */
   readonly unmeasured: readonly ProviderInputKind[];
+  /**
+   * The cache writes the request can cause, which the worst case prices its input at (docs/pricing.md):
+   * none, 5-minute, or 1-hour ones too. Absent: an endpoint that cannot tell (held as `5m`).
+   */
+  readonly cacheWrites?: CacheWrites;
 }
+
+/** What cache entries a request can make the provider write (Anthropic `cache_control`). */
+export type CacheWrites = 'none' | '5m' | '1h';

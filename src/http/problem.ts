@@ -48,6 +48,12 @@ export function problemResponse(
   status: number = error.status,
 ): Response {
   headers.set('content-type', 'application/problem+json');
+  setRetryHeaders(error, headers, status);
+  return new Response(JSON.stringify(problemBody(error, status)), { status, headers });
+}
+
+/** Whether a refusal is worth retrying, as the OpenAI and Anthropic SDKs read it. */
+export function setRetryHeaders(error: RuncapError, headers: Headers, status: number): void {
   const retryAfter = error.extra.retryAfterSeconds;
   if (retryAfter !== undefined) {
     // The one refusal that clears by itself (docs/design.md §12, spend velocity): the SDKs wait and retry.
@@ -58,7 +64,6 @@ export function problemResponse(
     // change on retry; stock SDKs honour this header. 5xx (ledger down, draining) may.
     headers.set(H.shouldRetry, 'false');
   }
-  return new Response(JSON.stringify(problemBody(error, status)), { status, headers });
 }
 
 function errorType(code: ErrorCode): string {

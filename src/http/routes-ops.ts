@@ -1,5 +1,6 @@
 // Operational endpoints: /healthz (process up), /readyz (ledger reachable, prices
-// loaded), /metrics (Prometheus exposition of runcap's own registry).
+// loaded), /metrics (Prometheus exposition of runcap's own registry), and `HEAD /` (with
+// `GET /`), which Claude Code probes before its first call (docs/design.md §8.1).
 import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -13,6 +14,8 @@ export interface AppState {
 
 export function registerOpsRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps, state: AppState): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Hono answers HEAD with its GET route, without the body.
+  app.get('/', (c) => c.body(null, 200));
 
   app.get('/readyz', async (c) => {
     const prices = { version: deps.catalog.latest.version, models: canonicalModels(deps.catalog.latest).length };

@@ -12,6 +12,8 @@ export interface ProxyCall {
   /** Authenticated before the body was read (an unknown virtual key never gets its body buffered). */
   readonly principal: Principal;
   readonly headers: Headers;
+  /** The request's query string with its `?` (empty when none), forwarded as it is. */
+  readonly query?: string;
   readonly body: Uint8Array;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;

@@ -80,6 +80,7 @@ export async function forwardUnheld(deps: PipelineDeps, context: CallContext, do
     rawBody: call.body,
     preparedBody: call.adapter.prepareUpstream(request, upstreamChanges(request, plan)),
     clientHeaders: call.headers,
+    query: call.query ?? '',
     principal,
     upstream: upstreamOf(deps, principal.upstream),
     budgetHeaders: budgetHeaders(state),

@@ -19,6 +19,8 @@ export interface ForwardInput {
   /** The body to send instead, when the model or cap changed or usage is injected. */
   readonly preparedBody: Record<string, unknown> | null;
   readonly clientHeaders: Headers;
+  /** The client's query string (with its `?`, or empty), forwarded as it is (`?beta=true`). */
+  readonly query?: string;
   /** Whose account the call uses (header policy) and the provider key to send; never stored. */
   readonly principal: Principal;
   readonly upstream: UpstreamConfig;
@@ -47,7 +49,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   let response;
   try {
     response = await deps.upstream.send({
-      url: input.upstream.baseUrl + input.adapter.path,
+      url: input.upstream.baseUrl + (input.adapter.upstreamPath ?? input.adapter.path) + (input.query ?? ''),
       method: 'POST',
       headers: { ...upstreamHeaders(input.clientHeaders, input.principal), 'content-type': 'application/json' },
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,

@@ -3,7 +3,8 @@
 // from junk: a key the provider just rejected is refused before anything is written, and the
 // budget API (which never reaches the provider otherwise) writes nothing for a key the
 // provider has not accepted, checking an unknown one once with a free GET {upstream}/models.
-// In memory only, per instance, keyed by key id (a hash): never a key.
+// In memory only, per instance, keyed by upstream and key id (a hash), never a key: one provider's
+// verdict says nothing of another's (a key Anthropic rejects may be a valid OpenAI key).
 import { LRUCache } from 'lru-cache';
 import type { UpstreamConfig } from '../config/types.js';
 import { RuncapError } from '../errors.js';
@@ -22,7 +23,7 @@ export interface KeyVerdicts {
    * it (403 does not: it refuses one model or region to a key that is otherwise valid).
    */
   record(principal: Principal, statusCode: number): void;
-  /** Throws 401 when the provider rejected this passthrough key within the last minutes. */
+  /** Throws 401 when the principal's upstream rejected this passthrough key within the last minutes. */
   refuseRejected(principal: Principal): void;
   /**
    * Before the budget API writes for a passthrough principal: its key must be one the
@@ -34,9 +35,12 @@ export interface KeyVerdicts {
 export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
   const verdicts = new LRUCache<string, Verdict>({ max: MAX_KEYS });
   const checking = new Map<string, Promise<Verdict>>();
-  const remember = (keyId: string, verdict: Verdict): void => {
-    verdicts.set(keyId, verdict, { ttl: verdict === 'accepted' ? ACCEPTED_TTL_MS : REJECTED_TTL_MS });
+  const remember = (slot: string, verdict: Verdict): void => {
+    verdicts.set(slot, verdict, { ttl: verdict === 'accepted' ? ACCEPTED_TTL_MS : REJECTED_TTL_MS });
   };
+  /** Where a principal's verdict lives: per upstream (the principal's, or the one checked). */
+  const slotOf = (principal: Principal, upstream: string = principal.upstream): string =>
+    `${upstream}\u0000${principal.keyId}`;
   const rejected = (): RuncapError =>
     new RuncapError(
       'unauthenticated',
@@ -65,26 +69,27 @@ export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
   return {
     record(principal, statusCode) {
       if (principal.kind !== 'passthrough') return;
-      if (statusCode === 401) remember(principal.keyId, 'rejected');
-      else if (statusCode >= 200 && statusCode < 300 && verdicts.get(principal.keyId) !== 'accepted')
-        remember(principal.keyId, 'accepted');
+      const slot = slotOf(principal);
+      if (statusCode === 401) remember(slot, 'rejected');
+      else if (statusCode >= 200 && statusCode < 300 && verdicts.get(slot) !== 'accepted') remember(slot, 'accepted');
     },
     refuseRejected(principal) {
-      if (principal.kind === 'passthrough' && verdicts.get(principal.keyId) === 'rejected') throw rejected();
+      if (principal.kind === 'passthrough' && verdicts.get(slotOf(principal)) === 'rejected') throw rejected();
     },
     async requireAccepted(principal, config) {
       if (principal.kind !== 'passthrough') return;
-      let verdict = verdicts.get(principal.keyId);
+      const slot = slotOf(principal, config.name);
+      let verdict = verdicts.get(slot);
       if (verdict === undefined) {
-        let pending = checking.get(principal.keyId);
+        let pending = checking.get(slot);
         if (pending === undefined) {
           pending = check(principal, config)
             .then((result) => {
-              remember(principal.keyId, result);
+              remember(slot, result);
               return result;
             })
-            .finally(() => checking.delete(principal.keyId));
-          checking.set(principal.keyId, pending);
+            .finally(() => checking.delete(slot));
+          checking.set(slot, pending);
         }
         verdict = await pending.catch((error: unknown) => {
           if (error instanceof RuncapError) throw error;

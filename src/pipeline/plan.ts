@@ -4,10 +4,10 @@
 // rejected prediction tokens), hosted tool calls (fees and re-reads), and the worst-case amount.
 import type { TenantPolicy } from '../config/types.js';
 import { effectiveOutputCap } from '../estimate/output-cap.js';
-import type { ProviderInputKind, Tokenizer } from '../estimate/types.js';
+import type { CacheWrites, ProviderInputKind, Tokenizer } from '../estimate/types.js';
 import type { Micros } from '../money/micros.js';
-import type { EndpointAdapter, ParsedRequest, UpstreamChanges } from '../proxy/adapter.js';
-import { maxOutputAffordable, worstCaseMicros } from '../pricing/cost.js';
+import type { EndpointAdapter, EndpointName, ParsedRequest, UpstreamChanges } from '../proxy/adapter.js';
+import { maxOutputAffordable, worstCaseMicros, type WorstCaseOptions } from '../pricing/cost.js';
 import type { ModelPrice } from '../pricing/types.js';
 import type { ChainTokens } from '../ledger/index.js';
 import { planHostedTools, type HostedToolsPlan } from './hosted-tools-plan.js';
@@ -18,8 +18,15 @@ const CAP_PARAM = {
   responses: 'max_output_tokens',
   completions: 'max_tokens',
   embeddings: 'input',
-} as const;
-const INPUT_PARAM = { chat: 'messages', responses: 'input', completions: 'prompt', embeddings: 'input' } as const;
+  messages: 'max_tokens',
+} as const satisfies Record<EndpointName, string>;
+const INPUT_PARAM = {
+  chat: 'messages',
+  responses: 'input',
+  completions: 'prompt',
+  embeddings: 'input',
+  messages: 'messages',
+} as const satisfies Record<EndpointName, string>;
 /** Budget clamping never forwards a cap below this (the Responses API rejects caps under 16). */
 const MIN_CLAMPED_OUTPUT_TOKENS = 16;
 
@@ -55,6 +62,8 @@ export interface CallPlan {
   readonly hostedTools: HostedToolsPlan | null;
   readonly amountMicros: Micros;
   readonly outputClamped: boolean;
+  /** The input-side rates the request can trigger (cache writes), for the worst case. */
+  readonly worstCase: WorstCaseOptions;
 }
 
 export interface PlanContext {
@@ -128,18 +137,28 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
     extraOutputTokens: request.hasOutput ? own.extraOutputTokens : 0,
     hostedTools,
     outputClamped: false,
+    worstCase: worstCaseOptions(own.cacheWrites),
   };
   return { ...base, maxOutputTokens, amountMicros: amountFor(base, maxOutputTokens) };
 }
 
 type PlanBase = Omit<CallPlan, 'maxOutputTokens' | 'amountMicros'>;
 
+/** An endpoint that cannot tell its cache writes is held as if it could write 5-minute entries. */
+function worstCaseOptions(cacheWrites: CacheWrites | undefined): WorstCaseOptions {
+  if (cacheWrites === undefined) return {};
+  return { cacheWrite: cacheWrites !== 'none', cacheWrite1h: cacheWrites === '1h' };
+}
+
 /** Worst case: all input (with every hosted call's re-read), every output, every call's fee. */
 function amountFor(plan: PlanBase, maxOutputTokens: number): Micros {
   const tools = plan.hostedTools;
   const input = plan.inputTokens + (tools ? tools.maxCalls * tools.stepInputTokens : 0);
   const output = maxOutputTokens * plan.outputMultiplier + plan.extraOutputTokens;
-  return worstCaseMicros(plan.price, input, output) + (tools ? tools.feesMicros + tools.unobservedFeeMicros : 0);
+  return (
+    worstCaseMicros(plan.price, input, output, plan.worstCase) +
+    (tools ? tools.feesMicros + tools.unobservedFeeMicros : 0)
+  );
 }
 
 /**
@@ -153,7 +172,7 @@ export function clampToBudget(plan: CallPlan, budgetMicros: Micros): CallPlan | 
   if (plan.maxOutputTokens === 0 || room <= 0) return null;
   const input = plan.inputTokens + (tools ? tools.maxCalls * tools.stepInputTokens : 0);
   const affordable = Math.floor(
-    (maxOutputAffordable(plan.price, input, room) - plan.extraOutputTokens) / plan.outputMultiplier,
+    (maxOutputAffordable(plan.price, input, room, plan.worstCase) - plan.extraOutputTokens) / plan.outputMultiplier,
   );
   const cap = Math.min(affordable, plan.maxOutputTokens);
   if (cap < MIN_CLAMPED_OUTPUT_TOKENS || cap >= plan.maxOutputTokens) return null;

@@ -223,6 +223,7 @@ async function dispatch(
       rawBody: call.body,
       preparedBody: call.adapter.prepareUpstream(request, changes),
       clientHeaders: call.headers,
+      query: call.query ?? '',
       principal,
       upstream: upstreamOf(deps, principal.upstream),
       budgetHeaders: budgetHeaders(state),

@@ -17,6 +17,11 @@ export function oneHourWriteFallback(input: RateNanoPerMTok, cacheWrite: RateNan
 
 /** What the request can make the provider bill on the input side beyond plain input (for holds). */
 export interface WorstCaseOptions {
+  /**
+   * The request can write cache entries. Default true (an endpoint that cannot tell); the
+   * Anthropic Messages estimate says false for a request without any `cache_control`.
+   */
+  readonly cacheWrite?: boolean;
   /** The request can write 1-hour cache entries (Anthropic `cache_control.ttl: "1h"`). */
   readonly cacheWrite1h?: boolean;
 }
@@ -138,7 +143,8 @@ function worstRates(
   options: WorstCaseOptions,
 ): { inputRate: RateNanoPerMTok; outputRate: RateNanoPerMTok } {
   const rates = ratesFor(price, inputTokens);
-  const inputSide = maxRate(maxRate(rates.input, rates.cacheWrite), rates.cachedInput);
+  const plain = maxRate(rates.input, rates.cachedInput);
+  const inputSide = options.cacheWrite === false ? plain : maxRate(plain, rates.cacheWrite);
   const inputRate = options.cacheWrite1h === true ? maxRate(inputSide, rates.cacheWrite1h) : inputSide;
   return { inputRate, outputRate: maxRate(rates.output, rates.reasoning) };
 }

@@ -9,6 +9,9 @@
 // image_generation: the output of a high-quality 1536x1024 gpt-image-1 image ($0.25) plus its
 // partial images, rounded up: the response reports no image tokens, so the bound is committed.
 // mcp: no fee (the tools' results are input tokens, in the usage).
+// Anthropic server tools (docs/design.md §8.1): web_search is $10 / 1K searches too; web_fetch has
+// no fee beyond its tokens; code_execution (billed per container hour) has no entry, so a request
+// offering it is refused until the tenant prices it.
 export const BUILT_IN_TOOL_FEES_USD: Readonly<Record<string, string>> = {
   web_search: '0.01',
   web_search_preview: '0.025',
@@ -16,4 +19,5 @@ export const BUILT_IN_TOOL_FEES_USD: Readonly<Record<string, string>> = {
   code_interpreter: '0.03',
   image_generation: '0.30',
   mcp: '0',
+  web_fetch: '0',
 };

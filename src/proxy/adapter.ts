@@ -1,9 +1,11 @@
-// The endpoint-adapter seam (STYLE "Seams"): one entry per metered OpenAI endpoint.
+// The endpoint-adapter seam (STYLE "Seams"): one entry per metered endpoint (OpenAI's, and
+// Anthropic's Messages API).
 // Adapters parse and reshape request bodies and read usage; they know nothing of the ledger.
 import type { ModelPrice, Usage } from '../pricing/types.js';
 import type { InputEstimate, Tokenizer } from '../estimate/types.js';
+import type { ProviderName } from '../providers.js';
 
-export type EndpointName = 'chat' | 'responses' | 'completions' | 'embeddings';
+export type EndpointName = 'chat' | 'responses' | 'completions' | 'embeddings' | 'messages';
 
 /** What a request needs from a model, for capability-valid alternatives (docs/design.md §7). */
 export interface RequestNeeds {
@@ -111,8 +113,12 @@ export interface StreamMeter {
 
 export interface EndpointAdapter {
   readonly name: EndpointName;
-  /** Path under the upstream base URL, e.g. "/chat/completions". */
+  /** The provider whose API this is: the call goes to an upstream of that provider. */
+  readonly provider: ProviderName;
+  /** Path under runcap's /v1, e.g. "/chat/completions"; also under the upstream base URL unless upstreamPath says otherwise. */
   readonly path: string;
+  /** Path under the upstream base URL when it differs from `path` (Anthropic's base URL has no /v1). */
+  readonly upstreamPath?: string;
   /** Validates the body; throws RuncapError('invalid_request') naming the bad field. */
   parse(body: unknown): ParsedRequest;
   /**

@@ -62,11 +62,15 @@ export type HeaderPolicyKind = 'passthrough' | 'virtual';
  * Headers to send upstream (docs/security.md "Headers"): hop-by-hop headers and those the
  * client names in `Connection` never; runcap's own, credentials, cookies and client-address
  * headers never; a virtual-key caller only the allow-listed ones. Then the provider key in
- * Authorization and an identity encoding so streams can be metered.
+ * Authorization (or x-api-key) and an identity encoding so streams can be metered.
  */
 export function upstreamHeaders(
   client: Headers,
-  principal: { readonly kind: HeaderPolicyKind; readonly providerKey: string | null },
+  principal: {
+    readonly kind: HeaderPolicyKind;
+    readonly providerKey: string | null;
+    readonly credential?: 'x-api-key';
+  },
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const named = connectionNamed(client.get('connection'));
@@ -77,7 +81,11 @@ export function upstreamHeaders(
     if (virtual && !VIRTUAL_REQUEST_ALLOW.has(name) && !startsWithAny(name, VIRTUAL_REQUEST_ALLOW_PREFIXES)) return;
     out[name] = value;
   });
-  if (principal.providerKey) out[H.authorization] = `Bearer ${principal.providerKey}`;
+  // The key goes in the one header it belongs in: `x-api-key` only ever to Anthropic (auth.ts).
+  if (principal.providerKey) {
+    if (principal.credential === 'x-api-key') out[H.apiKey] = principal.providerKey;
+    else out[H.authorization] = `Bearer ${principal.providerKey}`;
+  }
   out['accept-encoding'] = 'identity';
   return out;
 }

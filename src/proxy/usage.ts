@@ -86,3 +86,35 @@ export function usageFromEmbeddings(usage: unknown): Usage | null {
   const prompt = count(usage['prompt_tokens']);
   return build(prompt === undefined ? count(usage['total_tokens']) : prompt, 0, 0, 0);
 }
+
+/**
+ * Anthropic Messages `usage` (a message's, or a stream's message_start and message_delta merged):
+ * `{input_tokens (the uncached part), cache_creation_input_tokens, cache_read_input_tokens,
+ * cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}, output_tokens}`, turned
+ * into OpenAI semantics: every input class inside inputTokens, cache reads as cached input, and
+ * each write class at its own rate. Cache creation without the split is all 5-minute writes (what
+ * the API reported before 1-hour entries existed); a split that says less than the total leaves the
+ * rest as 5-minute writes. Thinking tokens are part of output_tokens, billed at the output rate.
+ */
+export function usageFromAnthropic(usage: unknown): Usage | null {
+  if (!isRecord(usage)) return null;
+  const uncached = count(usage['input_tokens']);
+  const output = count(usage['output_tokens']);
+  const created = count(usage['cache_creation_input_tokens']) ?? 0;
+  const read = count(usage['cache_read_input_tokens']) ?? 0;
+  const split = usage['cache_creation'];
+  const oneHour = detail(split, 'ephemeral_1h_input_tokens');
+  const fiveMinutes = detail(split, 'ephemeral_5m_input_tokens');
+  if (uncached === undefined || output === undefined) return null;
+  if ([uncached, output, created, read, oneHour, fiveMinutes].includes(INVALID)) return null;
+  const writes1h = oneHour ?? 0;
+  const writes5m = Math.max(fiveMinutes ?? 0, created - writes1h);
+  return {
+    inputTokens: uncached + read + writes5m + writes1h,
+    cachedInputTokens: read,
+    cacheWriteTokens: writes5m,
+    cacheWrite1hTokens: writes1h,
+    outputTokens: output,
+    reasoningTokens: 0,
+  };
+}

@@ -1,6 +1,6 @@
-// A fake OpenAI upstream for e2e tests: a real node:http server on 127.0.0.1:0 speaking the
-// OpenAI wire format (chat completions, Responses API, legacy completions, embeddings, models;
-// JSON and SSE streams), with failure modes settable per server or per request
+// A fake OpenAI and Anthropic upstream for e2e tests: a real node:http server on 127.0.0.1:0
+// speaking the OpenAI wire format (chat completions, Responses API, legacy completions,
+// embeddings, models; JSON and SSE streams) and Anthropic's Messages API (fake-anthropic.ts), with failure modes settable per server or per request
 // (`x-fake-mode` header), and a record of every request it received. Test-only; no network.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -27,14 +27,25 @@ import {
   type ProviderSide,
 } from './fake-provider-side.js';
 import { parseJsonFirstWins } from './json-first-wins.js';
+import { isAnthropicPath, serveAnthropic, type PromptCache } from './fake-anthropic.js';
 
-export const FAKE_MODES = ['ok', 'error500', 'error429', 'reset', 'stall', 'no_usage', 'slow', 'incomplete'] as const;
+export const FAKE_MODES = [
+  'ok',
+  'error500',
+  'error429',
+  'reset',
+  'stall',
+  'no_usage',
+  'slow',
+  'incomplete',
+  'stream_error',
+] as const;
 /**
  * ok; error500 / error429 (OpenAI error JSON); reset (socket destroyed after `failAfterChunks`
  * content chunks, or before any response when not streaming); stall (headers and
  * `failAfterChunks` chunks, then silence); no_usage (no usage anywhere, even when asked);
  * slow (`slowChunkDelayMs` before each stream event); incomplete (Responses: terminal
- * response.incomplete).
+ * response.incomplete); stream_error (Anthropic: an `error` event after `failAfterChunks`).
  */
 export type FakeMode = (typeof FAKE_MODES)[number];
 
@@ -284,6 +295,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   let base: Settings = { ...FAKE_DEFAULTS, ...options };
   const requests: MutableRecord[] = [];
   const background = createBackgroundStore();
+  const promptCache: PromptCache = new Map();
   const sockets = new Set<Socket>();
   let inFlight = 0;
   let seq = 0;
@@ -341,6 +353,21 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
 
     if (s.latencyMs > 0) await sleep(s.latencyMs);
     const path = (req.url ?? '/').split('?')[0];
+    if (isAnthropicPath(path ?? '')) {
+      return serveAnthropic({
+        res,
+        method: req.method ?? 'GET',
+        path: path ?? '',
+        headers: req.headers,
+        body,
+        settings: s,
+        rejectKeys: s.rejectKeys,
+        requestId,
+        seq,
+        cache: promptCache,
+        reset,
+      });
+    }
     const key = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
     if (s.rejectKeys?.test(key)) {
       const shown = `${key.slice(0, 4)}${'*'.repeat(Math.max(0, key.length - 8))}${key.slice(-4)}`;

@@ -37,6 +37,8 @@ export async function startRuncap(options: StartRuncapOptions): Promise<TestRunc
     ...options.config,
     upstreams: {
       openai: { base_url: `${options.upstreamUrl}/v1`, api_key_env: 'RUNCAP_TEST_PROVIDER_KEY' },
+      // Anthropic's base URL has no /v1 (its SDKs append it), as ANTHROPIC_BASE_URL.
+      anthropic: { base_url: options.upstreamUrl, api_key_env: 'RUNCAP_TEST_ANTHROPIC_KEY' },
       ...(options.config?.upstreams as object | undefined),
     },
     server: { port: 0, ...(options.config?.server as object | undefined) },
@@ -44,7 +46,11 @@ export async function startRuncap(options: StartRuncapOptions): Promise<TestRunc
   writeFileSync(configPath, JSON.stringify(config));
   const loaded = loadConfig({
     argv: ['--config', configPath],
-    env: { RUNCAP_TEST_PROVIDER_KEY: 'sk-provider-secret', ...options.env },
+    env: {
+      RUNCAP_TEST_PROVIDER_KEY: 'sk-provider-secret',
+      RUNCAP_TEST_ANTHROPIC_KEY: 'sk-ant-provider-secret',
+      ...options.env,
+    },
     cwd: dir,
   });
   const server = await startServer(loaded, {

@@ -124,6 +124,7 @@ export const readChatChoiceText: ChoiceTextReader = (choice, out) => {
 
 export const chatAdapter: EndpointAdapter = {
   name: 'chat',
+  provider: 'openai',
   path: '/chat/completions',
   parse: parseChat,
   estimateInput: (request, price, tokenizer) => estimateChatInput(request.body, price, tokenizer),

@@ -58,6 +58,7 @@ export const readCompletionChoiceText: ChoiceTextReader = (choice, out) => pushT
 
 export const completionsAdapter: EndpointAdapter = {
   name: 'completions',
+  provider: 'openai',
   path: '/completions',
   parse: parseCompletions,
   estimateInput: (request, price, tokenizer) => estimateCompletionsInput(request.body, price, tokenizer),

@@ -33,6 +33,7 @@ const bodies: Record<string, (n: number) => Record<string, unknown>> = {
   '/responses': (n) => ({ model: 'gpt-4o-mini', input: words(n) }),
   '/completions': (n) => ({ model: 'gpt-4o-mini', prompt: words(n) }),
   '/embeddings': (n) => ({ model: 'gpt-4o-mini', input: words(n) }),
+  '/messages': (n) => ({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: words(n) }] }),
 };
 
 describe('estimateInput through the estimators', () => {

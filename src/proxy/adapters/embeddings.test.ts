@@ -79,6 +79,7 @@ describe('ADAPTERS', () => {
       ['/responses', 'responses', '/responses'],
       ['/completions', 'completions', '/completions'],
       ['/embeddings', 'embeddings', '/embeddings'],
+      ['/messages', 'messages', '/messages'],
     ]);
   });
 });

@@ -37,6 +37,7 @@ export function parseEmbeddings(raw: unknown): ParsedRequest {
 
 export const embeddingsAdapter: EndpointAdapter = {
   name: 'embeddings',
+  provider: 'openai',
   path: '/embeddings',
   parse: parseEmbeddings,
   estimateInput: (request, price, tokenizer) => estimateEmbeddingsInput(request.body, price, tokenizer),

@@ -4,10 +4,14 @@ import type { EndpointAdapter } from '../adapter.js';
 import { chatAdapter } from './chat.js';
 import { completionsAdapter } from './completions.js';
 import { embeddingsAdapter } from './embeddings.js';
+import { messagesAdapter } from './messages.js';
 import { responsesAdapter } from './responses.js';
 
 export const ADAPTERS: ReadonlyMap<string, EndpointAdapter> = new Map(
-  [chatAdapter, responsesAdapter, completionsAdapter, embeddingsAdapter].map((adapter) => [adapter.path, adapter]),
+  [chatAdapter, responsesAdapter, completionsAdapter, embeddingsAdapter, messagesAdapter].map((adapter) => [
+    adapter.path,
+    adapter,
+  ]),
 );
 
-export { chatAdapter, completionsAdapter, embeddingsAdapter, responsesAdapter };
+export { chatAdapter, completionsAdapter, embeddingsAdapter, messagesAdapter, responsesAdapter };

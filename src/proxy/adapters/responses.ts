@@ -110,6 +110,7 @@ export function parseResponses(raw: unknown): ParsedRequest {
 
 export const responsesAdapter: EndpointAdapter = {
   name: 'responses',
+  provider: 'openai',
   path: '/responses',
   parse: parseResponses,
   estimateInput: (request, price, tokenizer) => estimateResponsesInput(request.body, price, tokenizer),
