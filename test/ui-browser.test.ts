@@ -82,6 +82,18 @@ describe.skipIf(chromiumPath === null)('signing in to the live view, in a real b
     expect(await ui.text('#zone')).toBe('Times in GMT+5:30');
   });
 
+  it('reconnects to the event stream when it drops, and stays live', async () => {
+    const { page } = ui;
+    let attempts = 0;
+    await page.route('**/budget/events*', (route) => (attempts++ === 0 ? route.abort() : route.continue()));
+    await ui.signIn(ALICE);
+    await page.locator('#live', { hasText: /^live$/ }).waitFor();
+    expect(attempts).toBe(2);
+    await ui.ask(ALICE, 'ui-alice-1');
+    await page.locator('tr[data-run-id="ui-alice-1"] td.col-calls', { hasText: /^2$/ }).waitFor();
+    await page.unrouteAll();
+  });
+
   it('asks for a token again when runcap answers 401 for the one the tab kept', async () => {
     const { page } = ui;
     await page.evaluate("sessionStorage.setItem('runcap.token', 'rc-revoked-key')");
