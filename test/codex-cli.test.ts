@@ -127,6 +127,8 @@ const why = (result: CliResult): string => `codex exited ${result.code}:\n${resu
 
 describe.skipIf(!clients.available)(
   `the Codex CLI through runcap${clients.available ? '' : ` (skipped: ${clients.reason})`}`,
+  // A CLI starts slowly on a loaded machine; the CLI itself is killed after runCli's two minutes.
+  { timeout: 180_000 },
   () => {
     it("makes a codex exec session one run under the README's config, charged exactly what was served", async () => {
       const result = await codex(readmeCodexHome(), ['Run the exec tool, then say hello.']);
