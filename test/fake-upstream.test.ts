@@ -138,7 +138,13 @@ describe('fake upstream through the openai SDK', () => {
     expect(fnCall.output[0]).toMatchObject({ type: 'function_call', name: 'lookup', arguments: '{"city":"Paris"}' });
     // Each reply's billed usage is on the record.
     expect(fake.requests.map((request) => request.served)).toEqual(
-      Array(3).fill({ inputTokens: 10, cachedTokens: 0, outputTokens: 20 }),
+      Array(3).fill({
+        inputTokens: 10,
+        cachedTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 20,
+      }),
     );
   });
 

@@ -6,7 +6,7 @@
 // or 1-hour by its ttl) and read afterwards, thinking counts in output_tokens. Test-only.
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Json } from './fake-openai-bodies.js';
+import type { Json, ServedUsage } from './fake-openai-bodies.js';
 
 /** What the fake's settings say about one Messages call (a subset of fake-upstream's Settings). */
 export interface AnthropicSettings {
@@ -79,6 +79,7 @@ interface MessagePlan {
   readonly text: string[];
   readonly toolUse: { readonly id: string; readonly name: string; readonly input: unknown } | null;
   readonly usage: Json;
+  readonly served: ServedUsage;
   readonly outputTokens: number;
   readonly stopReason: string;
 }
@@ -128,6 +129,13 @@ export function planMessage(body: Json, s: AnthropicSettings, seq: number, cache
       cache_creation: { ephemeral_5m_input_tokens: write5m, ephemeral_1h_input_tokens: write1h },
       output_tokens: outputTokens,
       service_tier: 'standard',
+    },
+    served: {
+      inputTokens: uncached + write5m + write1h + read,
+      cachedTokens: read,
+      cacheWrite5mTokens: write5m,
+      cacheWrite1hTokens: write1h,
+      outputTokens,
     },
     outputTokens,
     stopReason: wantsTool ? 'tool_use' : thinkingTokens + visible >= cap ? 'max_tokens' : 'end_turn',
@@ -277,6 +285,8 @@ export interface AnthropicExchange {
   readonly seq: number;
   readonly cache: PromptCache;
   readonly reset: () => void;
+  /** Told the usage a planned message reports (the record's `served`). */
+  readonly served: (usage: ServedUsage) => void;
 }
 
 /** One call to an Anthropic path of the fake: key check, failure modes, then the answer. */
@@ -326,5 +336,6 @@ export async function serveAnthropic(x: AnthropicExchange): Promise<void> {
     });
   }
   const plan = planMessage(x.body, x.settings, x.seq, x.cache);
+  x.served(plan.served);
   await answerMessages(x.res, x.requestId, x.body, x.settings, plan, x.reset);
 }

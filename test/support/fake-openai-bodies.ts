@@ -43,6 +43,19 @@ export interface ToolCall {
 
 export type Json = Record<string, unknown>;
 
+/**
+ * Tokens as the provider bills them: `inputTokens` is all the input (cache reads and writes
+ * included), `cachedTokens` the cache reads, the cache writes are Anthropic's (5-minute and
+ * 1-hour; 0 for OpenAI), `outputTokens` includes reasoning.
+ */
+export interface ServedUsage {
+  readonly inputTokens: number;
+  readonly cachedTokens: number;
+  readonly cacheWrite5mTokens: number;
+  readonly cacheWrite1hTokens: number;
+  readonly outputTokens: number;
+}
+
 const text = (plan: ReplyPlan): string => plan.pieces.join('');
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

@@ -15,7 +15,10 @@ import {
   textCompletion,
   type Json,
   type ReplyPlan,
+  type ServedUsage,
 } from './fake-openai-bodies.js';
+
+export type { ServedUsage };
 import { createBackgroundStore, runInBackground, type BackgroundStore } from './fake-background.js';
 import {
   hostedCalls,
@@ -160,13 +163,6 @@ export interface FakeUpstream {
   /** Requests whose response has not finished or closed. */
   inFlight(): number;
   close(): Promise<void>;
-}
-
-/** Tokens as the provider bills them: `inputTokens` includes `cachedTokens`, `outputTokens` the reasoning. */
-export interface ServedUsage {
-  readonly inputTokens: number;
-  readonly cachedTokens: number;
-  readonly outputTokens: number;
 }
 
 interface MutableRecord extends RecordedRequest {
@@ -366,6 +362,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         seq,
         cache: promptCache,
         reset,
+        served: (usage) => (record.served = usage),
       });
     }
     const key = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
@@ -409,6 +406,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       record.served = {
         inputTokens: plan.promptTokens,
         cachedTokens: plan.cachedTokens,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
         outputTokens: plan.completionTokens,
       };
     }
