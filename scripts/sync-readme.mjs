@@ -9,6 +9,7 @@ const SECTIONS = [
   ['agents-sdk.ts', 'OpenAI Agents SDK'],
   ['langchain.ts', 'LangChain'],
   ['vercel-ai-sdk.ts', 'Vercel AI SDK'],
+  ['anthropic-sdk.ts', 'The Anthropic SDK (Node)'],
 ];
 
 export function renderExamples(root = new URL('../', import.meta.url)) {

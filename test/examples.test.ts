@@ -3,6 +3,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAgentThroughRuncap } from '../examples/agents-sdk.js';
+import { askClaudeThroughRuncap } from '../examples/anthropic-sdk.js';
 import { callWithBudget } from '../examples/budget-aware-agent.js';
 import { askWithLangChain } from '../examples/langchain.js';
 import { askThroughRuncap } from '../examples/openai-sdk.js';
@@ -127,5 +128,30 @@ describe('README examples through runcap', () => {
     expect(reply.text.startsWith('Hello from the fake upstream')).toBe(true);
     expect(parseUsd(reply.remainingUsd)).toBeLessThan(parseUsd('5.00'));
     await expectMetered('ex-vercel-ai', '/v1/responses');
+  });
+
+  it('anthropic-sdk.ts: a message through runcap, then a 402 with its reason and the cheaper models', async () => {
+    const reply = await askClaudeThroughRuncap({ baseURL: runcap.url, apiKey: API_KEY, runId: 'ex-anthropic-sdk' });
+    expect(reply.text?.startsWith('Hello from the fake Claude')).toBe(true);
+    expect(reply.refusal).toBeNull();
+    expect(parseUsd(reply.remainingUsd ?? '')).toBeLessThan(parseUsd('5.00'));
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v1/messages']);
+    expect(fake.requests[0]?.headers['x-run-id']).toBeUndefined();
+    expect((await runView(runcap, 'ex-anthropic-sdk')).committedMicros).toBeGreaterThan(0);
+
+    const refused = await askClaudeThroughRuncap({
+      baseURL: runcap.url,
+      apiKey: API_KEY,
+      runId: 'ex-anthropic-sdk-tight',
+      runBudgetUsd: '0.001',
+    });
+    expect(refused.text).toBeNull();
+    expect(refused.refusal).toEqual({
+      code: 'run_ceiling_reached',
+      message: expect.stringMatching(/^402 The run budget is exhausted: this call could cost up to \$/),
+      cheaperModels: ['claude-haiku-5-5'],
+    });
+    expect(refused.remainingUsd).toBe('0.001');
+    expect(fake.requests).toHaveLength(1); // refused before the provider, and not retried
   });
 });

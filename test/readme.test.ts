@@ -15,6 +15,7 @@ describe('README', () => {
       'agents-sdk.ts',
       'langchain.ts',
       'vercel-ai-sdk.ts',
+      'anthropic-sdk.ts',
     ]) {
       expect(readme).toContain(readFileSync(`examples/${file}`, 'utf8').trimEnd());
     }
