@@ -117,6 +117,8 @@ const why = (result: CliResult): string => `claude exited ${result.code}:\n${res
 
 describe.skipIf(!clients.available)(
   `Claude Code through runcap${clients.available ? '' : ` (skipped: ${clients.reason})`}`,
+  // A CLI starts slowly on a loaded machine; the CLI itself is killed after runCli's two minutes.
+  { timeout: 180_000 },
   () => {
     it("makes a claude -p session one run under the README's settings, every call charged exactly", async () => {
       const result = await claude(claudeHome(), ['-p', 'Read note.txt, then say hello.'], readmeEnv());
