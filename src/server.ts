@@ -12,6 +12,7 @@ import { openStore } from './ledger/index.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { startSweeper } from './pipeline/sweeper.js';
+import { startAlertDeliverer } from './pipeline/alert-deliverer.js';
 import { createBackgroundTracker } from './pipeline/background.js';
 import { createEventHub } from './pipeline/events.js';
 import { createKeyVerdicts } from './pipeline/key-verdicts.js';
@@ -47,6 +48,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     options.store ??
     (await openStore(config, {
       clock,
+      alertThresholds: (tenant) => config.tenants.get(tenant)?.alerts?.thresholdsBp ?? [],
       onBackgroundError: (error) => logger.error({ err: error }, 'background ledger write failed'),
     }));
   const metrics = options.metrics ?? createMetrics();
@@ -93,6 +95,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const state: AppState = { draining: false };
   const app = createApp(deps, state);
   const sweeper = startSweeper(deps);
+  const alertDeliverer = startAlertDeliverer(deps);
 
   const server = await listen(app.fetch, config.server);
   const port = (server.address() as AddressInfo).port;
@@ -135,6 +138,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         background.stop();
         await tasks.drain(config.server.drainTimeoutMs);
         await sweeper.stop();
+        await alertDeliverer.stop();
         await deps.upstream.close();
         await countPool?.close();
         await store.close();

@@ -38,6 +38,7 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
   let server: RedisProcess | undefined;
   let client: Redis;
   let store: Store;
+  let redisUrl = '';
   const prefix = `rctest-lua:${Date.now()}:`;
 
   beforeAll(async () => {
@@ -47,6 +48,7 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
       url = server.url;
     }
     client = new Redis(url);
+    redisUrl = url;
     store = await openRedisStore({ url, keyPrefix: prefix });
   });
   afterAll(async () => {
@@ -187,5 +189,42 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
       record: { big: 1234567890123456, nested: { a: [] }, added: null },
     });
     expect(await client.pttl(`${prefix}dec:${id}`)).toBeGreaterThan(29 * 86_400_000);
+  });
+
+  it('a threshold alert queued by a commit outlives the store that queued it (restart)', async () => {
+    const alertsPrefix = `${prefix}alerts:`;
+    const open = () => openRedisStore({ url: redisUrl, keyPrefix: alertsPrefix, alertThresholds: () => [5000] });
+    const first = await open();
+    await first.runs.open({
+      tenant: 't',
+      runId: 'r',
+      keyId: 'k',
+      limitMicros: 1_000,
+      idleTtlMs: 60_000,
+      maxActivePerKey: 5,
+    });
+    const outcome = await first.ledger.reserve({
+      reservationId: 'rsv_alert_restart',
+      decisionId: 'bdgdec_alert_restart',
+      tenant: 't',
+      scopes: [{ type: 'run', id: 'r', window: 'none', limitMicros: 1_000, mode: 'hard_gate' }],
+      amountMicros: 600,
+      ttlMs: 60_000,
+      model: 'm',
+      priceTableVersion: 'v',
+      attribution: { runId: 'r', keyId: 'k', userId: null, teamId: null, feature: null, endpoint: 'chat' },
+    });
+    expect(outcome.kind).toBe('reserved');
+    await first.ledger.commit('rsv_alert_restart', { actualMicros: 600, usageSource: 'provider' });
+    await first.close();
+    const second = await open();
+    try {
+      const [alert] = await second.alerts.claimDue(30_000, 10);
+      expect(alert).toMatchObject({ tenant: 't', runId: 'r', keyId: 'k', thresholdBp: 5000, committedMicros: 600 });
+      await second.alerts.delivered(alert!);
+      expect(await second.alerts.pending()).toBe(0);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { openSqliteStore } from '../src/ledger/index.js';
 import { runLedgerContract } from './support/ledger-contract.js';
-import { START_MS } from './support/ledger-fixtures.js';
+import { CONTRACT_ALERT_THRESHOLDS, START_MS } from './support/ledger-fixtures.js';
 import { spawnRaceWorkers } from './support/ledger-race.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runcap-ledger-'));
@@ -18,7 +18,12 @@ runLedgerContract(
   async () => {
     const path = join(dir, `${randomUUID()}.sqlite`);
     let nowMs = START_MS;
-    const store = openSqliteStore({ path, clock: () => nowMs, skewToleranceMs: 1_000 });
+    const store = openSqliteStore({
+      path,
+      clock: () => nowMs,
+      skewToleranceMs: 1_000,
+      alertThresholds: CONTRACT_ALERT_THRESHOLDS,
+    });
     return {
       store,
       setClock: (ms: number) => {
@@ -35,6 +40,6 @@ runLedgerContract(
 );
 
 runLedgerContract('sqlite (memory, real clock)', async () => {
-  const store = openSqliteStore({ path: ':memory:' });
+  const store = openSqliteStore({ path: ':memory:', alertThresholds: CONTRACT_ALERT_THRESHOLDS });
   return { store, cleanup: () => store.close() };
 });

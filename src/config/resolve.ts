@@ -8,7 +8,7 @@ import { DEFAULT_UPSTREAMS, PROVIDERS, type ProviderName } from '../providers.js
 import type { ConfigFile, LimitFile, TenantFile } from './schema.js';
 import { UPSTREAM_TIMEOUT_DEFAULTS, defaultTenantFile } from './schema.js';
 import { parseDurationMs } from './duration.js';
-import type { Config, LimitPolicy, TenantPolicy, UpstreamConfig, VirtualKey } from './types.js';
+import type { AlertPolicy, Config, LimitPolicy, TenantPolicy, UpstreamConfig, VirtualKey } from './types.js';
 
 interface ResolveContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -20,7 +20,7 @@ interface ResolveContext {
 export function resolveConfig(file: ConfigFile, context: ResolveContext): Config {
   const tenants = new Map<string, TenantPolicy>();
   const tenantFiles: Record<string, TenantFile> = { default: defaultTenantFile(), ...file.tenants };
-  for (const [name, tenant] of Object.entries(tenantFiles)) tenants.set(name, resolveTenant(name, tenant));
+  for (const [name, tenant] of Object.entries(tenantFiles)) tenants.set(name, resolveTenant(name, tenant, context.env));
 
   const upstreams = new Map<string, UpstreamConfig>();
   for (const [name, upstream] of Object.entries(file.upstreams)) {
@@ -111,6 +111,13 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
       maxDurationMs: ms(file.background.max_duration),
       maxTracked: file.background.max_tracked,
     },
+    alertDelivery: {
+      pollIntervalMs: ms(file.alert_delivery.poll_interval),
+      initialBackoffMs: ms(file.alert_delivery.initial_backoff),
+      maxBackoffMs: Math.max(ms(file.alert_delivery.initial_backoff), ms(file.alert_delivery.max_backoff)),
+      giveUpAfterMs: ms(file.alert_delivery.give_up_after),
+      timeoutMs: ms(file.alert_delivery.timeout),
+    },
     events: {
       replay: file.events.replay,
       subscriberBuffer: file.events.subscriber_buffer,
@@ -124,7 +131,7 @@ export function resolveConfig(file: ConfigFile, context: ResolveContext): Config
   });
 }
 
-function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
+function resolveTenant(name: string, tenant: TenantFile, env: ResolveContext['env']): TenantPolicy {
   const where = `tenants.${name}`;
   const run = {
     defaultLimitMicros: parseUsd(tenant.run.default_limit_usd),
@@ -165,6 +172,7 @@ function resolveTenant(name: string, tenant: TenantFile): TenantPolicy {
     allowUserHeader: tenant.allow_user_header,
     background: tenant.background,
     run,
+    alerts: resolveAlerts(where, tenant.alerts, env),
     output: {
       defaultMaxTokens: tenant.output.default_max_tokens,
       maxTokens: tenant.output.max_tokens,
@@ -235,4 +243,21 @@ function deepFreeze<T>(value: T): T {
     for (const child of children) deepFreeze(child);
   }
   return value;
+}
+
+/** A tenant's alerts: thresholds in basis points, ascending; the secret must be set at start. */
+function resolveAlerts(where: string, alerts: TenantFile['alerts'], env: ResolveContext['env']): AlertPolicy | null {
+  if (alerts === undefined) return null;
+  const secret = env[alerts.secret_env];
+  if (secret === undefined || secret === '') {
+    throw new Error(
+      `${where}.alerts.secret_env: the environment variable ${alerts.secret_env} is not set (the webhook secret)`,
+    );
+  }
+  return {
+    webhookUrl: alerts.webhook_url,
+    thresholdsBp: alerts.thresholds.map((t) => Math.round(t * 10_000)).sort((a, b) => a - b),
+    secretEnv: alerts.secret_env,
+    secret,
+  };
 }

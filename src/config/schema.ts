@@ -84,6 +84,25 @@ const tenantSchema = z.strictObject({
       id_headers: z.array(runIdHeader).default([...SESSION_ID_HEADERS]),
     })
     .prefault({}),
+  /** Threshold alerts (docs/design.md §12): a signed webhook when a run's spend reaches a fraction of its ceiling. */
+  alerts: z
+    .strictObject({
+      webhook_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+      thresholds: z
+        .array(
+          z
+            .number()
+            .gt(0, 'each threshold is a fraction of the ceiling above 0')
+            .lte(1, 'each threshold is a fraction of the ceiling, at most 1')
+            .refine((t) => Math.abs(t * 10_000 - Math.round(t * 10_000)) < 1e-6, 'at most 4 decimals (0.0001 steps)'),
+        )
+        .min(1, 'name at least one threshold')
+        .max(20)
+        .refine((list) => new Set(list).size === list.length, 'thresholds must be distinct'),
+      /** The environment variable holding the HMAC secret the webhook body is signed with. */
+      secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+    })
+    .optional(),
   output: z
     .strictObject({
       default_max_tokens: positiveInt.default(4096),
@@ -202,6 +221,20 @@ export const configFileSchema = z.strictObject({
       subscriber_buffer: positiveInt.default(1_000),
       /** A comment line this often keeps an idle stream open through proxies. */
       heartbeat: duration.default('15s'),
+    })
+    .prefault({}),
+  /** How threshold alerts are delivered (docs/design.md §12): retried with exponential backoff. */
+  alert_delivery: z
+    .strictObject({
+      /** How often the deliverer looks for due alerts. */
+      poll_interval: duration.default('1s'),
+      /** The first retry after a failed attempt; each further one waits twice as long, up to max_backoff. */
+      initial_backoff: duration.default('1s'),
+      max_backoff: duration.default('5m'),
+      /** An alert not delivered this long after its crossing is dropped (logged, counted). */
+      give_up_after: duration.default('24h'),
+      /** One POST's deadline. */
+      timeout: duration.default('10s'),
     })
     .prefault({}),
   /** Accept provider keys as identity (docs/design.md §2). Default: on when no virtual keys are configured. */

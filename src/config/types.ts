@@ -21,6 +21,16 @@ export interface HostedToolsPolicy {
   readonly feesMicros: ReadonlyMap<string, Micros>;
 }
 
+export interface AlertPolicy {
+  readonly webhookUrl: string;
+  /** Fractions of the ceiling in basis points (8000 = 0.8), ascending. */
+  readonly thresholdsBp: readonly number[];
+  /** The environment variable the secret came from (named in logs, never the secret). */
+  readonly secretEnv: string;
+  /** The HMAC-SHA256 key of X-Runcap-Signature. */
+  readonly secret: string;
+}
+
 export interface TenantPolicy {
   readonly name: string;
   readonly mode: EnforcementMode;
@@ -45,6 +55,8 @@ export interface TenantPolicy {
     /** Session headers (lowercase) naming the run of a call without X-Run-Id, in order (docs/design.md §2). */
     readonly idHeaders: readonly string[];
   };
+  /** Threshold alerts (docs/design.md §12); null = off. */
+  readonly alerts: AlertPolicy | null;
   readonly output: OutputPolicy;
   readonly hostedTools: HostedToolsPolicy;
   readonly limits: Readonly<Partial<Record<'key' | 'user' | 'team' | 'feature', LimitPolicy>>>;
@@ -114,6 +126,13 @@ export interface Config {
     readonly maxPollIntervalMs: number;
     readonly maxDurationMs: number;
     readonly maxTracked: number;
+  };
+  readonly alertDelivery: {
+    readonly pollIntervalMs: number;
+    readonly initialBackoffMs: number;
+    readonly maxBackoffMs: number;
+    readonly giveUpAfterMs: number;
+    readonly timeoutMs: number;
   };
   readonly events: {
     readonly replay: number;

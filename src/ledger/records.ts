@@ -260,6 +260,43 @@ export interface RetentionStore {
   prune(beforeMs: number, limit: number): Promise<PruneCounts>;
 }
 
+/**
+ * Threshold alerts (docs/design.md §12): a fraction of a run's ceiling, in basis points (8000 =
+ * 0.8). The ledger checks them in the same transaction (script) as each commit or charged expiry.
+ */
+export type AlertThresholds = (tenant: string) => readonly number[];
+
+/** One threshold crossing waiting in the outbox (or being delivered). */
+export interface PendingAlert {
+  /** Unique within its tenant; what delivered / retryLater / drop name (with the tenant). */
+  readonly id: string;
+  readonly tenant: string;
+  readonly runId: string;
+  readonly keyId: string;
+  readonly thresholdBp: number;
+  readonly limitMicros: Micros;
+  readonly committedMicros: Micros;
+  readonly crossedAtMs: number;
+  /** Failed attempts so far. */
+  readonly attempts: number;
+}
+
+/**
+ * The outbox of threshold alerts, written by the ledger's commits; the deliverer drains it. A
+ * claim leases the alerts it returns (their next attempt moves `leaseMs` ahead), so two
+ * deliverers never post the same alert at once; one that dies mid-delivery loses only the lease.
+ */
+export interface AlertStore {
+  claimDue(leaseMs: number, limit: number): Promise<readonly PendingAlert[]>;
+  delivered(alert: PendingAlert): Promise<void>;
+  /** One more failed attempt; the next one `delayMs` from now. */
+  retryLater(alert: PendingAlert, delayMs: number, error: string): Promise<void>;
+  /** Gives up on an alert (kept as dropped, so the threshold does not fire again). */
+  drop(alert: PendingAlert, reason: string): Promise<void>;
+  /** Alerts not yet delivered nor dropped (the outbox depth). */
+  pending(): Promise<number>;
+}
+
 /** A backend: the money ledger plus its bookkeeping, opened and closed together. */
 export interface Store {
   readonly ledger: Ledger;
@@ -268,5 +305,6 @@ export interface Store {
   readonly decisions: DecisionStore;
   readonly spend: SpendStore;
   readonly chains: ChainStore;
+  readonly alerts: AlertStore;
   close(): Promise<void>;
 }

@@ -47,6 +47,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['charged'] as const,
       registers,
     }),
+    alertsDelivered: new Counter({
+      name: 'runcap_alerts_delivered_total',
+      help: 'Threshold alerts delivered (the webhook answered 2xx).',
+      registers,
+    }),
+    alertDeliveryFailures: new Counter({
+      name: 'runcap_alert_delivery_failures_total',
+      help: 'Failed threshold alert attempts (each is retried with backoff), by reason (status, network, timeout).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    alertsDropped: new Counter({
+      name: 'runcap_alerts_dropped_total',
+      help: 'Threshold alerts given up, by reason (not_configured, expired).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    alertOutboxDepth: new Gauge({
+      name: 'runcap_alert_outbox_depth',
+      help: 'Threshold alerts waiting in the ledger outbox (sampled after each delivery pass).',
+      registers,
+    }),
     eventsDropped: new Counter({
       name: 'runcap_events_dropped_total',
       help: 'Live events (GET /budget/events) a subscriber lost because it read slower than they came.',

@@ -3,6 +3,7 @@
 // here: time is driven through the harness's optional setClock; multi-process races
 // through its optional raceWorkers.
 import { afterEach, beforeEach, describe } from 'vitest';
+import { registerAlertsContract } from './ledger-contract-alerts.js';
 import { registerBrakesContract } from './ledger-contract-brakes.js';
 import { registerExpiryContract } from './ledger-contract-expiry.js';
 import { registerListingContract } from './ledger-contract-listing.js';
@@ -80,6 +81,7 @@ export function runLedgerContract(name: string, factory: LedgerFactory, options:
     registerRaceContract(ctx, options.multiProcess === true);
     registerRecordsContract(ctx);
     registerListingContract(ctx);
+    registerAlertsContract(ctx);
     registerRetentionContract(ctx);
     registerBrakesContract(ctx);
     registerRunTreeContract(ctx);

@@ -30,6 +30,10 @@ export interface LedgerHarness {
 
 export type LedgerFactory = () => Promise<LedgerHarness>;
 
+/** Contract stores alert on tenants named `alerts-*` at 50%, 80% and 100% of a run's ceiling. */
+export const CONTRACT_ALERT_THRESHOLDS = (tenant: string): readonly number[] =>
+  tenant.startsWith('alerts-') ? [5000, 8000, 10000] : [];
+
 /** 2026-11-29T13:30:00Z: where the fake clock starts in every test that has one. */
 export const START_MS = Date.UTC(2026, 10, 29, 13, 30, 0);
 export const MINUTE_MS = 60_000;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { openRedisStore } from '../../src/ledger/redis/index.js';
 import type { LedgerFactory } from './ledger-contract.js';
-import { START_MS } from './ledger-fixtures.js';
+import { CONTRACT_ALERT_THRESHOLDS, START_MS } from './ledger-fixtures.js';
 import { spawnRaceWorkers } from './ledger-race.js';
 
 export interface RedisHarness {
@@ -67,6 +67,7 @@ export function createRedisHarness(url: string): RedisHarness {
       keyPrefix,
       commandTimeoutMs: TEST_COMMAND_TIMEOUT_MS,
       skewToleranceMs: 1_000,
+      alertThresholds: CONTRACT_ALERT_THRESHOLDS,
       ...(fake ? { clockOverride: () => nowMs } : {}),
     });
     return { store, keyPrefix, setClock: (ms: number) => void (nowMs = ms) };

@@ -51,6 +51,10 @@ export interface TenantKeys {
   velocity(runId: string): string;
   /** Hash: a run's last step hash `h` and repeats in a row `n` (written by the reserve script). */
   steps(runId: string): string;
+  /** Sorted set: queued threshold alert ids by next attempt (written by the commit and expire scripts). */
+  readonly alertsDue: string;
+  /** Hash: one queued threshold alert. */
+  alert(id: string): string;
 }
 
 export function tenantKeys(prefix: string, tenant: string): TenantKeys {
@@ -72,6 +76,8 @@ export function tenantKeys(prefix: string, tenant: string): TenantKeys {
     runLimits: (runId) => `${base}runlimits:${runId}`,
     velocity: (runId) => `${base}vel:${runId}`,
     steps: (runId) => `${base}steps:${runId}`,
+    alertsDue: `${base}alerts:due`,
+    alert: (id) => `${base}alert:${id}`,
   };
 }
 

@@ -10,6 +10,7 @@ import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './scrip
 import type { TenantIndex } from './tenant-index.js';
 import { brakeFrom } from './brake-reply.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
+import type { AlertThresholds } from '../records.js';
 import type {
   ExpiredReservation,
   Ledger,
@@ -33,6 +34,8 @@ export interface RedisLedgerOptions {
   /** How long settled reservations (and their attribution) are kept. */
   readonly retentionMs: number;
   readonly close: () => Promise<void>;
+  /** Threshold alerts per tenant, in basis points (checked by the commit and expire scripts). */
+  readonly alertThresholds: AlertThresholds;
 }
 
 const EXPIRE_BATCH = 256;
@@ -158,7 +161,17 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
   };
 
   /** Runs a transition script on the reservation's tenant slot. */
-  const transition = async (id: string, script: LedgerScript, extra: readonly string[]) => {
+  const thresholdArgs = (tenant: string): string[] => {
+    const bps = options.alertThresholds(tenant);
+    return [String(bps.length), ...bps.map(String)];
+  };
+
+  const transition = async (
+    id: string,
+    script: LedgerScript,
+    extra: readonly string[],
+    tail?: (tenant: string) => readonly string[],
+  ) => {
     const tenant = await index.lookup(id);
     if (tenant === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
     const keys = tenantKeys(prefix, tenant);
@@ -167,7 +180,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
         client,
         script,
         [keys.reservation(id), keys.live, keys.settled],
-        [keys.base, nowArg(), id, String(retentionMs), ...extra],
+        [keys.base, nowArg(), id, String(retentionMs), ...extra, ...(tail?.(tenant) ?? [])],
       ),
       `${script.name} reply`,
     );
@@ -194,7 +207,14 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     const keys = tenantKeys(prefix, tenant);
     const expired: ExpiredReservation[] = [];
     for (;;) {
-      const args = [keys.base, explicitNow, String(skewToleranceMs), String(EXPIRE_BATCH), String(retentionMs)];
+      const args = [
+        keys.base,
+        explicitNow,
+        String(skewToleranceMs),
+        String(EXPIRE_BATCH),
+        String(retentionMs),
+        ...thresholdArgs(tenant),
+      ];
       const reply = asArray(await runScript(client, SCRIPTS.expire, [keys.live, keys.settled], args), 'expire reply');
       for (const entry of asArray(reply[2], 'expired list')) {
         const [charged, fields] = asArray(entry, 'expired entry');
@@ -232,8 +252,14 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
                   String,
                 ),
               ];
-        return (await transition(id, SCRIPTS.commit, [String(request.actualMicros), request.usageSource, ...tokenArgs]))
-          .result;
+        return (
+          await transition(
+            id,
+            SCRIPTS.commit,
+            [String(request.actualMicros), request.usageSource, ...tokenArgs],
+            thresholdArgs,
+          )
+        ).result;
       }),
     release: (id) => guardedRedis(async () => (await transition(id, SCRIPTS.release, [])).result),
     expireDue: (nowMs) =>

@@ -47,6 +47,9 @@ function transition(name: string, file: string): LedgerScript {
   return script(name, TRANSITION_HEAD + luaFile(file), 3);
 }
 
+/** Threshold alerts queued by the scripts that grow committed spend (commit, expire). */
+const ALERTS = luaFile('alerts.lua');
+
 export const SCRIPTS = {
   /**
    * The atomic multi-scope reserve: every enforceable scope fits or nothing is written (the
@@ -78,16 +81,20 @@ export const SCRIPTS = {
   forward: transition('runcap_forward_v1', 'forward.lua'),
   /** ARGV[5]: ttl ms; the expiry becomes max(expiry, now + ttl). */
   extend: transition('runcap_extend_v1', 'extend.lua'),
-  /** ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning tokens. */
-  commit: transition('runcap_commit_v2', 'commit.lua'),
+  /**
+   * ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning
+   * tokens; then the tenant's alert thresholds: a count and that many basis points.
+   */
+  commit: script('runcap_commit_v3', TRANSITION_HEAD + ALERTS + luaFile('commit.lua'), 3),
   release: transition('runcap_release_v2', 'release.lua'),
   /**
    * Expires one batch of a tenant's due reservations (expiresAt <= now - skew), each exactly
    * once across concurrent sweepers.
    * KEYS: 1 live set, 2 settled set. ARGV: 1 tenant key base, 2 now, 3 skew tolerance ms,
-   * 4 batch size, 5 retention ms. Returns {now, ids scanned, {{charged '0'|'1', fields}...}}.
+   * 4 batch size, 5 retention ms, 6 alert threshold count, then that many basis points.
+   * Returns {now, ids scanned, {{charged '0'|'1', fields}...}}.
    */
-  expire: script('runcap_expire_v2', luaFile('expire.lua'), 2),
+  expire: script('runcap_expire_v3', ALERTS + luaFile('expire.lua'), 2),
   /**
    * Run binding with the active-run cap (mirrors ../sqlite/runs.ts).
    * KEYS: 1 run hash, 2 the key's active-run set (score = lastActivity + idleTtl), 3 all runs
@@ -142,6 +149,16 @@ export const SCRIPTS = {
    * KEYS: 1 the conversation's token count. ARGV: 1 billed tokens, 2 tokens seen when the turn
    * was planned, 3 retention ms. Returns the stored count.
    */
+  /**
+   * Leases the tenant's due threshold alerts. KEYS: 1 its alerts:due set. ARGV: 1 tenant key
+   * base, 2 now, 3 lease ms, 4 limit. Returns {{id, alert fields}...}.
+   */
+  alertsClaim: script('runcap_alerts_claim_v1', luaFile('alerts-claim.lua'), 1),
+  /**
+   * Settles one alert. KEYS: 1 alerts:due, 2 the alert hash. ARGV: 1 now, 2 delivered | dropped |
+   * retry, 3 id, 4 retry delay ms, 5 error. Returns 1, or 0 when the alert is gone.
+   */
+  alertsSettle: script('runcap_alerts_settle_v1', luaFile('alerts-settle.lua'), 2),
   conversationGrow: script('runcap_conversation_grow_v1', luaFile('conversation-grow.lua'), 1),
 } as const satisfies Record<string, LedgerScript>;
 

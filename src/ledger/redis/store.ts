@@ -9,7 +9,8 @@ import { createRedisDecisions, createRedisSpend } from './records.js';
 import { createRedisRetention } from './retention.js';
 import { createRedisRuns } from './runs.js';
 import { createTenantIndex } from './tenant-index.js';
-import type { Store } from '../records.js';
+import type { AlertThresholds, Store } from '../records.js';
+import { createRedisAlerts } from './alerts.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port[/db]`, or comma-separated `redis://host:port` Cluster nodes. */
@@ -29,6 +30,8 @@ export interface RedisStoreOptions {
    * Production never sets it: all instances then share the Redis server's clock.
    */
   readonly clockOverride?: () => number;
+  /** Threshold alerts per tenant, in basis points (docs/design.md §12); default: none. */
+  readonly alertThresholds?: AlertThresholds;
 }
 
 export const DEFAULT_REDIS_SKEW_TOLERANCE_MS = 5_000;
@@ -62,7 +65,16 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   const index = createTenantIndex(client, globalKeys(prefix));
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= closeRedis(client));
-  const ledger = createRedisLedger({ client, prefix, index, clockOverride, skewToleranceMs, retentionMs, close });
+  const ledger = createRedisLedger({
+    client,
+    prefix,
+    index,
+    clockOverride,
+    skewToleranceMs,
+    retentionMs,
+    close,
+    alertThresholds: options.alertThresholds ?? (() => []),
+  });
   return {
     ledger,
     runs: createRedisRuns(client, prefix, clockOverride, index),
@@ -70,6 +82,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     decisions: createRedisDecisions(client, prefix, index, retentionMs),
     spend: createRedisSpend(client, prefix, index),
     chains: createRedisChains(client, prefix, retentionMs),
+    alerts: createRedisAlerts(client, prefix, index, clockOverride),
     close: () => guardedRedis(close),
   };
 }

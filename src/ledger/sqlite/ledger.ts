@@ -3,6 +3,7 @@
 // pass, or nothing is written; settled only once committed), views, and the async facade over
 // the state machine in settle.ts. Knows nothing of HTTP.
 import type Database from 'better-sqlite3';
+import type { SqliteAlerts } from './alerts.js';
 import { createSqliteBrakes } from './brakes.js';
 import { guarded, toLedgerError } from './db.js';
 import type { GroupCommit } from './group-commit.js';
@@ -22,6 +23,8 @@ export interface SqliteLedgerOptions {
   readonly close: () => void;
   /** The store's group commit: every write operation runs in its batch transaction. */
   readonly group: GroupCommit;
+  /** Threshold alerts checked in each commit's transaction (alerts.ts). */
+  readonly alerts: Pick<SqliteAlerts, 'cross'>;
 }
 
 const ZERO = { committedMicros: 0, reservedMicros: 0 } as const;
@@ -36,7 +39,7 @@ function currentViews(rows: Rows, tenant: string, specs: readonly ScopeSpec[], n
 export function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
   const rows = prepareRows(db);
   const brakes = createSqliteBrakes(db);
-  const transitions = createTransitions(db, rows, brakes);
+  const transitions = createTransitions(db, rows, brakes, options.alerts);
   const { clock, skewToleranceMs, group } = options;
   /** Checks run now, on the caller's turn (a bad request fails alone); the write joins the batch. */
   const write = <T>(check: () => () => T): Promise<T> => {

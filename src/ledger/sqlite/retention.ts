@@ -46,6 +46,8 @@ export function createSqliteRetention(db: Database.Database): RetentionStore {
     db.prepare<[string, string]>('DELETE FROM run_steps WHERE tenant = ? AND run_id = ?'),
     db.prepare<[string, string]>('DELETE FROM run_velocity WHERE tenant = ? AND run_id = ?'),
     db.prepare<[string, string]>('DELETE FROM run_limit_changes WHERE tenant = ? AND run_id = ?'),
+    // Its threshold alerts, delivered or not (docs/design.md §12): a pruned run id is free again.
+    db.prepare<[string, string]>('DELETE FROM alert_outbox WHERE tenant = ? AND run_id = ?'),
   ];
   const deleteScope = db.prepare<[string, string]>(
     'DELETE FROM scopes WHERE tenant = ? AND scope_key = ? AND reserved_micros = 0',

@@ -1,8 +1,10 @@
 // The reservation state machine of docs/design.md §3.3 on SQLite: forward, extend, commit,
 // release, expire. Each transition moves the row and its scope counters together inside one
 // write transaction (the group commit's, group-commit.ts, where it is its own savepoint; expiry
-// sweeps their own BEGIN IMMEDIATE); repeats are no-ops. No reserve logic here.
+// sweeps their own BEGIN IMMEDIATE), with any threshold alert it crosses (alerts.ts);
+// repeats are no-ops. No reserve logic here.
 import type Database from 'better-sqlite3';
+import type { SqliteAlerts } from './alerts.js';
 import type { SqliteBrakes } from './brakes.js';
 import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
 import { readReservation, readScopes, toReservation } from './rows.js';
@@ -21,7 +23,12 @@ export interface Transitions {
   expireDue(dueBeforeMs: number, nowMs: number): ExpiredReservation[];
 }
 
-export function createTransitions(db: Database.Database, rows: Rows, brakes: SqliteBrakes): Transitions {
+export function createTransitions(
+  db: Database.Database,
+  rows: Rows,
+  brakes: SqliteBrakes,
+  alerts: Pick<SqliteAlerts, 'cross'>,
+): Transitions {
   const load = (id: string): ReservationRow => {
     const row = rows.selectReservation.get(id);
     if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
@@ -60,6 +67,8 @@ export function createTransitions(db: Database.Database, rows: Rows, brakes: Sql
     if (row.velocity_bucket_ms !== null) {
       brakes.settle(row.tenant, row.velocity_bucket_ms, scopes, committedDelta, releaseHold ? row.amount_micros : 0);
     }
+    // Spend that grew may cross a threshold alert: queued in this same transaction.
+    if (committedDelta > 0) alerts.cross(row.tenant, scopes, nowMs);
   };
 
   /** Writes the settled state and returns the row as it now stands. */

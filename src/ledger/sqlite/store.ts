@@ -7,7 +7,8 @@ import { createSqliteDecisions, createSqliteSpend } from './records.js';
 import { createSqliteRuns } from './runs.js';
 import { createSqliteChains } from './chains.js';
 import { createSqliteRetention } from './retention.js';
-import type { Store } from '../records.js';
+import type { AlertThresholds, Store } from '../records.js';
+import { createSqliteAlerts } from './alerts.js';
 
 export interface SqliteStoreOptions {
   /** Database file (its folder is created), or ':memory:' for a throwaway store. */
@@ -22,6 +23,8 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Failures of background writes (decision records are written behind; see records.ts). */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Threshold alerts per tenant, in basis points (docs/design.md §12); default: none. */
+  readonly alertThresholds?: AlertThresholds;
 }
 
 export const DEFAULT_SKEW_TOLERANCE_MS = 5_000;
@@ -51,7 +54,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     }
   };
-  const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb, group });
+  const alerts = createSqliteAlerts(db, clock, options.alertThresholds ?? (() => []));
+  const ledger = createSqliteLedger(db, { clock, skewToleranceMs, close: closeDb, group, alerts });
   return {
     ledger,
     runs: createSqliteRuns(db, clock, group),
@@ -59,6 +63,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     decisions,
     spend: createSqliteSpend(db),
     chains,
+    alerts: alerts.store,
     close: () => ledger.close(),
   };
 }

@@ -3,6 +3,8 @@ if state == 'released' then return illegal('commit') end
 local amount = row.amount
 local actual = tonumber(ARGV[5])
 local scopes = scopes_of(rkey, row.sc)
+-- Threshold alerts follow the token arguments.
+local thresholds = alert_thresholds(ARGV[7] == '1' and 12 or 8)
 local any_held = false
 for _, s in ipairs(scopes) do if s.held then any_held = true end end
 local overrun = 0
@@ -19,10 +21,12 @@ if state == 'expired' then
   if row.actual == nil then return illegal('commit', ' (it expired before it was forwarded; its hold was released)') end
   -- The full hold was charged at expiry; replace that charge with the late actual.
   move_counters(base, scopes, actual - row.actual, amount, false, row.vb)
+  if actual > row.actual then cross_thresholds(base, scopes, now, thresholds) end
   write('reconciled', row.settled)
   return result('changed')
 end
 move_counters(base, scopes, actual, amount, true, row.vb)
+if actual > 0 then cross_thresholds(base, scopes, now, thresholds) end
 write('committed', now)
 retire(base, rkey, id, row, KEYS[2], KEYS[3], now, retention, true)
 return result('changed')

@@ -3,6 +3,7 @@ local base = ARGV[1]
 local now = now_ms(ARGV[2])
 local due = now - tonumber(ARGV[3])
 local retention = tonumber(ARGV[5])
+local thresholds = alert_thresholds(6)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', I(due), 'LIMIT', '0', ARGV[4])
 local out = {}
 for _, id in ipairs(ids) do
@@ -20,7 +21,9 @@ for _, id in ipairs(ids) do
     redis.call('HDEL', rkey, unpack(NO_TOKENS))
     local committed_delta = 0
     if charged then committed_delta = amount end
-    move_counters(base, scopes_of(rkey, row.sc), committed_delta, amount, true, row.vb)
+    local scopes = scopes_of(rkey, row.sc)
+    move_counters(base, scopes, committed_delta, amount, true, row.vb)
+    if committed_delta > 0 then cross_thresholds(base, scopes, now, thresholds) end
     retire(base, rkey, id, row, KEYS[1], KEYS[2], now, retention, charged)
     out[#out + 1] = { charged and '1' or '0', redis.call('HGETALL', rkey) }
   elseif row and LIVE[row.state] then

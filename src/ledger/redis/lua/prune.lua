@@ -28,7 +28,7 @@ for _, run_id in ipairs(candidates) do
       local parent = redis.call('HGET', hash, 'parent')
       if parent then redis.call('ZREM', base .. 'runs:children:' .. parent, run_id) end
       redis.call('DEL', hash, base .. 'settled:run:' .. run_id, base .. 'steps:' .. run_id, base .. 'vel:' .. run_id,
-        base .. 'runlimits:' .. run_id, base .. 'decisions:run:' .. run_id)
+        base .. 'runlimits:' .. run_id, base .. 'decisions:run:' .. run_id, base .. 'alerted:' .. run_id)
       scopes = scopes + redis.call('DEL', skey)
       redis.call('ZREM', KEYS[1], run_id)
       redis.call('ZREM', base .. 'runs:bykey:' .. f[1], run_id)
