@@ -4,6 +4,7 @@
 // `x-claude-code-session-id` on every call, so its session is one run (docs/design.md §2); the
 // fake model has it run its Read tool before it answers, so a session is several calls.
 // ANTHROPIC_CUSTOM_HEADERS gives the session its own ceiling.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ const KEY = 'sk-ant-claude-session';
 /** Claude Code 2.1.332's default model with an API key, priced in prices/2026-11-30.json. */
 const MODEL = 'claude-opus-5-5';
 const NOTE = 'runcap-note-contents';
+/** A runcap virtual key: runcap calls Anthropic with its own key (RUNCAP_TEST_ANTHROPIC_KEY in support/runcap.ts). */
+const VIRTUAL_KEY = 'rk-claude-virtual-key';
 
 /**
  * Prices in tenths of a micro-USD per token (prices/2026-11-30.json): input, cache reads,
@@ -55,7 +58,14 @@ const homes: string[] = [];
 beforeAll(async () => {
   if (!clients.available) return;
   fake = await startFakeUpstream({ promptTokens: 2_000, outputTokens: 30, toolCall: 'Read' });
-  runcap = await startRuncap({ upstreamUrl: fake.url, logger: log.logger });
+  runcap = await startRuncap({
+    upstreamUrl: fake.url,
+    logger: log.logger,
+    config: {
+      passthrough: true,
+      keys: [{ id: 'k_claude', sha256: createHash('sha256').update(VIRTUAL_KEY).digest('hex'), upstream: 'anthropic' }],
+    },
+  });
 });
 afterAll(async () => {
   await runcap?.stop();
@@ -155,6 +165,29 @@ describe.skipIf(!clients.available)(
       }
       expect(await runView(runcap, session)).toMatchObject({
         committedMicros: served.reduce((sum, micros) => sum + micros, 0),
+        reservedMicros: 0,
+      });
+    });
+
+    it("runs on a runcap virtual key in ANTHROPIC_API_KEY: the session's run is the key's, runcap's key goes on", async () => {
+      const result = await claude(claudeHome(), ['-p', 'Read note.txt, then say hello.'], {
+        ANTHROPIC_API_KEY: VIRTUAL_KEY,
+      });
+      expect(result.code, why(result)).toBe(0);
+      expect(fake.requests).toHaveLength(2);
+      for (const request of fake.requests) {
+        expect(request.headers['x-api-key']).toBe('sk-ant-provider-secret');
+        // A virtual-key caller's headers are an allow list: the session id stays with runcap.
+        expect(request.headers['x-claude-code-session-id']).toBeUndefined();
+        expect(request.headers['anthropic-beta']).toContain('claude-code');
+      }
+      const [decision] = log.decisions().slice(-2);
+      const session = decision?.run_id ?? '';
+      expect(session).toMatch(/^[0-9a-f-]{36}$/);
+      expect(log.decisions(session).map((entry) => entry.decision)).toEqual(['allow', 'allow']);
+      expect(await runcap.store.runs.get('default', session)).toMatchObject({ keyId: 'k_claude' });
+      expect(await runView(runcap, session)).toMatchObject({
+        committedMicros: fake.requests.reduce((sum, request) => sum + costMicros(request), 0),
         reservedMicros: 0,
       });
     });
