@@ -287,14 +287,18 @@ export interface PendingAlert {
  * deliverers never post the same alert at once; one that dies mid-delivery loses only the lease.
  */
 export interface AlertStore {
-  claimDue(leaseMs: number, limit: number): Promise<readonly PendingAlert[]>;
+  /**
+   * `tenants`: where to look (the tenants with alerts configured); absent: every tenant. A
+   * backend that keeps one outbox for all tenants may read it whole either way.
+   */
+  claimDue(leaseMs: number, limit: number, tenants?: readonly string[]): Promise<readonly PendingAlert[]>;
   delivered(alert: PendingAlert): Promise<void>;
   /** One more failed attempt; the next one `delayMs` from now. */
   retryLater(alert: PendingAlert, delayMs: number, error: string): Promise<void>;
   /** Gives up on an alert (kept as dropped, so the threshold does not fire again). */
   drop(alert: PendingAlert, reason: string): Promise<void>;
-  /** Alerts not yet delivered nor dropped (the outbox depth). */
-  pending(): Promise<number>;
+  /** Alerts not yet delivered nor dropped (the outbox depth), of `tenants` where the backend counts per tenant. */
+  pending(tenants?: readonly string[]): Promise<number>;
 }
 
 /** A backend: the money ledger plus its bookkeeping, opened and closed together. */

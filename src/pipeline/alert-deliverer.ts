@@ -102,16 +102,20 @@ export function startAlertDeliverer(deps: PipelineDeps, options: { autoStart?: b
     );
   }
 
+  // Only tenants with alerts configured can have queued any (the ledger checks the same policy).
+  const tenants = [...deps.config.tenants.values()].filter((t) => t.alerts !== null).map((t) => t.name);
+
   async function pass(): Promise<void> {
+    if (tenants.length === 0) return;
     for (;;) {
-      const due = await deps.store.alerts.claimDue(leaseMs, CLAIM_BATCH);
+      const due = await deps.store.alerts.claimDue(leaseMs, CLAIM_BATCH, tenants);
       for (const alert of due) {
         if (stopped) return;
         await deliver(alert);
       }
       if (due.length < CLAIM_BATCH || stopped) break;
     }
-    deps.metrics.alertOutboxDepth.set(await deps.store.alerts.pending());
+    deps.metrics.alertOutboxDepth.set(await deps.store.alerts.pending(tenants));
   }
 
   const deliverDue = (): Promise<void> => {

@@ -26,10 +26,11 @@ export function createRedisAlerts(
     );
   };
   return {
-    claimDue: (leaseMs, limit) =>
+    claimDue: (leaseMs, limit, tenants) =>
       guardedRedis(async () => {
         const claimed: PendingAlert[] = [];
-        for (const tenant of await index.tenants()) {
+        // One script per tenant: only the tenants named (those with alerts), not every tenant.
+        for (const tenant of tenants ?? (await index.tenants())) {
           const want = Math.trunc(limit) - claimed.length;
           if (want <= 0) break;
           const keys = tenantKeys(prefix, tenant);
@@ -61,10 +62,11 @@ export function createRedisAlerts(
     delivered: (alert) => guardedRedis(() => settle(alert, 'delivered')),
     retryLater: (alert, delayMs, error) => guardedRedis(() => settle(alert, 'retry', delayMs, error)),
     drop: (alert, reason) => guardedRedis(() => settle(alert, 'dropped', 0, reason)),
-    pending: () =>
+    pending: (tenants) =>
       guardedRedis(async () => {
         let total = 0;
-        for (const tenant of await index.tenants()) total += await client.zcard(tenantKeys(prefix, tenant).alertsDue);
+        for (const tenant of tenants ?? (await index.tenants()))
+          total += await client.zcard(tenantKeys(prefix, tenant).alertsDue);
         return total;
       }),
   };
