@@ -40,8 +40,36 @@ export function createGroupCommit(db: Database.Database): GroupCommit {
   let queue: QueuedOp[] = [];
   const writers: BatchWriter[] = [];
   let scheduled = false;
-  // Calling a transaction function inside another one makes it a savepoint (better-sqlite3).
+  // Called inside another transaction function it is a savepoint; `.immediate` alone, a transaction.
   const savepoint = db.transaction((step: () => unknown) => step());
+
+  interface Batch {
+    readonly ops: readonly QueuedOp[];
+    readonly writing: readonly BatchWriter[];
+    readonly outcomes: { ok: boolean; value: unknown }[];
+    readonly afterCommit: (() => void)[];
+    readonly failedWriters: { writer: BatchWriter; error: unknown }[];
+  }
+  const writeBatch = db.transaction((batch: Batch) => {
+    const { ops, outcomes } = batch;
+    for (let i = 0; i < ops.length; i++) {
+      try {
+        outcomes.push({ ok: true, value: savepoint((ops[i] as QueuedOp).step) });
+      } catch (error) {
+        // SQLite rolled the whole transaction back (I/O error, full disk): nothing of the batch stands.
+        if (!db.inTransaction) throw error;
+        outcomes.push({ ok: false, value: error });
+      }
+    }
+    for (const writer of batch.writing) {
+      try {
+        batch.afterCommit.push(savepoint(() => writer.write()) as () => void);
+      } catch (error) {
+        if (!db.inTransaction) throw error;
+        batch.failedWriters.push({ writer, error });
+      }
+    }
+  });
 
   const flush = (): void => {
     scheduled = false;
@@ -54,41 +82,33 @@ export function createGroupCommit(db: Database.Database): GroupCommit {
       for (const op of ops) op.reject(closed);
       return;
     }
-    const outcomes: { ok: boolean; value: unknown }[] = new Array(ops.length);
-    const afterCommit: (() => void)[] = [];
-    const failedWriters: { writer: BatchWriter; error: unknown }[] = [];
-    const batch = db.transaction(() => {
-      for (let i = 0; i < ops.length; i++) {
-        try {
-          outcomes[i] = { ok: true, value: savepoint((ops[i] as QueuedOp).step) };
-        } catch (error) {
-          // SQLite rolled the whole transaction back (I/O error, full disk): nothing of the batch stands.
-          if (!db.inTransaction) throw error;
-          outcomes[i] = { ok: false, value: error };
-        }
+    const only = ops.length === 1 && writing.length === 0 ? (ops[0] as QueuedOp) : null;
+    if (only !== null) {
+      // One operation alone: its own transaction, no savepoint needed (a failure undoes only it).
+      let value: unknown;
+      try {
+        value = savepoint.immediate(only.step);
+      } catch (error) {
+        only.reject(toLedgerError(error));
+        return;
       }
-      for (const writer of writing) {
-        try {
-          afterCommit.push(savepoint(() => writer.write()) as () => void);
-        } catch (error) {
-          if (!db.inTransaction) throw error;
-          failedWriters.push({ writer, error });
-        }
-      }
-    });
+      only.resolve(value);
+      return;
+    }
+    const batch: Batch = { ops, writing, outcomes: [], afterCommit: [], failedWriters: [] };
     try {
-      batch.immediate();
+      writeBatch.immediate(batch);
     } catch (error) {
       const failure = toLedgerError(error);
       for (const op of ops) op.reject(failure);
       for (const writer of writing) writer.failed(failure);
       return;
     }
-    for (const done of afterCommit) done();
-    for (const { writer, error } of failedWriters) writer.failed(error);
+    for (const done of batch.afterCommit) done();
+    for (const { writer, error } of batch.failedWriters) writer.failed(error);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as QueuedOp;
-      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      const outcome = batch.outcomes[i] as { ok: boolean; value: unknown };
       if (outcome.ok) op.resolve(outcome.value);
       else op.reject(toLedgerError(outcome.value));
     }

@@ -130,9 +130,9 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
         window_start_ms: windowStart(spec.window, nowMs),
         limit_micros: spec.limitMicros,
         mode: spec.mode,
+        hold_micros: holds ? request.amountMicros : 0,
         now_ms: nowMs,
       });
-      if (holds) rows.adjustScope.run(0, request.amountMicros, nowMs, request.tenant, view.key);
       rows.insertReservationScope.run(request.reservationId, index, view.key, spec.type, spec.id, holds ? 1 : 0);
       reservedScopes.push({ key: view.key, type: spec.type, id: spec.id, held: holds });
       return holds ? withHold(view, request.amountMicros) : view;

@@ -49,6 +49,8 @@ export interface ScopeRowInput {
   readonly window_start_ms: number | null;
   readonly limit_micros: number | null;
   readonly mode: string;
+  /** Added to reserved_micros. */
+  readonly hold_micros: number;
   readonly now_ms: number;
 }
 
@@ -115,12 +117,14 @@ export function prepareRows(db: Database.Database) {
       `SELECT committed_micros AS committedMicros, reserved_micros AS reservedMicros
        FROM scopes WHERE tenant = ? AND scope_key = ?`,
     ),
+    /** Creates the scope row or refreshes its limit and mode, adding the hold (0 when it holds nothing): one write. */
     upsertScope: db.prepare<[ScopeRowInput]>(
       `INSERT INTO scopes (tenant, scope_key, scope_type, scope_id, scope_window, window_start_ms, limit_micros, mode,
         committed_micros, reserved_micros, updated_at_ms)
-       VALUES (@tenant, @scope_key, @scope_type, @scope_id, @scope_window, @window_start_ms, @limit_micros, @mode, 0, 0, @now_ms)
+       VALUES (@tenant, @scope_key, @scope_type, @scope_id, @scope_window, @window_start_ms, @limit_micros, @mode, 0,
+        @hold_micros, @now_ms)
        ON CONFLICT (tenant, scope_key) DO UPDATE SET limit_micros = excluded.limit_micros, mode = excluded.mode,
-        updated_at_ms = excluded.updated_at_ms`,
+        reserved_micros = reserved_micros + excluded.reserved_micros, updated_at_ms = excluded.updated_at_ms`,
     ),
     /** Adds deltas to a scope's counters (committed, reserved). */
     adjustScope: db.prepare<[number, number, number, string, string]>(
