@@ -34,8 +34,15 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
   context.log(
     `streaming: ${STREAM_CHUNKS} chunks 1 ms apart, c=${STREAM_CONCURRENCY} for ${durationS}s, ${context.rounds} rounds`,
   );
-  const rounds = new Map<TargetName, Round[]>(context.targets.map((target) => [target.name, []]));
-  for (const target of context.targets) {
+  // Portkey 1.15.2 answers every stream through a custom host with 500 on Node 20 (TypeError
+  // "immutable" appending to the upstream response's headers in its updateHeaders): no row.
+  const targets = context.targets.filter((target) => target.name !== 'portkey');
+  if (targets.length < context.targets.length)
+    context.notes.push(
+      'Streaming: no portkey row (its streams fail with 500, TypeError "immutable" in updateHeaders, on Node 20).',
+    );
+  const rounds = new Map<TargetName, Round[]>(targets.map((target) => [target.name, []]));
+  for (const target of targets) {
     await context.load.streams({
       url: target.url + CHAT_PATH,
       body,
@@ -46,7 +53,7 @@ export async function runStreaming(context: BenchContext): Promise<ScenarioResul
     });
   }
   for (let round = 0; round < context.rounds; round += 1) {
-    for (const target of roundOrder(context.targets, round)) {
+    for (const target of roundOrder(targets, round)) {
       const { result, cpuMs } = await withCpu(target, () =>
         context.load.streams({
           url: target.url + CHAT_PATH,
