@@ -33,7 +33,11 @@ describe('crash recovery', () => {
     const dbPath = join(dir, 'crash.sqlite');
     const config = {
       // The hold TTL must outlast the header timeout (checked at start-up).
-      upstreams: { openai: { base_url: `${fake.url}/v1`, headers_timeout: '1s', response_timeout: '1s' } },
+      upstreams: {
+        openai: { base_url: `${fake.url}/v1`, headers_timeout: '1s', response_timeout: '1s' },
+        // The default anthropic upstream waits 60 s, which the 2 s hold TTL must outlast: shorten it too.
+        anthropic: { base_url: fake.url, headers_timeout: '1s', response_timeout: '1s' },
+      },
       ledger: { sqlite: dbPath, reservation_ttl: '2s', sweep_interval: '1s' },
       tenants: { default: { run: { default_limit_usd: '1.00' } } },
     };

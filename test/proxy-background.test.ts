@@ -139,7 +139,11 @@ describe('background responses that outlive the hold TTL or the process', () => 
     const runcap = await startRuncap({
       upstreamUrl: fake.url,
       config: {
-        upstreams: { openai: { base_url: `${fake.url}/v1`, headers_timeout: '1s', response_timeout: '2s' } },
+        upstreams: {
+          openai: { base_url: `${fake.url}/v1`, headers_timeout: '1s', response_timeout: '2s' },
+          // Every configured upstream's timeouts must stay under the short hold TTL.
+          anthropic: { base_url: fake.url, headers_timeout: '1s', response_timeout: '2s' },
+        },
         ledger: { reservation_ttl: '3s', sweep_interval: '200ms' },
         background: { poll_interval: '200ms', max_poll_interval: '400ms' },
       },

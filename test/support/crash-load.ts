@@ -31,6 +31,8 @@ export function crashConfig(options: {
         headers_timeout: '3s',
         response_timeout: '3s',
       },
+      // The default anthropic upstream waits 60 s, longer than the 4 s hold TTL allows.
+      anthropic: { base_url: options.upstreamUrl, headers_timeout: '3s', response_timeout: '3s' },
     },
     ledger: { reservation_ttl: '4s', sweep_interval: '1s', ...options.ledger },
     tenants: {
