@@ -152,6 +152,13 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     expect(await page.locator('.children-table a').allTextContents()).toEqual(['ui-agent-42.search']);
     expect(await page.evaluate<LowContrast[]>(FIND_LOW_CONTRAST)).toEqual([]);
     if (SCREENSHOTS) await ui.shot('ui-run.png', 'docs');
+    // On a phone the calls and the block's reason become cards, with no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(
+      0,
+    );
+    if (SCREENSHOTS) await ui.shot('ui-run-block-phone.png', 'scratch');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('updates the run view and the runs view when another call is made, without a reload', async () => {
