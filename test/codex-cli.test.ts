@@ -12,6 +12,7 @@ import { passthroughKeyId } from '../src/auth.js';
 import { formatUsd, parseUsd } from '../src/money/micros.js';
 import { clientsOrSkip, runCli, type CliResult } from './support/clients.js';
 import { captureDecisions } from './support/decision-log.js';
+import type { ToolCall } from './support/fake-openai-bodies.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.js';
 import { decisionOf, runView } from './support/ledger-views.js';
 import { startRuncap, type TestRuncap } from './support/runcap.js';
@@ -229,5 +230,52 @@ describe.skipIf(!clients.available)(
       expect(log.decisions(session).map((entry) => entry.decision)).toEqual(Array(6).fill('block'));
       expect(await runView(runcap, session)).toMatchObject({ committedMicros: 0, reservedMicros: 0 });
     });
+
+    it('charges the sub-agents a session spawns (spawn_agent) to the same run', async () => {
+      fake.configure({ toolScript: spawnThenWait });
+      const decisionsBefore = log.decisions().length;
+      try {
+        const result = await codexExec('Spawn a helper, wait for it, then answer.');
+        expect(result.code, why(result)).toBe(0);
+      } finally {
+        fake.configure({ toolScript: null });
+      }
+      // The root spawns, waits, answers (three calls); the helper, a thread of its own, answers once.
+      expect(fake.requests).toHaveLength(4);
+      const session = sessionOf(fake.requests);
+      const threads = fake.requests.map((request) => request.headers['thread-id']);
+      expect(threads.filter((thread) => thread === session)).toHaveLength(3);
+      expect(new Set(threads).size).toBe(2);
+      // The helper really ran: its final answer reached the root's last call.
+      const last = JSON.stringify(fake.requests.at(-1)?.body);
+      expect(last).toContain('"author":"/root/helper"');
+      expect(last).toContain('FINAL_ANSWER');
+      // Every call, the helper's included, on the session's one run, charged what was served.
+      const decisions = log.decisions().slice(decisionsBefore);
+      expect(decisions.map((entry) => [entry.run_id, entry.decision])).toEqual(Array(4).fill([session, 'allow']));
+      expect(await runView(runcap, session)).toMatchObject({
+        committedMicros: fake.requests.reduce((sum, request) => sum + costMicros(request.served), 0),
+        reservedMicros: 0,
+      });
+    });
   },
 );
+
+const CHILD_TASK = 'runcap-child-task: reply with hi';
+
+/** The root agent spawns a helper, waits for it, then answers; the helper answers at once. */
+function spawnThenWait(body: Record<string, unknown>): ToolCall | null {
+  const items = Array.isArray(body['input']) ? (body['input'] as Record<string, unknown>[]) : [];
+  const isChild = items.some((item) => item['type'] !== 'function_call' && JSON.stringify(item).includes(CHILD_TASK));
+  if (isChild) return null;
+  const outputs = items.filter((item) => item['type'] === 'function_call_output').length;
+  const call = (name: string, args: unknown): ToolCall => ({
+    kind: 'function',
+    namespace: 'collaboration',
+    name,
+    arguments: JSON.stringify(args),
+  });
+  if (outputs === 0) return call('spawn_agent', { task_name: 'helper', message: CHILD_TASK, fork_turns: 'none' });
+  if (outputs === 1) return call('wait_agent', { timeout_ms: 30_000 });
+  return null;
+}

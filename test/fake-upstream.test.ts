@@ -146,6 +146,20 @@ describe('fake upstream through the openai SDK', () => {
         outputTokens: 20,
       }),
     );
+    // A scripted model picks each reply's tool call (a namespaced one here) from the request.
+    fake.configure({
+      toolScript: (body) =>
+        body['input'] === 'plan'
+          ? { kind: 'function', namespace: 'collaboration', name: 'spawn_agent', arguments: '{}' }
+          : null,
+    });
+    const scripted = await client.responses.create({ model: 'gpt-4.1-mini', input: 'plan' });
+    expect(scripted.output[0]).toMatchObject({
+      type: 'function_call',
+      namespace: 'collaboration',
+      name: 'spawn_agent',
+    });
+    expect((await client.responses.create({ model: 'gpt-4.1-mini', input: 'answer' })).output_text).toContain('Hello');
   });
 
   it('ends a Responses stream with response.incomplete in mode incomplete', async () => {

@@ -39,6 +39,8 @@ export interface ToolCall {
   readonly kind: 'function' | 'custom';
   readonly name: string;
   readonly arguments: string;
+  /** The namespace of a namespaced tool (the Codex CLI groups its tools: `collaboration`, ...). */
+  readonly namespace?: string;
 }
 
 export type Json = Record<string, unknown>;
@@ -278,6 +280,7 @@ function toolCallItem(plan: ReplyPlan, call: ToolCall, status: 'in_progress' | '
     id: `${call.kind === 'custom' ? 'ctc' : 'fc'}_${plan.id.slice(5)}`,
     status,
     call_id: `call_${plan.id.slice(5)}`,
+    ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
   };
   const value = filled ? call.arguments : '';
   return call.kind === 'custom'

@@ -16,6 +16,7 @@ import {
   type Json,
   type ReplyPlan,
   type ServedUsage,
+  type ToolCall,
 } from './fake-openai-bodies.js';
 
 export type { ServedUsage };
@@ -103,6 +104,11 @@ export interface FakeUpstreamOptions {
    * tool outputs than this, then with text. Default null: a tool call every time (a stuck model).
    */
   readonly toolTurns?: number | null;
+  /**
+   * Responses: a scripted model, over the settings above: the tool call to answer this request
+   * with (null: answer in text). For agents whose turns call different tools.
+   */
+  readonly toolScript?: ((body: Json) => ToolCall | null) | null;
 }
 
 type Settings = Required<FakeUpstreamOptions>;
@@ -128,6 +134,7 @@ export const FAKE_DEFAULTS: Settings = {
   toolArguments: '{}',
   toolKind: 'function',
   toolTurns: null,
+  toolScript: null,
 };
 
 /** How an exchange ended: `client_closed` covers client aborts and stalls cut by close(). */
@@ -261,11 +268,13 @@ function planReply(endpoint: Endpoint, body: Json, s: Settings, seq: number): Re
     rejectedPredictionTokens: rejected,
     hostedCalls: calls,
     toolCall:
-      s.toolCall !== null &&
-      (endpoint === 'responses' || (endpoint === 'chat' && s.toolKind === 'function')) &&
-      (s.toolTurns === null || toolOutputs(body) < s.toolTurns)
-        ? { kind: s.toolKind, name: s.toolCall, arguments: s.toolArguments }
-        : null,
+      s.toolScript !== null && endpoint === 'responses'
+        ? s.toolScript(body)
+        : s.toolCall !== null &&
+            (endpoint === 'responses' || (endpoint === 'chat' && s.toolKind === 'function')) &&
+            (s.toolTurns === null || toolOutputs(body) < s.toolTurns)
+          ? { kind: s.toolKind, name: s.toolCall, arguments: s.toolArguments }
+          : null,
   };
 }
 
