@@ -186,6 +186,21 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     if (SCREENSHOTS) await ui.shot('ui-runs.png', 'docs');
   });
 
+  it('pages through more runs than one listing holds with the cursor', async () => {
+    for (let n = 0; n < 104; n += 1) {
+      const made = await api(ui.runcap.url, 'POST', '/budget/runs', { key: BOB, body: { id: `ui-bob-batch-${n}` } });
+      expect(made.status).toBe(201);
+    }
+    await ui.signIn(BOB);
+    await ui.page.locator('.summary', { hasText: /^100 runs$/ }).waitFor();
+    await ui.page.getByRole('button', { name: 'Load more runs' }).click();
+    await ui.page.locator('.summary', { hasText: /^105 runs$/ }).waitFor();
+    const ids = await runIds();
+    expect(new Set(ids).size).toBe(105);
+    expect(ids).toContain('ui-bob-nightly');
+    expect(await ui.page.getByRole('button', { name: 'Load more runs' }).isHidden()).toBe(true);
+  });
+
   it('logged no script error and no Content-Security-Policy violation', () => {
     expect(ui.problems).toEqual([]);
   });
