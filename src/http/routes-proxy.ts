@@ -15,6 +15,7 @@ import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { authenticate, type Credentials } from '../auth.js';
 import type { ProviderName } from '../providers.js';
 import { H } from '../headers.js';
+import { clientSignal } from './client-signal.js';
 import { readBody } from './read-body.js';
 
 export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
@@ -54,7 +55,7 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
       headers: c.req.raw.headers,
       query: query(c.req.url),
       body,
-      signal: c.req.raw.signal,
+      signal: clientSignal(c.env.incoming, outgoing),
       abortClient: () => outgoing.destroy(),
     });
   });
@@ -97,7 +98,7 @@ async function passThrough(
     method,
     headers: sent,
     body,
-    signal: c.req.raw.signal,
+    signal: clientSignal(c.env.incoming, c.env.outgoing),
     headersTimeoutMs: upstream.headersTimeoutMs,
     bodyTimeoutMs: upstream.bodyTimeoutMs,
   });
