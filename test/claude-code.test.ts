@@ -13,6 +13,7 @@ import { passthroughKeyId } from '../src/auth.js';
 import { formatUsd, parseUsd } from '../src/money/micros.js';
 import { clientsOrSkip, runCli, type CliResult } from './support/clients.js';
 import { captureDecisions } from './support/decision-log.js';
+import type { ToolCall } from './support/fake-openai-bodies.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.js';
 import { decisionOf, runView } from './support/ledger-views.js';
 import { startRuncap, type TestRuncap } from './support/runcap.js';
@@ -241,5 +242,45 @@ describe.skipIf(!clients.available)(
       expect(await runcap.store.runs.get('default', session)).toMatchObject({ limitMicros: parseUsd(ceiling) });
       expect(await runView(runcap, session)).toMatchObject({ committedMicros: perCall, reservedMicros: 0 });
     });
+
+    it('charges the sub-agents a session starts (its Agent tool) to the same run', async () => {
+      fake.configure({ toolScript: delegateOnce });
+      const decisionsBefore = log.decisions().length;
+      try {
+        const result = await claude(claudeHome(), ['-p', 'Hand the task to a helper agent, then answer.']);
+        expect(result.code, why(result)).toBe(0);
+      } finally {
+        fake.configure({ toolScript: null });
+      }
+      // The root calls Agent, the helper answers, the root answers with the helper's result.
+      expect(fake.requests).toHaveLength(3);
+      const session = sessionOf(fake.requests);
+      const firstUser = (request: RecordedRequest | undefined) =>
+        JSON.stringify((request?.body as { messages: unknown[] } | undefined)?.messages[0]);
+      expect(firstUser(fake.requests[1])).toContain(HELPER_TASK);
+      expect(JSON.stringify(fake.requests[2]?.body)).toContain('Hello from the fake Claude');
+      const decisions = log.decisions().slice(decisionsBefore);
+      expect(decisions.map((entry) => [entry.run_id, entry.decision])).toEqual(Array(3).fill([session, 'allow']));
+      expect(await runView(runcap, session)).toMatchObject({
+        committedMicros: fake.requests.reduce((sum, request) => sum + costMicros(request), 0),
+        reservedMicros: 0,
+      });
+    });
   },
 );
+
+const HELPER_TASK = 'runcap-helper-task: reply with hi';
+
+/** The root agent hands one task to a helper (in the foreground) and answers after it; the helper answers at once. */
+function delegateOnce(body: Record<string, unknown>): ToolCall | null {
+  const messages = Array.isArray(body['messages']) ? body['messages'] : [];
+  if (JSON.stringify(messages[0]).includes(HELPER_TASK)) return null;
+  if (JSON.stringify(messages).includes('"tool_result"')) return null;
+  const input = {
+    description: 'Say hi',
+    prompt: HELPER_TASK,
+    subagent_type: 'general-purpose',
+    run_in_background: false,
+  };
+  return { kind: 'function', name: 'Agent', arguments: JSON.stringify(input) };
+}

@@ -6,7 +6,7 @@
 // or 1-hour by its ttl) and read afterwards, thinking counts in output_tokens. Test-only.
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Json, ServedUsage } from './fake-openai-bodies.js';
+import type { Json, ServedUsage, ToolCall } from './fake-openai-bodies.js';
 
 /** What the fake's settings say about one Messages call (a subset of fake-upstream's Settings). */
 export interface AnthropicSettings {
@@ -19,6 +19,8 @@ export interface AnthropicSettings {
   readonly slowChunkDelayMs: number;
   readonly toolCall: string | null;
   readonly toolArguments: string;
+  /** A scripted model: the tool to call for this request (null: answer in text), over toolCall. */
+  readonly toolScript: ((body: Json) => ToolCall | null) | null;
   readonly responseHeaders: Readonly<Record<string, string | readonly string[]>>;
 }
 
@@ -104,8 +106,11 @@ export function planMessage(body: Json, s: AnthropicSettings, seq: number, cache
   const cap = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : Number.POSITIVE_INFINITY;
   const thinkingOn = isRecord(body['thinking']) && body['thinking']['type'] === 'enabled';
   const thinkingTokens = thinkingOn ? Math.min(s.reasoningTokens > 0 ? s.reasoningTokens : 8, cap) : 0;
+  const scripted = s.toolScript === null ? undefined : s.toolScript(body);
   const wantsTool =
-    s.toolCall !== null && Array.isArray(body['tools']) && body['tools'].length > 0 && !lastHasToolResult(body);
+    scripted !== undefined
+      ? scripted !== null
+      : s.toolCall !== null && Array.isArray(body['tools']) && body['tools'].length > 0 && !lastHasToolResult(body);
   const toolTokens = wantsTool ? Math.min(FAKE_TOOL_USE_TOKENS, cap - thinkingTokens) : 0;
   const visible = wantsTool ? 0 : Math.max(0, Math.min(s.outputTokens, cap - thinkingTokens));
   const uncached = typeof s.promptTokens === 'function' ? s.promptTokens(body) : s.promptTokens;
@@ -120,7 +125,11 @@ export function planMessage(body: Json, s: AnthropicSettings, seq: number, cache
     thinking: thinkingOn ? pieces(thinkingTokens, 2, 3) : [],
     text: visible > 0 ? pieces(visible, s.chunks) : [],
     toolUse: wantsTool
-      ? { id: `toolu_fake${String(seq).padStart(6, '0')}`, name: s.toolCall ?? '', input: JSON.parse(s.toolArguments) }
+      ? {
+          id: `toolu_fake${String(seq).padStart(6, '0')}`,
+          name: scripted?.name ?? s.toolCall ?? '',
+          input: JSON.parse(scripted?.arguments ?? s.toolArguments),
+        }
       : null,
     usage: {
       input_tokens: uncached,

@@ -105,8 +105,8 @@ export interface FakeUpstreamOptions {
    */
   readonly toolTurns?: number | null;
   /**
-   * Responses: a scripted model, over the settings above: the tool call to answer this request
-   * with (null: answer in text). For agents whose turns call different tools.
+   * Responses and Messages: a scripted model, over the settings above: the tool call to answer
+   * this request with (null: answer in text). For agents whose turns call different tools.
    */
   readonly toolScript?: ((body: Json) => ToolCall | null) | null;
 }
