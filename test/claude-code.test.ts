@@ -193,6 +193,24 @@ describe.skipIf(!clients.available)(
       });
     });
 
+    it('takes several ANTHROPIC_CUSTOM_HEADERS lines: X-Run-Id wins over the session id, X-Budget-Feature tags', async () => {
+      const result = await claude(claudeHome(), ['-p', 'Read note.txt, then say hello.'], {
+        ANTHROPIC_CUSTOM_HEADERS: 'X-Run-Id: task-7\nX-Budget-Feature: refactor',
+      });
+      expect(result.code, why(result)).toBe(0);
+      expect(fake.requests).toHaveLength(2);
+      const session = sessionOf(fake.requests);
+      expect(await runcap.store.runs.get('default', session)).toBeNull();
+      for (const request of fake.requests) expect(request.headers['x-run-id']).toBeUndefined(); // runcap's own
+      const decisions = log.decisions('task-7');
+      expect(decisions.map((entry) => entry.decision)).toEqual(['allow', 'allow']);
+      const record = await decisionOf(runcap, decisions[0]?.decision_id ?? '');
+      expect(record).toMatchObject({ run_id: 'task-7', feature: 'refactor' });
+      expect(await runView(runcap, 'task-7')).toMatchObject({
+        committedMicros: fake.requests.reduce((sum, request) => sum + costMicros(request), 0),
+      });
+    });
+
     it('continues the run when the session is resumed, on a cheaper model (claude --model ... --resume <id>)', async () => {
       const home = claudeHome();
       const first = await claude(home, ['-p', 'Read note.txt, then say hello.']);
