@@ -97,6 +97,11 @@ export function bounds(plan: CallPlan): Record<string, unknown> {
     };
   }
   if (plan.extraOutputTokens > 0) out['extra_output_tokens'] = plan.extraOutputTokens;
+  // The input rate of the worst case, when the endpoint can tell (Anthropic cache_control).
+  if (plan.worstCase.cacheWrite !== undefined) {
+    out['input_rate'] =
+      plan.worstCase.cacheWrite1h === true ? 'cache_write_1h' : plan.worstCase.cacheWrite ? 'cache_write' : 'input';
+  }
   const tools = plan.hostedTools;
   if (tools) {
     out['hosted_tools'] = {

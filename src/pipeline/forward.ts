@@ -213,6 +213,7 @@ function streamOutcome(
     outputText: result.outputText,
     reason: end.kind === 'complete' ? 'stream_without_usage' : end.kind,
     hostedCalls,
+    inputUsage: result.inputUsage ?? null,
   };
 }
 

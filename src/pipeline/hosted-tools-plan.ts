@@ -75,10 +75,10 @@ function callBound(use: HostedToolUse, policy: HostedToolsPolicy): Pick<HostedTo
     return { maxCalls: policy.defaultMaxCalls, callsSource: 'tenant_default' };
   }
   const names = [...new Set(use.tools.map((tool) => tool.feeKey))].join(', ');
-  const field = use.capField ?? 'max_tool_calls';
+  const field = use.capField ?? use.limitParam ?? 'max_tool_calls';
   throw new RuncapError(
     'max_tool_calls_required',
-    `This request offers hosted tools (${names}) that the provider runs and invoices per call, and sets no ${field}, so runcap cannot bound its cost: set ${field}, or the tenant can set hosted_tools.default_max_calls.`,
+    `This request offers hosted tools (${names}) that the provider runs and invoices per call, and sets no ${field}, so runcap cannot bound its cost: set ${field}${use.capField === null ? '' : ', or the tenant can set hosted_tools.default_max_calls'}.`,
     { param: field },
   );
 }

@@ -28,6 +28,8 @@ export type SettleOutcome =
       readonly outputText: string;
       readonly reason: string;
       readonly hostedCalls?: HostedCallCounts;
+      /** The input side the provider reported before the stream ended; absent: the input as held. */
+      readonly inputUsage?: Usage | null;
     }
   | { readonly kind: 'full_hold'; readonly reason: string }
   | { readonly kind: 'release'; readonly reason: string };
@@ -206,17 +208,21 @@ function actualCost(
       feesMicros,
     };
   }
-  // Rejected prediction tokens are billed as output but never streamed: count them all.
+  // Rejected prediction tokens are billed as output but never streamed: count them all. The input
+  // is what the provider reported at the stream's start when it did (Anthropic), else as held.
   const outputTokens = countOutputTokens(outcome.outputText, price, deps.tokenizer) + target.plan.extraOutputTokens;
   const rereads = hostedTools ? hostedCallCount(hostedTools, calls) * hostedTools.stepInputTokens : 0;
-  const usage: Usage = {
-    inputTokens: inputTokens + rereads,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens,
-    reasoningTokens: 0,
-  };
+  const reported = outcome.inputUsage ?? null;
+  const usage: Usage = reported
+    ? { ...reported, inputTokens: reported.inputTokens + rereads, outputTokens, reasoningTokens: 0 }
+    : {
+        inputTokens: inputTokens + rereads,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens,
+        reasoningTokens: 0,
+      };
   return { actualMicros: costMicros(price, usage) + feesMicros, source: 'estimated', usage, feesMicros };
 }
 

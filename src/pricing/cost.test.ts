@@ -282,6 +282,12 @@ describe('worstCaseMicros, inputCostMicros, maxOutputAffordable', () => {
     expect(maxOutputAffordable(sonnet, 100_000, 615_000, { cacheWrite1h: true })).toBe(1000);
   });
 
+  it('holds input at the plain input rate when the request cannot write the cache (Messages without cache_control)', () => {
+    expect(worstCaseMicros(sonnet, 100_000, 0, { cacheWrite: false })).toBe(300_000);
+    expect(worstCaseMicros(sonnet, 100_000, 0, { cacheWrite: true })).toBe(375_000);
+    expect(maxOutputAffordable(sonnet, 100_000, 315_000, { cacheWrite: false })).toBe(1000);
+  });
+
   it('inputCostMicros uses the (tier) input rate', () => {
     expect(inputCostMicros(mini, 1)).toBe(1);
     expect(inputCostMicros(mini, 1_000_000)).toBe(150_000);

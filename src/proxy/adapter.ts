@@ -33,6 +33,8 @@ export interface HostedToolUse {
   readonly maxCalls: number | null;
   /** The body field that limits the calls (written when a tenant default applies); null: the endpoint has none. */
   readonly capField: string | null;
+  /** The field a refusal names when the calls are unbounded and no tenant default can be written (Anthropic `max_uses`). */
+  readonly limitParam?: string;
 }
 
 export interface ParsedRequest {
@@ -93,6 +95,11 @@ export interface StreamResult {
   readonly responseId: string | null;
   /** Hosted tool calls seen, by output item type (what the provider invoices per call). */
   readonly hostedCalls: HostedCallCounts;
+  /**
+   * The input side the provider reported before the end (Anthropic `message_start`): a stream cut
+   * before its final usage is charged this input, exactly, plus an estimate of the output seen.
+   */
+  readonly inputUsage?: Usage | null;
 }
 
 /** Hosted tool calls of one response by output item type, e.g. {web_search_call: 3}. */

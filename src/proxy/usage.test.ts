@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usageFromChat, usageFromEmbeddings, usageFromResponses } from './usage.js';
+import { usageFromAnthropic, usageFromChat, usageFromEmbeddings, usageFromResponses } from './usage.js';
 
 describe('usageFromChat', () => {
   it('maps prompt/completion tokens and their details', () => {
@@ -95,5 +95,50 @@ describe('usageFromEmbeddings', () => {
     expect(usageFromEmbeddings({ total_tokens: 4 })?.inputTokens).toBe(4);
     expect(usageFromEmbeddings({ prompt_tokens: 'x', total_tokens: 4 })).toBeNull();
     expect(usageFromEmbeddings({})).toBeNull();
+  });
+});
+
+describe('usageFromAnthropic', () => {
+  it('sums the uncached input, reads and both write classes into the input, each class apart', () => {
+    expect(
+      usageFromAnthropic({
+        input_tokens: 10,
+        cache_creation_input_tokens: 300,
+        cache_read_input_tokens: 2000,
+        cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+        output_tokens: 50,
+        service_tier: 'standard',
+      }),
+    ).toEqual({
+      inputTokens: 2310,
+      cachedInputTokens: 2000,
+      cacheWriteTokens: 100,
+      cacheWrite1hTokens: 200,
+      outputTokens: 50,
+      reasoningTokens: 0,
+    });
+  });
+
+  it('counts cache creation without the split as 5-minute writes, and a short split leaves the rest there', () => {
+    expect(usageFromAnthropic({ input_tokens: 1, cache_creation_input_tokens: 40, output_tokens: 2 })).toMatchObject({
+      inputTokens: 41,
+      cacheWriteTokens: 40,
+      cacheWrite1hTokens: 0,
+    });
+    expect(
+      usageFromAnthropic({
+        input_tokens: 1,
+        cache_creation_input_tokens: 40,
+        cache_creation: { ephemeral_1h_input_tokens: 30 },
+        output_tokens: 2,
+      }),
+    ).toMatchObject({ inputTokens: 41, cacheWriteTokens: 10, cacheWrite1hTokens: 30 });
+  });
+
+  it('is null for a missing or malformed count', () => {
+    expect(usageFromAnthropic({ output_tokens: 2 })).toBeNull();
+    expect(usageFromAnthropic({ input_tokens: -1, output_tokens: 2 })).toBeNull();
+    expect(usageFromAnthropic({ input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 'x' })).toBeNull();
+    expect(usageFromAnthropic(null)).toBeNull();
   });
 });

@@ -119,6 +119,12 @@ export function planMessage(body: Json, s: AnthropicSettings, seq: number, cache
   const write1h = cached && !cached.hit && cached.ttl === '1h' ? cached.tokens : 0;
   const read = cached?.hit ? cached.tokens : 0;
   const outputTokens = thinkingTokens + toolTokens + visible;
+  // A web search tool offered with max_uses: the fake searches once (billed per search).
+  const searches = (Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : []).some(
+    (tool) => isRecord(tool) && String(tool['type']).startsWith('web_search_') && Number(tool['max_uses']) > 0,
+  )
+    ? 1
+    : 0;
   return {
     id: `msg_fake${String(seq).padStart(6, '0')}`,
     model: typeof body['model'] === 'string' ? body['model'] : 'unknown',
@@ -137,6 +143,7 @@ export function planMessage(body: Json, s: AnthropicSettings, seq: number, cache
       cache_read_input_tokens: read,
       cache_creation: { ephemeral_5m_input_tokens: write5m, ephemeral_1h_input_tokens: write1h },
       output_tokens: outputTokens,
+      ...(searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {}),
       service_tier: 'standard',
     },
     served: {
@@ -224,6 +231,7 @@ export function messageEvents(plan: MessagePlan): { text: string; content: boole
       cache_creation_input_tokens: plan.usage['cache_creation_input_tokens'],
       cache_read_input_tokens: plan.usage['cache_read_input_tokens'],
       output_tokens: plan.outputTokens,
+      ...(plan.usage['server_tool_use'] ? { server_tool_use: plan.usage['server_tool_use'] } : {}),
     },
   });
   push({ type: 'message_stop' });

@@ -4,7 +4,8 @@
 // message_delta, message_stop, or `error`). Forwards every event untouched and never drops one.
 // Reads the input side of the usage from message_start, the cumulative usage from message_delta
 // (which comes once, after the last block: the stream's final count), and the generated text of
-// the deltas (text, tool input JSON, thinking) for cut-stream estimates.
+// the deltas (text, tool input JSON, thinking) for cut-stream estimates, which take their input
+// side from message_start.
 import type { StreamMeter, StreamResult } from '../adapter.js';
 import { createSseSplitter, type SseEvent } from '../sse.js';
 import { usageFromAnthropic } from '../usage.js';
@@ -66,6 +67,8 @@ export function createMessagesStreamMeter(): StreamMeter {
     flush: () => forward(splitter.flush()),
     result: (): StreamResult => ({
       usage: final ? usageFromAnthropic(fields) : null,
+      // Before message_delta, output_tokens is message_start's placeholder: only the input side counts.
+      inputUsage: fields === null ? null : usageFromAnthropic({ ...fields, output_tokens: 0 }),
       outputText: text.join(''),
       responseId: null,
       hostedCalls: serverToolCalls(fields),

@@ -80,7 +80,7 @@ function serverToolUse(tools: readonly unknown[]): HostedToolUse | null {
     if (typeof uses === 'number' && Number.isSafeInteger(uses) && uses >= 0 && maxCalls !== null) maxCalls += uses;
     else maxCalls = null;
   });
-  return found.length === 0 ? null : { tools: found, maxCalls, capField: null };
+  return found.length === 0 ? null : { tools: found, maxCalls, capField: null, limitParam: 'max_uses' };
 }
 
 export function parseMessages(raw: unknown): ParsedRequest {
