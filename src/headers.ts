@@ -1,5 +1,7 @@
 // Every header name runcap reads or writes (docs/design.md §6), in one place. Below http/, pipeline/
-// and proxy/, which all use it; imports nothing.
+// and proxy/, which all use it; imports only the provider names.
+
+import type { ProviderName } from './providers.js';
 
 export const H = {
   decision: 'x-budget-decision',
@@ -111,21 +113,23 @@ export const REQUEST_DENY_PREFIXES: readonly string[] = ['x-budget-'];
 
 /**
  * A virtual-key caller uses runcap's provider account, so it may send only these (and the
- * `x-stainless-` SDK telemetry): never `openai-organization` / `openai-project`, which would
- * pick another organization or project of the shared account.
+ * `x-stainless-` SDK telemetry), per provider: never `openai-organization` / `openai-project`,
+ * which would pick another organization or project of the shared account, and each provider
+ * only its own API headers (`openai-beta` to OpenAI, `anthropic-version` / `anthropic-beta` to
+ * Anthropic).
  */
-export const VIRTUAL_REQUEST_ALLOW: ReadonlySet<string> = new Set([
+const VIRTUAL_REQUEST_ALLOW_COMMON = [
   'accept',
   'content-type',
   'user-agent',
   'idempotency-key',
-  'openai-beta',
-  'x-client-request-id',
-  'anthropic-version',
-  'anthropic-beta',
   'traceparent',
   'tracestate',
-]);
+];
+export const VIRTUAL_REQUEST_ALLOW: Readonly<Record<ProviderName, ReadonlySet<string>>> = {
+  openai: new Set([...VIRTUAL_REQUEST_ALLOW_COMMON, 'openai-beta', 'x-client-request-id']),
+  anthropic: new Set([...VIRTUAL_REQUEST_ALLOW_COMMON, 'anthropic-version', 'anthropic-beta']),
+};
 export const VIRTUAL_REQUEST_ALLOW_PREFIXES: readonly string[] = ['x-stainless-'];
 
 /**

@@ -246,7 +246,12 @@ describe('a Messages stream that does not end well is still charged', () => {
 
 describe('keys on the Anthropic endpoints', () => {
   it('routes a virtual key to the anthropic upstream with runcap key in x-api-key, and to OpenAI with a bearer', async () => {
-    await client('anth-virtual', VIRTUAL_KEY).messages.create({
+    await client('anth-virtual', VIRTUAL_KEY, {
+      'anthropic-beta': 'prompt-caching-2024-07-31',
+      'OpenAI-Beta': 'assistants=v2',
+      'OpenAI-Organization': 'org-someone-elses',
+      'X-Custom-Trace': 'dropped',
+    }).messages.create({
       model: 'claude-sonnet-4-5',
       max_tokens: 50,
       messages: [{ role: 'user', content: 'Hi' }],
@@ -255,12 +260,19 @@ describe('keys on the Anthropic endpoints', () => {
     expect(toAnthropic?.path).toBe('/v1/messages');
     expect(toAnthropic?.headers['x-api-key']).toBe('sk-ant-provider-secret');
     expect(toAnthropic?.headers.authorization).toBeUndefined();
+    // A virtual key's allow-list is its provider's: Anthropic's headers, not OpenAI's.
+    expect(toAnthropic?.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31');
+    expect(toAnthropic?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(toAnthropic?.headers['openai-beta']).toBeUndefined();
+    expect(toAnthropic?.headers['openai-organization']).toBeUndefined();
+    expect(toAnthropic?.headers['x-custom-trace']).toBeUndefined();
     // The same virtual key as a bearer on an OpenAI endpoint: runcap's OpenAI key, never x-api-key.
     const chat = await fetch(`${runcap.url}/v1/chat/completions`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${VIRTUAL_KEY}`,
         'x-api-key': 'sk-ant-must-not-leak',
+        'anthropic-beta': 'not-for-openai',
         'content-type': 'application/json',
       },
       body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
@@ -269,6 +281,7 @@ describe('keys on the Anthropic endpoints', () => {
     const toOpenAI = fake.requests[1];
     expect(toOpenAI?.headers.authorization).toBe('Bearer sk-provider-secret');
     expect(toOpenAI?.headers['x-api-key']).toBeUndefined();
+    expect(toOpenAI?.headers['anthropic-beta']).toBeUndefined();
   });
 
   it('takes no key from x-api-key on an OpenAI endpoint', async () => {

@@ -91,7 +91,7 @@ async function passThrough(
   deps.keyVerdicts.refuseRejected(principal);
   const body = options.body === true ? await readBody(c.env.incoming, deps.config.server.maxBodyBytes) : null;
   const upstream = upstreamOf(deps, principal.upstream);
-  const sent = upstreamHeaders(c.req.raw.headers, principal);
+  const sent = upstreamHeaders(c.req.raw.headers, principal, upstream.provider);
   if (body !== null) sent['content-type'] = c.req.header('content-type') ?? 'application/json';
   const response = await deps.upstream.send({
     url: `${upstream.baseUrl}${path}`,

@@ -51,7 +51,10 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     response = await deps.upstream.send({
       url: input.upstream.baseUrl + (input.adapter.upstreamPath ?? input.adapter.path) + (input.query ?? ''),
       method: 'POST',
-      headers: { ...upstreamHeaders(input.clientHeaders, input.principal), 'content-type': 'application/json' },
+      headers: {
+        ...upstreamHeaders(input.clientHeaders, input.principal, input.upstream.provider),
+        'content-type': 'application/json',
+      },
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
       signal: input.clientSignal,
       // A non-streaming answer arrives only when the whole generation is done (a reasoning

@@ -51,7 +51,7 @@ export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
     const response = await upstream.send({
       url: `${config.baseUrl}/models`,
       method: 'GET',
-      headers: upstreamHeaders(new Headers({ accept: 'application/json' }), principal),
+      headers: upstreamHeaders(new Headers({ accept: 'application/json' }), principal, config.provider),
       body: null,
       signal: AbortSignal.timeout(config.headersTimeoutMs + config.bodyTimeoutMs),
       headersTimeoutMs: config.headersTimeoutMs,

@@ -14,6 +14,7 @@ import {
   VIRTUAL_REQUEST_ALLOW_PREFIXES,
   VIRTUAL_RESPONSE_ALLOW,
 } from '../headers.js';
+import type { ProviderName } from '../providers.js';
 
 export interface UpstreamRequest {
   readonly url: string;
@@ -61,7 +62,7 @@ export type HeaderPolicyKind = 'passthrough' | 'virtual';
 /**
  * Headers to send upstream (docs/security.md "Headers"): hop-by-hop headers and those the
  * client names in `Connection` never; runcap's own, credentials, cookies and client-address
- * headers never; a virtual-key caller only the allow-listed ones. Then the provider key in
+ * headers never; a virtual-key caller only the ones allow-listed for `provider`. Then the provider key in
  * Authorization (or x-api-key) and an identity encoding so streams can be metered.
  */
 export function upstreamHeaders(
@@ -71,14 +72,15 @@ export function upstreamHeaders(
     readonly providerKey: string | null;
     readonly credential?: 'x-api-key';
   },
+  provider: ProviderName = 'openai',
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const named = connectionNamed(client.get('connection'));
-  const virtual = principal.kind === 'virtual';
+  const allowed = principal.kind === 'virtual' ? VIRTUAL_REQUEST_ALLOW[provider] : null;
   client.forEach((value, name) => {
     if (HOP_BY_HOP.has(name) || named.has(name) || RUNCAP_REQUEST_HEADERS.has(name) || REQUEST_DENY.has(name)) return;
     if (startsWithAny(name, REQUEST_DENY_PREFIXES)) return;
-    if (virtual && !VIRTUAL_REQUEST_ALLOW.has(name) && !startsWithAny(name, VIRTUAL_REQUEST_ALLOW_PREFIXES)) return;
+    if (allowed && !allowed.has(name) && !startsWithAny(name, VIRTUAL_REQUEST_ALLOW_PREFIXES)) return;
     out[name] = value;
   });
   // The key goes in the one header it belongs in: `x-api-key` only ever to Anthropic (auth.ts).
