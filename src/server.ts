@@ -58,10 +58,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // (docs/benchmarks.md, "Tokenizer").
   const countPool = createTokenCountPool();
   const tokenizer = createTokenizer(countPool ? { offload: countPool.count } : {});
-  // Load the encoders now, not on the first call (~0.2-0.3 s each, per thread).
+  // Load the encoders now on the event loop, not on the first call (~0.2-0.3 s each). The pool's
+  // workers load theirs on their first count (a large never-seen text, off the event loop): warming
+  // them here too held ~60 MB more at idle (docs/benchmarks.md "Memory").
   const encodings = new Set([...catalog.latest.models.values()].map((m) => m.encoding));
   for (const encoding of encodings) tokenizer.count('warm up', encoding);
-  await countPool?.warm(encodings);
   const upstream = createUpstreamClient();
   const background = createBackgroundTracker({
     config,
