@@ -108,8 +108,25 @@ export function authenticate(
   };
 }
 
-/** A budget API caller: the admin token, or a principal as for proxied calls. */
-export function authenticateCaller(config: Config, authorization: string | undefined | null): Caller {
+/**
+ * A budget API caller: the admin token, or a principal as for proxied calls. A virtual key is
+ * resolved against its own upstream's provider (an Anthropic-only runcap has no OpenAI key to
+ * need); a passthrough key sent as `x-api-key` is an Anthropic key (checked with Anthropic), one
+ * sent as a bearer token an OpenAI key, as on the proxied endpoints.
+ */
+export function authenticateCaller(
+  config: Config,
+  authorization: string | undefined | null,
+  apiKey?: string | undefined | null,
+): Caller {
   if (isAdminToken(config, bearerToken(authorization))) return { admin: true };
-  return { admin: false, principal: authenticate(config, authorization) };
+  const presentedApiKey = apiKey?.trim() || null;
+  const token = presentedApiKey ?? bearerToken(authorization);
+  const virtual = token === null ? undefined : config.keys.get(sha256Hex(token));
+  const provider: ProviderName = virtual
+    ? (config.upstreams.get(virtual.upstream)?.provider ?? 'openai')
+    : presentedApiKey
+      ? 'anthropic'
+      : 'openai';
+  return { admin: false, principal: authenticate(config, { authorization, apiKey: presentedApiKey }, provider) };
 }

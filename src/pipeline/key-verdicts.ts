@@ -2,7 +2,7 @@
 // passthrough any bearer string is a principal, so runcap lets the provider tell real keys
 // from junk: a key the provider just rejected is refused before anything is written, and the
 // budget API (which never reaches the provider otherwise) writes nothing for a key the
-// provider has not accepted, checking an unknown one once with a free GET {upstream}/models.
+// provider has not accepted, checking an unknown one once with a free GET of the provider's models listing.
 // In memory only, per instance, keyed by upstream and key id (a hash), never a key: one provider's
 // verdict says nothing of another's (a key Anthropic rejects may be a valid OpenAI key).
 import { LRUCache } from 'lru-cache';
@@ -12,6 +12,8 @@ import type { Principal } from '../principal.js';
 import { upstreamHeaders, type UpstreamClient } from '../proxy/upstream.js';
 
 const MAX_KEYS = 100_000;
+/** The API version sent with the key check to Anthropic (its models listing needs one). */
+const ANTHROPIC_VERSION = '2023-06-01';
 const ACCEPTED_TTL_MS = 60 * 60_000;
 const REJECTED_TTL_MS = 10 * 60_000;
 
@@ -48,10 +50,14 @@ export function createKeyVerdicts(upstream: UpstreamClient): KeyVerdicts {
     );
 
   const check = async (principal: Principal, config: UpstreamConfig): Promise<Verdict> => {
+    // The free models listing of each provider: OpenAI's base URL ends in /v1, Anthropic's does not.
+    const anthropic = config.provider === 'anthropic';
+    const headers = new Headers({ accept: 'application/json' });
+    if (anthropic) headers.set('anthropic-version', ANTHROPIC_VERSION);
     const response = await upstream.send({
-      url: `${config.baseUrl}/models`,
+      url: `${config.baseUrl}${anthropic ? '/v1/models' : '/models'}`,
       method: 'GET',
-      headers: upstreamHeaders(new Headers({ accept: 'application/json' }), principal, config.provider),
+      headers: upstreamHeaders(headers, principal, config.provider),
       body: null,
       signal: AbortSignal.timeout(config.headersTimeoutMs + config.bodyTimeoutMs),
       headersTimeoutMs: config.headersTimeoutMs,

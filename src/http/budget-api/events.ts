@@ -15,7 +15,7 @@ const RECONNECT_MS = 2_000;
 
 export function registerEventRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.get('/budget/events', (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     const subscription = subscribeEvents(deps, caller, {
       tenant: c.req.query('tenant'),
       key_id: c.req.query('key_id'),

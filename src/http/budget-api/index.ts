@@ -33,7 +33,7 @@ export function registerBudgetApiRoutes(app: Hono<{ Bindings: HttpBindings }>, d
   );
 
   app.get('/budget/decisions/:id', async (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     return c.json(await visibleDecision(deps, caller, c.req.param('id')));
   });
 

@@ -22,7 +22,7 @@ import { H } from '../../headers.js';
 export function registerReservationRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.post('/budget/reservations', async (c) => {
     const principal = requirePrincipal(
-      authenticateCaller(deps.config, c.req.header(H.authorization)),
+      authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey)),
       'make reservations',
     );
     const body = parseBody(reserveSchema, parseJsonText(await c.req.text()));
@@ -31,18 +31,18 @@ export function registerReservationRoutes(app: Hono<{ Bindings: HttpBindings }>,
   });
 
   app.get('/budget/reservations/:id', async (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     return c.json(renderReservation(await visibleReservation(deps, caller, c.req.param('id'))));
   });
 
   app.post('/budget/reservations/:id/commit', async (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     const body = parseBody(commitSchema, parseJsonText(await c.req.text()));
     return c.json(await commitReservation(deps, caller, c.req.param('id'), body));
   });
 
   app.post('/budget/reservations/:id/release', async (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     return c.json(await releaseReservation(deps, caller, c.req.param('id')));
   });
 }

@@ -10,7 +10,7 @@ import { H } from '../../headers.js';
 
 export function registerSpendRoutes(app: Hono<{ Bindings: HttpBindings }>, deps: PipelineDeps): void {
   app.get('/budget/spend', async (c) => {
-    const caller = authenticateCaller(deps.config, c.req.header(H.authorization));
+    const caller = authenticateCaller(deps.config, c.req.header(H.authorization), c.req.header(H.apiKey));
     const query = spendQuery(deps, caller, {
       group_by: c.req.query('group_by'),
       from: c.req.query('from'),
