@@ -81,7 +81,8 @@ describe('the budget API with Anthropic keys', () => {
   it('serves a virtual key bound to the anthropic upstream when runcap has no OpenAI key', async () => {
     const call = await message(anthropicOnly.url, { 'x-api-key': VIRTUAL_KEY }, 'anth-virtual-run');
     expect(call.status).toBe(200);
-    for (const headers of [{ 'x-api-key': VIRTUAL_KEY }, { authorization: `Bearer ${VIRTUAL_KEY}` }]) {
+    const both: Record<string, string>[] = [{ 'x-api-key': VIRTUAL_KEY }, { authorization: `Bearer ${VIRTUAL_KEY}` }];
+    for (const headers of both) {
       const listed = await api<{ runs: { id: string }[] }>(anthropicOnly.url, 'GET', '/budget/runs', { headers });
       expect(listed.status).toBe(200);
       expect(listed.body.runs.map((run) => run.id)).toContain('anth-virtual-run');
