@@ -21,8 +21,11 @@ const SERVER_ISSUED_IDLE_TTL_MS = 1;
 
 export function validRunId(runId: string | null | undefined, param = 'X-Run-Id'): string | null {
   if (runId === null || runId === undefined) return null;
-  if (!RUN_ID_PATTERN.test(runId)) {
-    throw new RuncapError('invalid_run_id', `${param} must be 1-128 characters of [A-Za-z0-9._:-].`, { param });
+  // "." and ".." match the pattern but no URL can name them (/budget/runs/.. is /budget/).
+  if (!RUN_ID_PATTERN.test(runId) || runId === '.' || runId === '..') {
+    throw new RuncapError('invalid_run_id', `${param} must be 1-128 characters of [A-Za-z0-9._:-], not . or ..`, {
+      param,
+    });
   }
   return runId;
 }
