@@ -50,6 +50,33 @@ describe('group commit', () => {
     ]);
   });
 
+  it('closes the batch as its task ends once the oldest operation has waited 1 ms, not at the end of the turn', async () => {
+    const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
+    let turnEnded = false;
+    setImmediate(() => {
+      turnEnded = true;
+    });
+    const ranBeforeTurnEnd: boolean[] = [];
+    const first = group.run(() => ranBeforeTurnEnd.push(!turnEnded) && insert.run(1, 'a').changes);
+    const until = performance.now() + 3;
+    while (performance.now() < until); // a heavy callback: another call's parsing and counting
+    const second = group.run(() => ranBeforeTurnEnd.push(!turnEnded) && insert.run(2, 'b').changes);
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    expect(ranBeforeTurnEnd).toEqual([true, true]);
+  });
+
+  it('keeps waiting for the end of the turn while the oldest operation is younger than 1 ms', async () => {
+    const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
+    let turnEnded = false;
+    setImmediate(() => {
+      turnEnded = true;
+    });
+    const ranAfterTurnEnd: boolean[] = [];
+    const ops = [1, 2].map((id) => group.run(() => ranAfterTurnEnd.push(turnEnded) && insert.run(id, 'x').changes));
+    expect(await Promise.all(ops)).toEqual([1, 1]);
+    expect(ranAfterTurnEnd).toEqual([true, true]);
+  });
+
   it('undoes only the failing operation', async () => {
     const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
     const first = group.run(() => insert.run(1, 'a').changes);
