@@ -77,6 +77,23 @@ if (!available) console.warn('ledger outage tests skipped: redis-server is not i
     expect(metrics).toMatch(/^runcap_fail_open_total\{reason="open_run"\} 2$/m);
     expect(metrics).toMatch(/^runcap_ledger_unavailable_total 1$/m);
 
+    // A fail-open tenant still refuses a run id it could not name a run by (checked without the ledger).
+    const badRunId = await fetch(`${runcap.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer rk-open', 'x-run-id': 'not a run id', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 }),
+    });
+    expect(badRunId.status).toBe(400);
+    expect(((await badRunId.json()) as { code: string }).code).toBe('invalid_run_id');
+    expect(badRunId.headers.get('x-run-id')).toBeNull();
+    const badSession = await fetch(`${runcap.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer rk-open', 'session-id': 'not a session', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 }),
+    });
+    expect(badSession.status).toBe(400);
+    expect(((await badSession.json()) as { code: string }).code).toBe('invalid_run_id');
+
     await redis.restart();
     const deadline = Date.now() + 15_000;
     let recovered = await ask('rk-closed');
