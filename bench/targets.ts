@@ -10,87 +10,85 @@ interface Check {
   /** The measured value, or NaN when not measured. */
   readonly value: (figures: Figures, runcap: string) => number;
   readonly digits: number;
-  readonly pass: (value: number) => boolean;
-  readonly threshold: string;
+  /** The bound the value must meet: one of the two. */
+  readonly atLeast?: number;
+  readonly atMost?: number;
   /** Checked once (not per runcap variant): the figure names its own subject. */
   readonly once?: string;
 }
 
 const get = (figures: Figures, name: string): number => figures[name] ?? Number.NaN;
 
+const thresholdOf = (check: Check): string =>
+  check.atLeast !== undefined
+    ? `>= ${fixed(check.atLeast, check.digits)}`
+    : `<= ${fixed(check.atMost ?? NaN, check.digits)}`;
+const passes = (check: Check, value: number): boolean =>
+  check.atLeast !== undefined ? value >= check.atLeast : value <= (check.atMost ?? NaN);
+
 const CHECKS: readonly Check[] = [
   {
     target: 'small chat, seen, c=32: req/s ÷ bare',
     value: (f, r) => get(f, `small.seenRps.${r}`) / get(f, 'small.seenRps.bare'),
     digits: 2,
-    pass: (v) => v >= 0.8,
-    threshold: '>= 0.80',
+    atLeast: 0.8,
   },
   {
     target: 'small chat, seen, c=32: CPU per call ÷ bare',
     value: (f, r) => get(f, `small.seenCpuUs.${r}`) / get(f, 'small.seenCpuUs.bare'),
     digits: 2,
-    pass: (v) => v <= 1.25,
-    threshold: '<= 1.25',
+    atMost: 1.25,
   },
   {
     target: 'small chat, seen, c=32: req/s ÷ Portkey',
     value: (f, r) => get(f, `small.seenRps.${r}`) / get(f, 'small.seenRps.portkey'),
     digits: 2,
-    pass: (v) => v >= 4,
-    threshold: '>= 4.00',
+    atLeast: 4,
   },
   {
     target: 'small chat, never-seen ~1 KB turn, c=32: req/s ÷ bare',
     value: (f, r) => get(f, `small.newRps.${r}`) / get(f, 'small.newRps.bare'),
     digits: 2,
-    pass: (v) => v >= 0.6,
-    threshold: '>= 0.60',
+    atLeast: 0.6,
   },
   {
     target: 'one connection: p50 added over direct, ms',
     value: (f, r) => get(f, `small.soloP50Ms.${r}`) - get(f, 'small.soloP50Ms.direct'),
     digits: 3,
-    pass: (v) => v <= 0.5,
-    threshold: '<= 0.500',
+    atMost: 0.5,
   },
   {
     target: 'agent loop, resend-everything: proxy CPU per step ÷ bare',
     value: (f, r) => get(f, `agent.cpuMsPerStep.${r}`) / get(f, 'agent.cpuMsPerStep.bare'),
     digits: 2,
-    pass: (v) => v <= 2,
-    threshold: '<= 2.00',
+    atMost: 2,
   },
   {
     target: 'ledger alone, SQLite, 1 scope, 32 in flight: pairs/s',
     value: (f) => get(f, 'ledger.sqlite.1.32.pairsPerS'),
     digits: 0,
-    pass: (v) => v >= 20_000,
-    threshold: '>= 20000',
+    atLeast: 20_000,
     once: 'runcap',
   },
   {
     target: 'ledger alone, SQLite, 1 scope, 32 in flight: p99 µs/pair',
     value: (f) => get(f, 'ledger.sqlite.1.32.p99Us'),
     digits: 0,
-    pass: (v) => v <= 2_000,
-    threshold: '<= 2000',
+    atMost: 2_000,
     once: 'runcap',
   },
   {
     target: 'ledger alone, Redis, 1 scope, 32 in flight: pairs/s',
     value: (f) => get(f, 'ledger.redis.1.32.pairsPerS'),
     digits: 0,
-    pass: (v) => v >= 10_000,
-    threshold: '>= 10000',
+    atLeast: 10_000,
     once: 'runcap-redis',
   },
   {
     target: 'idle RSS, MB',
     value: (f) => get(f, 'memory.idleMb'),
     digits: 1,
-    pass: (v) => v <= 150,
-    threshold: '<= 150',
+    atMost: 150,
     once: 'runcap',
   },
 ];
@@ -113,8 +111,8 @@ export function evaluateTargets(figures: Figures, variants: readonly string[]): 
         target: check.target,
         subject,
         value,
-        threshold: check.threshold,
-        verdict: Number.isFinite(value) ? (check.pass(value) ? 'pass' : 'FAIL') : 'not measured',
+        threshold: thresholdOf(check),
+        verdict: Number.isFinite(value) ? (passes(check, value) ? 'pass' : 'FAIL') : 'not measured',
       });
     }
   }

@@ -23,6 +23,28 @@ export function requireModel(body: Body): string {
   return model;
 }
 
+/**
+ * `messages`: a non-empty array of objects with a string `role` (chat and Anthropic Messages);
+ * `check` adds an endpoint's own rule for each message.
+ */
+export function requireMessages(
+  body: Body,
+  check?: (message: Record<string, unknown>, index: number) => void,
+): readonly Record<string, unknown>[] {
+  const messages = body['messages'];
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalidRequest("'messages' must be a non-empty array.", 'messages');
+  }
+  return messages.map((message: unknown, index) => {
+    if (!isRecord(message)) throw invalidRequest(`'messages[${index}]' must be an object.`, `messages[${index}]`);
+    if (typeof message['role'] !== 'string') {
+      throw invalidRequest(`'messages[${index}].role' must be a string.`, `messages[${index}].role`);
+    }
+    check?.(message, index);
+    return message;
+  });
+}
+
 export function optionalBoolean(body: Body, field: string): boolean | null {
   const value = body[field];
   if (value === undefined || value === null) return null;

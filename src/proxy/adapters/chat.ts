@@ -2,7 +2,6 @@
 // completion"): validates what metering needs, rewrites model / output cap / stream usage,
 // reads usage. Knows nothing of budgets or the ledger.
 import type { EndpointAdapter, HostedToolUse, ParsedRequest, RequestNeeds } from '../adapter.js';
-import { invalidRequest } from '../../errors.js';
 import { estimateChatInput } from '../../estimate/chat.js';
 import { usageFromChat, withServedTier } from '../usage.js';
 import {
@@ -13,6 +12,7 @@ import {
   optionalInteger,
   optionalObject,
   requireBody,
+  requireMessages,
   requireModel,
   serviceTierField,
 } from './body-fields.js';
@@ -25,20 +25,6 @@ import { rewriteBody } from './upstream-body.js';
  * it, so a cap the client did not send goes into `max_completion_tokens`.
  */
 const CAP_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
-
-function requireMessages(body: Body): readonly Record<string, unknown>[] {
-  const messages = body['messages'];
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw invalidRequest("'messages' must be a non-empty array.", 'messages');
-  }
-  return messages.map((message: unknown, index) => {
-    if (!isRecord(message)) throw invalidRequest(`'messages[${index}]' must be an object.`, `messages[${index}]`);
-    if (typeof message['role'] !== 'string') {
-      throw invalidRequest(`'messages[${index}].role' must be a string.`, `messages[${index}].role`);
-    }
-    return message;
-  });
-}
 
 function hasImage(messages: readonly Record<string, unknown>[]): boolean {
   return messages.some((message) => {

@@ -14,6 +14,7 @@ import {
   optionalInteger,
   optionalObject,
   requireBody,
+  requireMessages,
   requireModel,
 } from './body-fields.js';
 import { createMessagesStreamMeter } from './messages-stream-meter.js';
@@ -23,25 +24,15 @@ import { SERVER_TOOLS, serverToolCalls } from './server-tools.js';
 /** The smallest thinking budget the API takes. */
 const MIN_THINKING_BUDGET = 1024;
 
-function requireMessages(body: Body): readonly Record<string, unknown>[] {
-  const messages = body['messages'];
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw invalidRequest("'messages' must be a non-empty array.", 'messages');
+/** Anthropic's content: a string or an array of content blocks. */
+function checkContent(message: Record<string, unknown>, index: number): void {
+  const content = message['content'];
+  if (typeof content !== 'string' && !Array.isArray(content)) {
+    throw invalidRequest(
+      `'messages[${index}].content' must be a string or an array of content blocks.`,
+      `messages[${index}].content`,
+    );
   }
-  return messages.map((message: unknown, index) => {
-    if (!isRecord(message)) throw invalidRequest(`'messages[${index}]' must be an object.`, `messages[${index}]`);
-    if (typeof message['role'] !== 'string') {
-      throw invalidRequest(`'messages[${index}].role' must be a string.`, `messages[${index}].role`);
-    }
-    const content = message['content'];
-    if (typeof content !== 'string' && !Array.isArray(content)) {
-      throw invalidRequest(
-        `'messages[${index}].content' must be a string or an array of content blocks.`,
-        `messages[${index}].content`,
-      );
-    }
-    return message;
-  });
 }
 
 /** An image block anywhere in the messages, tool results included. */
@@ -86,7 +77,7 @@ function serverToolUse(tools: readonly unknown[]): HostedToolUse | null {
 export function parseMessages(raw: unknown): ParsedRequest {
   const body = requireBody(raw);
   const model = requireModel(body);
-  const messages = requireMessages(body);
+  const messages = requireMessages(body, checkContent);
   const stream = optionalBoolean(body, 'stream') ?? false;
   const system = body['system'];
   if (system !== undefined && system !== null && typeof system !== 'string' && !Array.isArray(system)) {
