@@ -1,7 +1,9 @@
-// `npm run bench:profile [-- <seconds>] [--stream | --agent] [--bare]`: CPU profile of runcap's hot path. Starts the fake
-// upstream and runcap (SQLite) under `node --cpu-prof`, drives small chat (c=32) for
+// `npm run bench:profile [-- <seconds>] [--stream | --agent] [--new] [--bare]`: CPU profile of runcap's hot path.
+// Starts the fake upstream and runcap (SQLite) under `node --cpu-prof`, drives small chat (c=32) for
 // the given seconds, stops runcap, and prints the top self-time functions and the
-// share by module group. The .cpuprofile lands in .bench-out/profile/ (open it in
+// share by module group. Small chat sends the "seen" body of the small-chat scenario by default
+// (the same request every call, its text counted before: no tokenizing, as the CPU-per-call target
+// measures); `--new` sends a never-seen user turn every call instead. The .cpuprofile lands in .bench-out/profile/ (open it in
 // Chrome DevTools or speedscope for the flame graph).
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const seconds = Number(args.find((arg) => /^\d+$/.test(arg)) ?? '10');
   const stream = args.includes('--stream');
   const agent = args.includes('--agent');
+  const seen = !args.includes('--new');
   linkAssets();
   requireBuiltRuncap();
   const dir = join(REPO_ROOT, '.bench-out', 'profile');
@@ -80,7 +83,8 @@ async function main(): Promise<void> {
         nodeFlags,
       });
   const load = startLoadWorker();
-  const body = smallChatRequest({ stream });
+  // The bodies of the small-chat scenario (a ~1 KB user turn), seen unless --new.
+  const body = smallChatRequest({ stream, seen, userChars: 1_000, ...(seen ? {} : { salt: 'new' }) });
   const headers = stream
     ? { ...CLIENT_HEADERS, 'x-bench-chunks': '200', 'x-bench-chunk-interval-ms': '1' }
     : CLIENT_HEADERS;
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
     `${served} calls served; ${fixed(total / served, 0)} µs of profiled CPU per call (start-up included)\n\n`,
   );
   process.stdout.write(
-    `${renderTable({ title: `runcap self time by module group (${agent ? 'agent loop 20x30' : stream ? 'streaming' : 'small chat'}, ${seconds} s, ${fixed(total / 1e6, 2)} s on CPU)`, header: ['group', 'self ms', 'share'], rows: groups.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n\n`,
+    `${renderTable({ title: `runcap self time by module group (${agent ? 'agent loop 20x30' : `${stream ? 'streaming' : 'small chat'}, ${seen ? 'seen body' : 'never-seen user turn'}`}, ${seconds} s, ${fixed(total / 1e6, 2)} s on CPU)`, header: ['group', 'self ms', 'share'], rows: groups.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n\n`,
   );
   process.stdout.write(
     `${renderTable({ title: 'top 30 functions by self time', header: ['function', 'self ms', 'share'], rows: top.map(([name, us]) => [name, fixed(us / 1000, 0), pct(us)]) })}\n`,
