@@ -51,7 +51,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   ledger: {
     description: 'ledger alone: reserve+commit pairs/s, SQLite and Redis',
     http: false,
-    run: (context, environment) => runLedgerScenario(context, environment.redis),
+    run: (context, environment) => runLedgerScenario(context, environment.redis, environment.baseline),
   },
   memory: {
     description: 'runcap RSS before and after 60 s of mixed load',
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   if (redis) notes.push(`Redis: ${redis.note}.`);
   const load = startLoadWorker();
   started.push(load);
-  const environment: Environment = { upstream, redis, logLevel: options.logLevel, load };
+  const environment: Environment = { upstream, redis, logLevel: options.logLevel, load, baseline: options.baseline };
 
   /** Targets that could not run: shown as a row saying why in every target table. */
   const skipped: { name: string; reason: string }[] = [];

@@ -11,6 +11,8 @@ export interface Environment {
   readonly redis: RedisChoice | null;
   readonly logLevel: string;
   readonly load: LoadClient;
+  /** A built checkout to compare with (--baseline), or null. */
+  readonly baseline: string | null;
 }
 
 export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base' | 'portkey';

@@ -4,15 +4,17 @@
 // proxied call (open run, reserve, decision record, mark forwarded, commit, record patch)
 // with its CPU time, which is what the HTTP figures pay for the ledger. One more row per backend
 // runs the 1-scope pairs with the runaway brakes on (velocity and loop, never refusing), which is
-// what a call pays for them.
+// what a call pays for them. With --baseline, the baseline build's SQLite store runs the same
+// measures in the same run (its dist/ledger, imported in this process), interleaved round by round.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openSqliteStore, type RunBrakes, type ScopeSpec, type Store } from '../../src/ledger/index.js';
 import { openRedisStore } from '../../src/ledger/redis/index.js';
 import type { RedisChoice } from '../lib/processes.js';
 import { fixed, median, percentile, ratio, type Table } from '../lib/stats.js';
-import { unique, type BenchContext, type ScenarioResult } from './context.js';
+import { roundOrder, unique, type BenchContext, type ScenarioResult } from './context.js';
 
 const SCOPES: readonly ScopeSpec[] = [
   { type: 'run', id: 'run_bench', window: 'none', limitMicros: Number.MAX_SAFE_INTEGER, mode: 'hard_gate' },
@@ -151,19 +153,60 @@ async function callSequences(store: Store, count: number, label: string): Promis
   return { cpuUs: (cpu.user + cpu.system) / count, wallUs };
 }
 
-export async function runLedgerScenario(context: BenchContext, redis: RedisChoice | null): Promise<ScenarioResult> {
-  const count = context.timeScale < 1 ? 600 : 1_500;
-  const backends: { id: string; name: string; open: () => Promise<{ store: Store; cleanup: () => void }> }[] = [
-    {
-      id: 'sqlite',
-      name: 'sqlite (NORMAL)',
-      open: () => {
-        const dir = mkdtempSync(join(tmpdir(), 'runcap-bench-ledger-'));
-        const store = openSqliteStore({ path: join(dir, 'ledger.sqlite') });
-        return Promise.resolve({ store, cleanup: () => rmSync(dir, { recursive: true, force: true }) });
-      },
+interface Backend {
+  readonly id: string;
+  readonly name: string;
+  readonly open: () => Promise<{ store: Store; cleanup: () => void }>;
+}
+
+/** A SQLite store on a fresh temp file, opened by `open` (this build's, or a baseline build's). */
+function sqliteBackend(id: string, name: string, open: typeof openSqliteStore): Backend {
+  return {
+    id,
+    name,
+    open: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'runcap-bench-ledger-'));
+      const store = open({ path: join(dir, 'ledger.sqlite') });
+      return Promise.resolve({ store, cleanup: () => rmSync(dir, { recursive: true, force: true }) });
     },
-  ];
+  };
+}
+
+/** Runs `measure` once per round on every backend, in an order rotated per round; samples by backend. */
+async function interleaved<T>(
+  context: BenchContext,
+  backends: readonly Backend[],
+  measure: (store: Store) => Promise<T>,
+): Promise<Map<Backend, T[]>> {
+  const samples = new Map<Backend, T[]>(backends.map((backend) => [backend, []]));
+  for (let round = 0; round < context.rounds; round += 1) {
+    for (const backend of roundOrder(backends, round)) {
+      const { store, cleanup } = await backend.open();
+      try {
+        samples.get(backend)?.push(await measure(store));
+      } finally {
+        await store.close();
+        cleanup();
+      }
+    }
+  }
+  return samples;
+}
+
+export async function runLedgerScenario(
+  context: BenchContext,
+  redis: RedisChoice | null,
+  baseline: string | null = null,
+): Promise<ScenarioResult> {
+  const count = context.timeScale < 1 ? 600 : 1_500;
+  const backends: Backend[] = [sqliteBackend('sqlite', 'sqlite (NORMAL)', openSqliteStore)];
+  if (baseline !== null) {
+    const base = (await import(pathToFileURL(join(baseline, 'dist', 'ledger', 'index.js')).href)) as {
+      openSqliteStore: typeof openSqliteStore;
+    };
+    backends.push(sqliteBackend('sqlite-base', 'sqlite (NORMAL), base build', base.openSqliteStore));
+    context.notes.push(`Ledger: "base build" rows run the SQLite store of ${baseline} in the same process.`);
+  }
   if (redis) {
     backends.push({
       id: 'redis',
@@ -179,61 +222,42 @@ export async function runLedgerScenario(context: BenchContext, redis: RedisChoic
   const rows: string[][] = [];
   const data: Record<string, Measure[]> = {};
   const figures: Record<string, number> = {};
-  for (const backend of backends) {
-    for (const scopeCount of [1, 3]) {
-      for (const inFlight of [1, 32]) {
-        const samples: Measure[] = [];
-        for (let round = 0; round < context.rounds; round += 1) {
-          const { store, cleanup } = await backend.open();
-          try {
-            await pairs(store, scopeCount, Math.min(200, count), inFlight, unique('warm'));
-            samples.push(await pairs(store, scopeCount, count, inFlight, unique('pair')));
-          } finally {
-            await store.close();
-            cleanup();
-          }
-        }
-        const key = `${backend.name}, ${scopeCount} scope${scopeCount > 1 ? 's' : ''}, ${inFlight} in flight`;
-        data[key] = samples;
-        const pick = (field: keyof Measure): number => median(samples.map((sample) => sample[field]));
-        figures[`ledger.${backend.id}.${scopeCount}.${inFlight}.pairsPerS`] = pick('pairsPerS');
-        figures[`ledger.${backend.id}.${scopeCount}.${inFlight}.p99Us`] = pick('p99Us');
-        rows.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
-        context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
-      }
-    }
-  }
-  for (const backend of backends) {
-    const samples: Measure[] = [];
-    for (let round = 0; round < context.rounds; round += 1) {
-      const { store, cleanup } = await backend.open();
-      try {
-        await pairs(store, 1, Math.min(200, count), 1, unique('warm'), true);
-        samples.push(await pairs(store, 1, count, 1, unique('brakes'), true));
-      } finally {
-        await store.close();
-        cleanup();
-      }
-    }
-    const key = `${backend.name}, 1 scope + both brakes, 1 in flight`;
+  const pairRows = new Map<Backend, string[][]>(backends.map((backend) => [backend, []]));
+  const record = (backend: Backend, key: string, samples: Measure[], figure: string | null): void => {
     data[key] = samples;
     const pick = (field: keyof Measure): number => median(samples.map((sample) => sample[field]));
-    rows.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
+    if (figure !== null) {
+      figures[`${figure}.pairsPerS`] = pick('pairsPerS');
+      figures[`${figure}.p99Us`] = pick('p99Us');
+    }
+    pairRows.get(backend)?.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
     context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
-  }
-  const sequenceRows: string[][] = [];
-  const sequences: Record<string, { cpuUs: number; wallUs: number }[]> = {};
-  for (const backend of backends) {
-    const samples: { cpuUs: number; wallUs: number }[] = [];
-    for (let round = 0; round < context.rounds; round += 1) {
-      const { store, cleanup } = await backend.open();
-      try {
-        samples.push(await callSequences(store, Math.round(count / 2), unique('seq')));
-      } finally {
-        await store.close();
-        cleanup();
+  };
+  for (const scopeCount of [1, 3]) {
+    for (const inFlight of [1, 32]) {
+      const measured = await interleaved(context, backends, async (store) => {
+        await pairs(store, scopeCount, Math.min(200, count), inFlight, unique('warm'));
+        return pairs(store, scopeCount, count, inFlight, unique('pair'));
+      });
+      for (const [backend, samples] of measured) {
+        const key = `${backend.name}, ${scopeCount} scope${scopeCount > 1 ? 's' : ''}, ${inFlight} in flight`;
+        record(backend, key, samples, `ledger.${backend.id}.${scopeCount}.${inFlight}`);
       }
     }
+  }
+  const braked = await interleaved(context, backends, async (store) => {
+    await pairs(store, 1, Math.min(200, count), 1, unique('warm'), true);
+    return pairs(store, 1, count, 1, unique('brakes'), true);
+  });
+  for (const [backend, samples] of braked)
+    record(backend, `${backend.name}, 1 scope + both brakes, 1 in flight`, samples, null);
+  for (const backend of backends) rows.push(...(pairRows.get(backend) ?? []));
+  const sequenceRows: string[][] = [];
+  const sequences: Record<string, { cpuUs: number; wallUs: number }[]> = {};
+  const measuredSequences = await interleaved(context, backends, (store) =>
+    callSequences(store, Math.round(count / 2), unique('seq')),
+  );
+  for (const [backend, samples] of measuredSequences) {
     sequences[backend.name] = samples;
     sequenceRows.push([
       backend.name,
