@@ -59,8 +59,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const countPool = createTokenCountPool();
   const tokenizer = createTokenizer(countPool ? { offload: countPool.count } : {});
   // Load the encoders now on the event loop, not on the first call (~0.2-0.3 s each). The pool's
-  // workers load theirs on their first count (a large never-seen text, off the event loop): warming
-  // them here too held ~60 MB more at idle (docs/benchmarks.md "Memory").
+  // worker threads start, and load their encoders, on their first count (a large never-seen text,
+  // off the event loop): warming them here held ~60 MB more at idle, starting them ~10 MB
+  // (docs/benchmarks.md "Memory").
   const encodings = new Set([...catalog.latest.models.values()].map((m) => m.encoding));
   for (const encoding of encodings) tokenizer.count('warm up', encoding);
   const upstream = createUpstreamClient();

@@ -43,6 +43,19 @@ describe('createTokenCountPool', () => {
       ]);
     });
 
+    it('starts its threads on the first count, not when it is created (idle RSS)', async () => {
+      const local = createTokenCountPool({ workerUrl: WORKER_URL, size: 1 });
+      try {
+        expect(local?.started).toBe(false);
+        expect(local?.size).toBe(1);
+        expect(await local?.count(['hello world'], 'o200k_base')).toEqual([encodeCount('hello world', 'o200k_base')]);
+        expect(local?.started).toBe(true);
+        expect(local?.size).toBe(1);
+      } finally {
+        await local?.close();
+      }
+    });
+
     it('rejects counts once closed', async () => {
       const local = createTokenCountPool({ workerUrl: WORKER_URL, size: 1 });
       await local?.close();

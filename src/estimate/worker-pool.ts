@@ -3,7 +3,8 @@
 // loop that stalls every other call, so the tokenizer hands such requests' texts to this
 // pool in batches (the least busy worker takes each). Each worker loads its own encoders.
 // A worker that fails rejects its pending counts and leaves the pool; callers fall back to
-// counting in-thread.
+// counting in-thread. The threads start on the first count, not with the pool: an idle
+// runcap that never sees a large never-seen text never pays their ~10 MB of RSS.
 // No ledger, no HTTP; the only I/O is starting the worker threads.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,9 +16,12 @@ import type { CountMessage, CountReply } from './token-count-worker.js';
 export interface TokenCountPool {
   /** Tokens in each of `texts` under `encoding`, counted on one worker thread. */
   count(texts: readonly string[], encoding: Encoding): Promise<readonly number[]>;
-  /** Loads the encoders in every worker now (~0.2 s each), not on the first large call. Never rejects. */
+  /** Starts the workers and loads the encoders in each now (~0.2 s each), not on the first large call. Never rejects. */
   warm(encodings: Iterable<Encoding>): Promise<void>;
+  /** Worker threads in the pool (those not started yet included). */
   readonly size: number;
+  /** Whether the worker threads run: they start on the first count (or warm). */
+  readonly started: boolean;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ interface Slot {
 }
 
 /**
- * Starts the pool, or returns null when the worker script is not there (running from
+ * Creates the pool (its threads start on the first count), or returns null when the worker script is not there (running from
  * TypeScript sources, e.g. under vitest): callers then count on the event loop.
  */
 export function createTokenCountPool(options: TokenCountPoolOptions = {}): TokenCountPool | null {
@@ -62,7 +66,7 @@ export function createTokenCountPool(options: TokenCountPoolOptions = {}): Token
     slot.pending.clear();
   };
 
-  for (let index = 0; index < (options.size ?? defaultPoolSize()); index += 1) {
+  const startSlot = (): Slot => {
     const slot: Slot = { worker: new Worker(url), pending: new Map() };
     slot.worker.unref(); // idle workers never keep the process alive
     slot.worker.on('message', (reply: CountReply) => {
@@ -75,8 +79,16 @@ export function createTokenCountPool(options: TokenCountPoolOptions = {}): Token
     });
     slot.worker.on('error', (error) => remove(slot, error));
     slot.worker.on('exit', (code) => remove(slot, new Error(`token-count worker exited with code ${code}`)));
-    slots.push(slot);
-  }
+    return slot;
+  };
+
+  const size = options.size ?? defaultPoolSize();
+  let started = false;
+  const start = (): void => {
+    if (started || closed) return;
+    started = true;
+    for (let index = 0; index < size; index += 1) slots.push(startSlot());
+  };
 
   const send = (slot: Slot, texts: readonly string[], encoding: Encoding): Promise<readonly number[]> => {
     const id = nextId++;
@@ -90,6 +102,12 @@ export function createTokenCountPool(options: TokenCountPoolOptions = {}): Token
 
   return {
     count(texts, encoding) {
+      try {
+        start();
+      } catch (error) {
+        // A thread that cannot start: the caller counts on the event loop.
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       // The least busy worker; ties go to the first.
       let slot: Slot | undefined;
       for (const candidate of slots)
@@ -99,9 +117,17 @@ export function createTokenCountPool(options: TokenCountPoolOptions = {}): Token
       return send(slot, texts, encoding);
     },
     get size() {
-      return slots.length;
+      return started ? slots.length : size;
+    },
+    get started() {
+      return started;
     },
     async warm(encodings) {
+      try {
+        start();
+      } catch {
+        return;
+      }
       const each = [...new Set(encodings)];
       // A worker that fails here has already left the pool; never fail start-up for it.
       await Promise.allSettled(slots.flatMap((slot) => each.map((encoding) => send(slot, ['warm up'], encoding))));
