@@ -16,6 +16,7 @@ import { startAlertDeliverer } from './pipeline/alert-deliverer.js';
 import { createBackgroundTracker } from './pipeline/background.js';
 import { createEventHub } from './pipeline/events.js';
 import { createKeyVerdicts } from './pipeline/key-verdicts.js';
+import { createKnownRuns } from './pipeline/known-runs.js';
 import { createTaskTracker } from './pipeline/tasks.js';
 import { loadPriceCatalog } from './pricing/load.js';
 import { ConfigError } from './config/load.js';
@@ -86,6 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tasks,
     background,
     keyVerdicts: createKeyVerdicts(upstream),
+    knownRuns: createKnownRuns(),
     events: createEventHub({
       ringSize: config.events.replay,
       subscriberBuffer: config.events.subscriberBuffer,

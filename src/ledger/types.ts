@@ -101,6 +101,20 @@ export interface ReserveRequest {
   readonly forwarded?: boolean;
   /** Runaway brakes (docs/design.md §12), checked in the same atomic step; absent = none. */
   readonly brakes?: RunBrakes;
+  /**
+   * The caller did not open the run for this call (it knows the run from an earlier one): in the
+   * same atomic step the reserve checks that the run is still `keyId`'s, open and not idle, and
+   * that every run scope (the run and its ancestors) is open with the `limitMicros` it carries
+   * stored as its ceiling, and touches the run's activity as opening it would. When any of that
+   * fails nothing is written and it throws LedgerError('run_changed'): open the run and retry.
+   * Only for a ledger with `checksRuns`.
+   */
+  readonly runCheck?: RunCheck;
+}
+
+export interface RunCheck {
+  readonly runId: string;
+  readonly keyId: string;
 }
 
 /**
@@ -188,7 +202,13 @@ export interface ExpiredReservation {
 }
 
 export type LedgerErrorCode =
-  'reservation_not_found' | 'invalid_transition' | 'invalid_amount' | 'invalid_scope' | 'ledger_unavailable';
+  | 'reservation_not_found'
+  | 'invalid_transition'
+  | 'invalid_amount'
+  | 'invalid_scope'
+  | 'ledger_unavailable'
+  /** A reserve's run check failed (ReserveRequest.runCheck): the run must be opened again. */
+  | 'run_changed';
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';
@@ -202,6 +222,8 @@ export class LedgerError extends Error {
 
 export interface Ledger {
   readonly backend: 'sqlite' | 'redis';
+  /** reserve() honours ReserveRequest.runCheck, so a caller may skip opening a run it knows. */
+  readonly checksRuns?: boolean;
   /** Atomic across all scopes: every enforceable scope fits, or nothing is written. */
   reserve(request: ReserveRequest): Promise<ReserveOutcome>;
   /** reserved -> forwarded; optionally pushes expiry out (a stream still flowing). */

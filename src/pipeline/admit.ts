@@ -11,6 +11,7 @@ import type {
   Reservation,
   ReserveOutcome,
   RunBrakes,
+  RunCheck,
   ScopeSpec,
   ScopeView,
 } from '../ledger/index.js';
@@ -36,6 +37,8 @@ export interface AdmitInput {
   readonly priceTableVersion: string;
   readonly lookup: (model: string) => ModelPrice | null;
   readonly brakes?: RunBrakes | undefined;
+  /** The run was not opened for this call: the reserve checks it (ReserveRequest.runCheck). */
+  readonly runCheck?: RunCheck | undefined;
 }
 
 export type Admission =
@@ -159,6 +162,7 @@ function reserveAs(deps: PipelineDeps, input: AdmitInput, plan: CallPlan, reserv
       // The call goes upstream right after: reserve and mark forwarded in one step.
       forwarded: true,
       ...(input.brakes === undefined ? {} : { brakes: input.brakes }),
+      ...(input.runCheck === undefined ? {} : { runCheck: input.runCheck }),
     }),
   );
 }

@@ -9,6 +9,7 @@ import type { UpstreamClient } from '../proxy/upstream.js';
 import type { BackgroundTracker } from './background.js';
 import type { EventHub } from './events.js';
 import type { KeyVerdicts } from './key-verdicts.js';
+import type { KnownRuns } from './known-runs.js';
 import type { TaskTracker } from './tasks.js';
 
 export interface PipelineDeps {
@@ -27,5 +28,7 @@ export interface PipelineDeps {
   readonly keyVerdicts: KeyVerdicts;
   /** The live feed of decisions and settlements (GET /budget/events). */
   readonly events: EventHub;
+  /** Named runs this instance opened (skipped on later calls when the ledger checks runs). */
+  readonly knownRuns: KnownRuns;
   readonly clock: () => number;
 }

@@ -16,6 +16,7 @@ import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
 import { parseRequestJson } from '../proxy/json-body.js';
 import { admit, type Admission } from './admit.js';
+import { LedgerError } from '../ledger/index.js';
 import type { CallContext, ProxyCall } from './call-context.js';
 import { announceDecision } from './announce.js';
 import { budgetHeaders, refusalState, type DecisionState } from './decision.js';
@@ -27,7 +28,7 @@ import { planFor, upstreamChanges, type PlanContext } from './plan.js';
 import { lookupProviderState } from './provider-state.js';
 import { decisionRecord } from './decision-record.js';
 import { refuseCall, type RecordBase } from './refuse-call.js';
-import { namedRun, resolveRun, RUN_HEADER_PARAMS } from './resolve-run.js';
+import { namedRun, resolveRun, RUN_HEADER_PARAMS, type ResolvedRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -77,48 +78,65 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
 
     const tags = attributionTags(call.headers, tenant, principal);
     const named = namedRun(call.headers, tenant);
-    const run = await resolveRun(
-      { open: (r) => ledgerCall(deps, 'open_run', () => deps.store.runs.open(r)) },
-      tenant,
-      principal,
-      {
-        runId: named.runId,
-        budgetUsd: call.headers.get(H.runBudget),
-        parentRunId: call.headers.get(H.parentRunId),
-        params: { ...RUN_HEADER_PARAMS, runId: named.header },
-      },
-    );
-    context.runId = run.runId;
-    const scopes = buildScopes(tenant, {
-      runId: run.runId,
-      runLimitMicros: run.limitMicros,
-      keyId: principal.keyId,
-      teamId: principal.teamId,
-      ...tags,
-      ancestors: run.ancestors,
-    });
     // The newest step is hashed only when the loop brake is on: otherwise a call pays nothing for it.
     const stepHash = loopBrakeOn(tenant) ? (call.adapter.newestStepHash?.(request) ?? null) : null;
     const idempotencyKey = call.headers.get(H.idempotencyKey);
     const decisionId = newDecisionId();
-    const admission = await admit(deps, {
-      tenant,
-      decisionId,
-      scopes,
-      attribution: {
+    // A run this instance opened before is not opened again when the ledger checks it inside the
+    // reserve (one round trip, not two); if that check finds it changed, it is opened and the call admitted again.
+    const known = deps.store.ledger.checksRuns === true ? deps.knownRuns : undefined;
+    const resolveAndAdmit = async (): Promise<{ run: ResolvedRun; admission: Admission }> => {
+      const run = await resolveRun(
+        { open: (r) => ledgerCall(deps, 'open_run', () => deps.store.runs.open(r)) },
+        tenant,
+        principal,
+        {
+          runId: named.runId,
+          budgetUsd: call.headers.get(H.runBudget),
+          parentRunId: call.headers.get(H.parentRunId),
+          params: { ...RUN_HEADER_PARAMS, runId: named.header },
+        },
+        known,
+      );
+      context.runId = run.runId;
+      const scopes = buildScopes(tenant, {
         runId: run.runId,
+        runLimitMicros: run.limitMicros,
         keyId: principal.keyId,
         teamId: principal.teamId,
         ...tags,
-        endpoint: call.adapter.name,
-      },
-      idempotencyKey: idempotencyKey ? `${principal.keyId}:proxy:${idempotencyKey}` : null,
-      planContext,
-      requested,
-      priceTableVersion: table.version,
-      lookup,
-      brakes: runBrakes(tenant, run.runId, stepHash),
-    });
+        ancestors: run.ancestors,
+      });
+      const admission = await admit(deps, {
+        tenant,
+        decisionId,
+        scopes,
+        attribution: {
+          runId: run.runId,
+          keyId: principal.keyId,
+          teamId: principal.teamId,
+          ...tags,
+          endpoint: call.adapter.name,
+        },
+        idempotencyKey: idempotencyKey ? `${principal.keyId}:proxy:${idempotencyKey}` : null,
+        planContext,
+        requested,
+        priceTableVersion: table.version,
+        lookup,
+        brakes: runBrakes(tenant, run.runId, stepHash),
+        runCheck: run.unchecked === true ? { runId: run.runId, keyId: principal.keyId } : undefined,
+      });
+      return { run, admission };
+    };
+    let resolved: { run: ResolvedRun; admission: Admission };
+    try {
+      resolved = await resolveAndAdmit();
+    } catch (error) {
+      if (!(error instanceof LedgerError && error.code === 'run_changed') || context.runId === undefined) throw error;
+      known?.forget(tenant.name, context.runId);
+      resolved = await resolveAndAdmit();
+    }
+    const { run, admission } = resolved;
     const record = {
       id: decisionId,
       principal,

@@ -5,16 +5,11 @@
 import type { TenantPolicy } from '../config/types.js';
 import { RuncapError, invalidRequest } from '../errors.js';
 import { H } from '../headers.js';
-import {
-  MAX_RUN_DEPTH,
-  type AncestorRun,
-  type OpenRunOutcome,
-  type RunRecord,
-  type RunStore,
-} from '../ledger/index.js';
+import { MAX_RUN_DEPTH, type OpenRunOutcome, type RunStore } from '../ledger/index.js';
 import { parseUsd, formatUsd, MoneyError, type Micros } from '../money/micros.js';
 import type { Principal } from '../principal.js';
 import { newRunId } from '../ids.js';
+import type { KnownRun, KnownRuns } from './known-runs.js';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const SERVER_ISSUED_IDLE_TTL_MS = 1;
@@ -88,19 +83,25 @@ export interface RunRequest {
 }
 
 /** A run as a call uses it: its record and its ancestors (parent first). */
-export interface ResolvedRun extends RunRecord {
-  readonly ancestors: readonly AncestorRun[];
+export interface ResolvedRun extends KnownRun {
+  /** Taken from KnownRuns without opening it: the reserve must check it (ReserveRequest.runCheck). */
+  readonly unchecked?: true;
 }
 
 /** How a proxied call names the run's fields (runId: the header that named the run). */
 export const RUN_HEADER_PARAMS = { runId: 'X-Run-Id', budget: 'X-Run-Budget-USD', parent: 'X-Parent-Run-Id' } as const;
 
-/** Opens (or finds) the run for a call; throws the docs/design.md §6 error for every refusal. */
+/**
+ * Opens (or finds) the run for a call; throws the docs/design.md §6 error for every refusal.
+ * With `known`, a named run this instance opened before is returned unopened (`unchecked`), and
+ * every run it opens is remembered there.
+ */
 export async function resolveRun(
   runs: Pick<RunStore, 'open'>,
   tenant: TenantPolicy,
   principal: Principal,
   request: RunRequest,
+  known?: KnownRuns,
 ): Promise<ResolvedRun> {
   const params = request.params ?? RUN_HEADER_PARAMS;
   const named = validRunId(request.runId, params.runId);
@@ -111,6 +112,10 @@ export async function resolveRun(
   const limitMicros = inheritLimit
     ? tenant.run.maxLimitMicros
     : requestedRunLimit(tenant, request.budgetUsd, params.budget);
+  if (known !== undefined && named !== null) {
+    const run = known.get(tenant.name, runId, principal.keyId, parentRunId);
+    if (run !== undefined) return { ...run, unchecked: true };
+  }
   const outcome = await runs.open({
     tenant: tenant.name,
     runId,
@@ -134,7 +139,9 @@ export async function resolveRun(
         param: params.runId,
       });
     }
-    return { ...outcome.run, ancestors: outcome.ancestors };
+    const run = { ...outcome.run, ancestors: outcome.ancestors };
+    if (known !== undefined && named !== null) known.set(tenant.name, run);
+    return run;
   }
   throw refusal(outcome, { runId, parentRunId: parentRunId ?? '', tenant, params });
 }

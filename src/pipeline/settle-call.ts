@@ -70,7 +70,7 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
   if (outcome.kind === 'release') {
     const result = await ledgerCall(deps, 'release', () => ledger.release(target.reservationId));
     if (result.changed) deps.metrics.releasedUsd.inc(target.holdMicros / 1e6);
-    await patchRecord(deps, target, {
+    patchRecord(deps, target, {
       state: 'released',
       actual_usd: '0.00',
       release_reason: outcome.reason,
@@ -106,7 +106,7 @@ async function settle(deps: PipelineDeps, target: SettleTarget, outcome: SettleO
     if (actualMicros > 0)
       deps.metrics.estimateRatio.observe({ endpoint: target.endpoint }, target.holdMicros / actualMicros);
   }
-  await patchRecord(deps, target, {
+  patchRecord(deps, target, {
     state: 'settled',
     actual_usd: formatUsd(actualMicros),
     usage_source: source,
@@ -167,13 +167,20 @@ async function remember(
   }
 }
 
-/** The money is settled by now; a record that cannot be updated is logged, not retried. */
-function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): Promise<void> {
-  return recordSettlement(
-    deps,
-    { tenant: target.tenant, keyId: target.keyId, runId: target.runId },
-    target.decisionId,
-    patch,
+/**
+ * The money is settled by now; a record that cannot be updated is logged, not retried. Written
+ * behind (tracked, not awaited), so the settlement's own round trip is its commit or release
+ * alone; a read that comes after the call answered still sees it, as the store has the patch
+ * queued before this returns (SQLite: in its next group commit; Redis: sent ahead on the connection).
+ */
+function patchRecord(deps: PipelineDeps, target: SettleTarget, patch: Record<string, unknown>): void {
+  deps.tasks.track(
+    recordSettlement(
+      deps,
+      { tenant: target.tenant, keyId: target.keyId, runId: target.runId },
+      target.decisionId,
+      patch,
+    ),
   );
 }
 

@@ -96,6 +96,8 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       loop?.runId ?? '',
       loop?.stepHash ?? '',
       String(loop?.maxRepeats ?? 0),
+      request.runCheck?.runId ?? '',
+      request.runCheck?.keyId ?? '',
     );
     return args;
   };
@@ -124,39 +126,59 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
   };
 
+  /**
+   * The id -> tenant claim goes out with the reserve script, not before it (one round trip, not
+   * two). The script may therefore have written a hold under an id the claim then finds taken by
+   * another tenant, or whose claim failed: that hold is released again on this tenant's slot
+   * before the reserve fails, so the extra hold is transient and no hold is ever missing.
+   */
   const reserve = async (request: ReserveRequest): Promise<ReserveOutcome> => {
     assertReserveRequest(request, localNow());
     const keys = tenantKeys(prefix, request.tenant);
-    const [claim] = await Promise.all([
+    const idempotencyKey = keys.idempotency(request.idempotencyKey ?? '');
+    const [claimed, scripted, remembered] = await Promise.allSettled([
       index.claim(request.reservationId, request.tenant, request.ttlMs + retentionMs + INDEX_MARGIN_MS),
+      runScript(
+        client,
+        SCRIPTS.reserve,
+        [keys.reservation(request.reservationId), keys.live, idempotencyKey],
+        reserveArgs(request),
+      ),
       index.remember(request.tenant),
     ]);
-    if (claim === 'other') {
+    const claim = claimed.status === 'fulfilled' ? claimed.value : null;
+    if (scripted.status === 'rejected') {
+      // The script may have run: a claimed entry stays, so a release by id still finds the hold.
+      throw scripted.reason;
+    }
+    const reply = asArray(scripted.value, 'reserve reply');
+    // 'reserved' is the one status under which the script wrote a hold with this request's id.
+    const wroteId = reply[0] === 'reserved';
+    if (claim === null || claim === 'other') {
+      if (wroteId) await undoReserve(request.tenant, request.reservationId);
+      if (claim === null) throw claimed.status === 'rejected' ? claimed.reason : new Error('claim lost');
       throw new LedgerError(
         'invalid_transition',
         `reservation id ${request.reservationId} is already used (by another tenant)`,
       );
     }
-    const idempotencyKey = keys.idempotency(request.idempotencyKey ?? '');
+    if (remembered.status === 'rejected') {
+      if (wroteId) await undoReserve(request.tenant, request.reservationId);
+      throw remembered.reason;
+    }
     let outcome: ReserveOutcome;
     try {
-      const reply = asArray(
-        await runScript(
-          client,
-          SCRIPTS.reserve,
-          [keys.reservation(request.reservationId), keys.live, idempotencyKey],
-          reserveArgs(request),
-        ),
-        'reserve reply',
-      );
+      if (reply[0] === 'run_changed') {
+        throw new LedgerError('run_changed', `run ${request.runCheck?.runId ?? ''} changed since it was opened`);
+      }
       throwIfScriptError(reply);
       outcome = shapeReserve(request, reply);
     } catch (error) {
       if (claim === 'claimed' && error instanceof LedgerError) await index.forget(request.reservationId);
       throw error;
     }
-    const wroteId = outcome.kind === 'reserved' && outcome.reservation.id === request.reservationId;
-    if (claim === 'claimed' && !wroteId) await index.forget(request.reservationId);
+    const wroteOwn = outcome.kind === 'reserved' && outcome.reservation.id === request.reservationId;
+    if (claim === 'claimed' && !wroteOwn) await index.forget(request.reservationId);
     return outcome;
   };
 
@@ -174,6 +196,16 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
   ) => {
     const tenant = await index.lookup(id);
     if (tenant === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
+    return transitionOn(tenant, id, script, extra, tail);
+  };
+
+  const transitionOn = async (
+    tenant: string,
+    id: string,
+    script: LedgerScript,
+    extra: readonly string[],
+    tail?: (tenant: string) => readonly string[],
+  ) => {
     const keys = tenantKeys(prefix, tenant);
     const reply = asArray(
       await runScript(
@@ -190,6 +222,11 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       reservation: toReservation(toFields(reply[2], 'reservation')),
     };
     return { result, nowMs: asInteger(reply[1], 'now') };
+  };
+
+  /** Releases a hold the reserve script just wrote under an id this reserve cannot keep. */
+  const undoReserve = async (tenant: string, id: string): Promise<void> => {
+    await transitionOn(tenant, id, SCRIPTS.release, []);
   };
 
   /** After an expiry moved out, the id -> tenant entry must outlive the hold plus retention. */
@@ -226,6 +263,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
 
   return {
     backend: 'redis',
+    checksRuns: true,
     reserve: (request) => guardedRedis(() => reserve(request)),
     markForwarded: (id, extendTtlMs) =>
       guardedRedis(async () => {

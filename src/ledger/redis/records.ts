@@ -67,14 +67,16 @@ export function createRedisDecisions(
           String(decision.createdAtMs),
           ...(decision.runId == null ? [] : [META.runId, decision.runId]),
         ];
-        await runScript(
-          client,
-          SCRIPTS.decisionPut,
-          [keys.decision(decision.id)],
-          [String(retentionMs), ...meta, ...pairs],
-        );
+        // One round trip: the record and its index entries go out together (an index entry whose
+        // record failed to land is skipped by readers and dropped by prune).
         const tenantIndex = tenantKeys(prefix, decision.tenant);
         await Promise.all([
+          runScript(
+            client,
+            SCRIPTS.decisionPut,
+            [keys.decision(decision.id)],
+            [String(retentionMs), ...meta, ...pairs],
+          ),
           client.zadd(tenantIndex.decisions, String(decision.createdAtMs), decision.id),
           decision.runId == null
             ? null

@@ -157,6 +157,9 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       write(() => {
         const nowMs = clock();
         assertReserveRequest(request, nowMs);
+        // Runs are opened before each reserve here (in-process, no round trip to save).
+        if (request.runCheck !== undefined)
+          throw new LedgerError('invalid_scope', 'the SQLite ledger does not check runs; open the run first');
         return () => reserveStep(request, nowMs);
       }),
     markForwarded: (id, extendTtlMs) =>

@@ -34,6 +34,33 @@ local function read_counters()
   return out
 end
 
+-- The run check (ARGV after the brakes: run id, '' = none; key id), for a caller that did not
+-- open the run for this call: the run must still be the caller's, open and active, and every run
+-- scope (the run and its ancestors) open with the ceiling it is held against stored on it;
+-- otherwise nothing is written and the caller opens the run again. Passed, it touches the run's
+-- activity as run-open.lua does for an existing run (before any outcome, as opening did).
+local rc = 20 + n * 6 + 4
+local check_run = ARGV[rc + 1] or ''
+if check_run ~= '' then
+  local check_key = ARGV[rc + 2]
+  local rkey = base .. 'run:' .. check_run
+  local r = redis.call('HMGET', rkey, 'key_id', 'state', 'last', 'idle_ttl')
+  if r[1] ~= check_key or r[2] ~= 'open' or not (tonumber(r[3]) + tonumber(r[4]) > now) then
+    return { 'run_changed', I(now) }
+  end
+  for _, s in ipairs(specs) do
+    if s.stype == 'run' then
+      local f = redis.call('HMGET', base .. 'run:' .. s.id, 'state', 'limit')
+      if f[1] ~= 'open' or f[2] ~= s.limit_text then return { 'run_changed', I(now) } end
+    end
+  end
+  local touched = math.max(tonumber(r[3]), now)
+  redis.call('HSET', rkey, 'last', I(touched))
+  redis.call('ZADD', base .. 'runs:active:' .. check_key, I(touched + tonumber(r[4])), check_run)
+  redis.call('ZADD', base .. 'runs:all', I(touched), check_run)
+  redis.call('ZADD', base .. 'runs:bykey:' .. check_key, I(touched), check_run)
+end
+
 local function reused(rkey)
   return { 'reused', I(now), redis.call('HGETALL', rkey), read_counters() }
 end
