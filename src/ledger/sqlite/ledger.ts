@@ -7,6 +7,7 @@ import type { SqliteAlerts } from './alerts.js';
 import { createSqliteBrakes } from './brakes.js';
 import { guarded, toLedgerError } from './db.js';
 import type { GroupCommit } from './group-commit.js';
+import { createLiveRows } from './live-rows.js';
 import { createTransitions } from './settle.js';
 import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './rows.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
@@ -29,17 +30,27 @@ export interface SqliteLedgerOptions {
 
 const ZERO = { committedMicros: 0, reservedMicros: 0 } as const;
 
-function currentViews(rows: Rows, tenant: string, specs: readonly ScopeSpec[], nowMs: number): ScopeView[] {
+/** The scopes' views in spec order; `found[i]` tells whether scope i has a row yet (when given). */
+function currentViews(
+  rows: Rows,
+  tenant: string,
+  specs: readonly ScopeSpec[],
+  nowMs: number,
+  found?: boolean[],
+): ScopeView[] {
   return specs.map((spec) => {
     const key = scopeKey(spec, nowMs);
-    return scopeView(spec, key, nowMs, rows.selectCounters.get(tenant, key) ?? ZERO);
+    const counters = rows.selectCounters.get(tenant, key);
+    found?.push(counters !== undefined);
+    return scopeView(spec, key, nowMs, counters ?? ZERO);
   });
 }
 
 export function createSqliteLedger(db: Database.Database, options: SqliteLedgerOptions): Ledger {
   const rows = prepareRows(db);
   const brakes = createSqliteBrakes(db);
-  const transitions = createTransitions(db, rows, brakes, options.alerts);
+  const live = createLiveRows();
+  const transitions = createTransitions(db, rows, brakes, options.alerts, live);
   const { clock, skewToleranceMs, group } = options;
   /** Checks run now, on the caller's turn (a bad request fails alone); the write joins the batch. */
   const write = <T>(check: () => () => T): Promise<T> => {
@@ -63,10 +74,10 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
 
   /** Runs inside the group commit's transaction, as its own savepoint. */
   const reserveStep = (request: ReserveRequest, nowMs: number): ReserveOutcome => {
-    const sameId = rows.selectReservation.get(request.reservationId);
+    const sameId = rows.selectLiveState.get(request.reservationId);
     if (sameId !== undefined) {
-      const live = sameId.state === 'reserved' || sameId.state === 'forwarded';
-      if (live && sameId.tenant === request.tenant) return reused(request, sameId.id, nowMs);
+      const isLive = sameId.state === 'reserved' || sameId.state === 'forwarded';
+      if (isLive && sameId.tenant === request.tenant) return reused(request, request.reservationId, nowMs);
       throw new LedgerError(
         'invalid_transition',
         `reservation id ${request.reservationId} is already used (${sameId.state})`,
@@ -78,7 +89,8 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       if (live !== undefined) return reused(request, live.id, nowMs);
     }
 
-    const views = currentViews(rows, request.tenant, request.scopes, nowMs);
+    const found: boolean[] = [];
+    const views = currentViews(rows, request.tenant, request.scopes, nowMs, found);
     const loop = brakes.checkLoop(request);
     if (loop.verdict !== null) return { kind: 'braked', brake: loop.verdict, scopes: views };
     const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, views, request.amountMicros);
@@ -121,22 +133,26 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       const view = views[index];
       const holds = verdicts[index]?.holds ?? false;
       if (view === undefined) throw new Error(`missing view for scope ${index}`);
-      rows.upsertScope.run({
-        tenant: request.tenant,
-        scope_key: view.key,
-        scope_type: spec.type,
-        scope_id: spec.id,
-        scope_window: spec.window,
-        window_start_ms: windowStart(spec.window, nowMs),
-        limit_micros: spec.limitMicros,
-        mode: spec.mode,
-        hold_micros: holds ? request.amountMicros : 0,
-        now_ms: nowMs,
-      });
+      rows.holdOnScope.run(
+        {
+          tenant: request.tenant,
+          scope_key: view.key,
+          scope_type: spec.type,
+          scope_id: spec.id,
+          scope_window: spec.window,
+          window_start_ms: windowStart(spec.window, nowMs),
+          limit_micros: spec.limitMicros,
+          mode: spec.mode,
+          hold_micros: holds ? request.amountMicros : 0,
+          now_ms: nowMs,
+        },
+        found[index] === true,
+      );
       rows.insertReservationScope.run(request.reservationId, index, view.key, spec.type, spec.id, holds ? 1 : 0);
       reservedScopes.push({ key: view.key, type: spec.type, id: spec.id, held: holds });
       return holds ? withHold(view, request.amountMicros) : view;
     });
+    live.remember(inserted, reservedScopes);
     // Built from what was just written, not read back.
     return {
       kind: 'reserved',

@@ -74,8 +74,72 @@ const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, mode
   actual_micros, overrun_micros, usage_source, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
   velocity_bucket_ms`;
 
+/** The columns of a reservation that change while it is live, and what tells one row under an id from another. */
+export interface LiveState {
+  readonly tenant: string;
+  readonly state: ReservationState;
+  readonly created_at_ms: number;
+  readonly expires_at_ms: number;
+}
+
+/** A reservation row's values in RESERVATION_COLUMNS order (positional binding costs less than named). */
+function reservationValues(row: ReservationRow): unknown[] {
+  return [
+    row.id,
+    row.tenant,
+    row.decision_id,
+    row.amount_micros,
+    row.state,
+    row.model,
+    row.price_table_version,
+    row.idempotency_key,
+    row.run_id,
+    row.key_id,
+    row.user_id,
+    row.team_id,
+    row.feature,
+    row.endpoint,
+    row.created_at_ms,
+    row.expires_at_ms,
+    row.settled_at_ms,
+    row.actual_micros,
+    row.overrun_micros,
+    row.usage_source,
+    row.input_tokens,
+    row.output_tokens,
+    row.cached_input_tokens,
+    row.reasoning_tokens,
+    row.velocity_bucket_ms,
+  ];
+}
+
 export function prepareRows(db: Database.Database) {
+  const insertReservation = db.prepare<unknown[]>(
+    `INSERT INTO reservations (${RESERVATION_COLUMNS}) VALUES (${RESERVATION_COLUMNS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const updateSettled = db.prepare<unknown[]>(
+    `UPDATE reservations SET state = ?, settled_at_ms = ?, actual_micros = ?, overrun_micros = ?, usage_source = ?,
+      input_tokens = ?, output_tokens = ?, cached_input_tokens = ?, reasoning_tokens = ?
+     WHERE id = ? AND state = ?`,
+  );
+  const upsertScope = db.prepare<unknown[]>(
+    `INSERT INTO scopes (tenant, scope_key, scope_type, scope_id, scope_window, window_start_ms, limit_micros, mode,
+      committed_micros, reserved_micros, updated_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+     ON CONFLICT (tenant, scope_key) DO UPDATE SET limit_micros = excluded.limit_micros, mode = excluded.mode,
+      reserved_micros = reserved_micros + excluded.reserved_micros, updated_at_ms = excluded.updated_at_ms`,
+  );
+  const holdOnScope = db.prepare<[number | null, string, number, number, string, string]>(
+    `UPDATE scopes SET limit_micros = ?, mode = ?, reserved_micros = reserved_micros + ?, updated_at_ms = ?
+     WHERE tenant = ? AND scope_key = ?`,
+  );
   return {
+    /** What may have changed since the row was made (a narrow read: the rest of a row never changes while live). */
+    selectLiveState: db.prepare<[string], LiveState>(
+      'SELECT tenant, state, created_at_ms, expires_at_ms FROM reservations WHERE id = ?',
+    ),
     selectReservation: db.prepare<[string], ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = ?`,
     ),
@@ -91,12 +155,7 @@ export function prepareRows(db: Database.Database) {
        WHERE state IN ('reserved', 'forwarded') AND expires_at_ms <= ?
        ORDER BY expires_at_ms, id LIMIT ?`,
     ),
-    insertReservation: db.prepare<[ReservationRow]>(
-      `INSERT INTO reservations (${RESERVATION_COLUMNS}) VALUES (@id, @tenant, @decision_id, @amount_micros, @state,
-        @model, @price_table_version, @idempotency_key, @run_id, @key_id, @user_id, @team_id, @feature, @endpoint,
-        @created_at_ms, @expires_at_ms, @settled_at_ms, @actual_micros, @overrun_micros, @usage_source,
-        @input_tokens, @output_tokens, @cached_input_tokens, @reasoning_tokens, @velocity_bucket_ms)`,
-    ),
+    insertReservation: { run: (row: ReservationRow) => insertReservation.run(...reservationValues(row)) },
     insertReservationScope: db.prepare<[string, number, string, string, string, number]>(
       `INSERT INTO reservation_scopes (reservation_id, position, scope_key, scope_type, scope_id, held)
        VALUES (?, ?, ?, ?, ?, ?)`,
@@ -107,25 +166,54 @@ export function prepareRows(db: Database.Database) {
     updateExpiry: db.prepare<[number, string]>(
       `UPDATE reservations SET expires_at_ms = ? WHERE id = ? AND state IN ('reserved', 'forwarded')`,
     ),
-    updateSettled: db.prepare<[SettleUpdate]>(
-      `UPDATE reservations SET state = @state, settled_at_ms = @settled_at_ms, actual_micros = @actual_micros,
-        overrun_micros = @overrun_micros, usage_source = @usage_source, input_tokens = @input_tokens,
-        output_tokens = @output_tokens, cached_input_tokens = @cached_input_tokens, reasoning_tokens = @reasoning_tokens
-       WHERE id = @id AND state = @from_state`,
-    ),
+    updateSettled: {
+      run: (u: SettleUpdate) =>
+        updateSettled.run(
+          u.state,
+          u.settled_at_ms,
+          u.actual_micros,
+          u.overrun_micros,
+          u.usage_source,
+          u.input_tokens,
+          u.output_tokens,
+          u.cached_input_tokens,
+          u.reasoning_tokens,
+          u.id,
+          u.from_state,
+        ),
+    },
     selectCounters: db.prepare<[string, string], ScopeCounters>(
       `SELECT committed_micros AS committedMicros, reserved_micros AS reservedMicros
        FROM scopes WHERE tenant = ? AND scope_key = ?`,
     ),
-    /** Creates the scope row or refreshes its limit and mode, adding the hold (0 when it holds nothing): one write. */
-    upsertScope: db.prepare<[ScopeRowInput]>(
-      `INSERT INTO scopes (tenant, scope_key, scope_type, scope_id, scope_window, window_start_ms, limit_micros, mode,
-        committed_micros, reserved_micros, updated_at_ms)
-       VALUES (@tenant, @scope_key, @scope_type, @scope_id, @scope_window, @window_start_ms, @limit_micros, @mode, 0,
-        @hold_micros, @now_ms)
-       ON CONFLICT (tenant, scope_key) DO UPDATE SET limit_micros = excluded.limit_micros, mode = excluded.mode,
-        reserved_micros = reserved_micros + excluded.reserved_micros, updated_at_ms = excluded.updated_at_ms`,
-    ),
+    /**
+     * Adds the hold (0 when the scope holds nothing) and refreshes limit and mode: an UPDATE when the reserve read the
+     * row (`exists`), else an upsert that creates it. One write either way.
+     */
+    holdOnScope: {
+      run: (input: ScopeRowInput, exists: boolean) =>
+        exists
+          ? holdOnScope.run(
+              input.limit_micros,
+              input.mode,
+              input.hold_micros,
+              input.now_ms,
+              input.tenant,
+              input.scope_key,
+            )
+          : upsertScope.run(
+              input.tenant,
+              input.scope_key,
+              input.scope_type,
+              input.scope_id,
+              input.scope_window,
+              input.window_start_ms,
+              input.limit_micros,
+              input.mode,
+              input.hold_micros,
+              input.now_ms,
+            ),
+    },
     /** Adds deltas to a scope's counters (committed, reserved). */
     adjustScope: db.prepare<[number, number, number, string, string]>(
       `UPDATE scopes SET committed_micros = committed_micros + ?, reserved_micros = reserved_micros + ?, updated_at_ms = ?

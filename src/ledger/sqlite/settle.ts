@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteAlerts } from './alerts.js';
 import type { SqliteBrakes } from './brakes.js';
+import type { LiveRows } from './live-rows.js';
 import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
 import { readReservation, readScopes, toReservation } from './rows.js';
 import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from '../types.js';
@@ -28,11 +29,20 @@ export function createTransitions(
   rows: Rows,
   brakes: SqliteBrakes,
   alerts: Pick<SqliteAlerts, 'cross'>,
+  live: LiveRows,
 ): Transitions {
-  const load = (id: string): ReservationRow => {
+  /**
+   * The row and its scopes as they stand: a live hold this process made costs one narrow read
+   * (live-rows.ts); anything else reads the row and its scope links.
+   */
+  const load = (id: string): { row: ReservationRow; scopes: readonly ReservedScope[] } => {
+    const now = rows.selectLiveState.get(id);
+    if (now === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
+    const known = live.current(id, now);
+    if (known !== null) return known;
     const row = rows.selectReservation.get(id);
     if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
-    return row;
+    return { row, scopes: readScopes(rows, id) };
   };
   /** What the transaction just wrote, without reading it back. */
   const written = (row: ReservationRow, scopes: readonly ReservedScope[]): SettleResult => ({
@@ -75,33 +85,33 @@ export function createTransitions(
   const settle = (row: ReservationRow, update: Omit<SettleUpdate, 'id' | 'from_state'>): ReservationRow => {
     const changes = rows.updateSettled.run({ ...update, id: row.id, from_state: row.state }).changes;
     if (changes !== 1) throw new Error(`reservation ${row.id} changed state concurrently`);
+    live.forget(row.id);
     return { ...row, ...update };
   };
 
   const noTokens = { input_tokens: null, output_tokens: null, cached_input_tokens: null, reasoning_tokens: null };
 
   const markForwarded = (id: string, extendTtlMs: number | undefined, nowMs: number): SettleResult => {
-    const row = load(id);
+    const { row, scopes } = load(id);
     if (row.state === 'forwarded') return result(id, false);
     if (row.state !== 'reserved') throw illegal(row, 'forward');
     const expiresAtMs =
       extendTtlMs === undefined ? row.expires_at_ms : Math.max(row.expires_at_ms, nowMs + extendTtlMs);
     rows.updateForwarded.run(expiresAtMs, id);
-    return written({ ...row, state: 'forwarded', expires_at_ms: expiresAtMs }, readScopes(rows, id));
+    return written({ ...row, state: 'forwarded', expires_at_ms: expiresAtMs }, scopes);
   };
 
   const extend = (id: string, ttlMs: number, nowMs: number): SettleResult => {
-    const row = load(id);
+    const { row, scopes } = load(id);
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'extend');
     const expiresAtMs = Math.max(row.expires_at_ms, nowMs + ttlMs);
     if (expiresAtMs === row.expires_at_ms) return result(id, false);
     rows.updateExpiry.run(expiresAtMs, id);
-    return written({ ...row, expires_at_ms: expiresAtMs }, readScopes(rows, id));
+    return written({ ...row, expires_at_ms: expiresAtMs }, scopes);
   };
 
   const commit = (id: string, request: CommitRequest, nowMs: number): SettleResult => {
-    const row = load(id);
-    const scopes = readScopes(rows, id);
+    const { row, scopes } = load(id);
     const anyHeld = scopes.some((scope) => scope.held);
     const actual = request.actualMicros;
     const overrunMicros = anyHeld ? Math.max(0, actual - row.amount_micros) : 0;
@@ -150,10 +160,9 @@ export function createTransitions(
   };
 
   const release = (id: string, nowMs: number): SettleResult => {
-    const row = load(id);
+    const { row, scopes } = load(id);
     if (row.state === 'released') return result(id, false);
     if (row.state !== 'reserved' && row.state !== 'forwarded') throw illegal(row, 'release');
-    const scopes = readScopes(rows, id);
     moveCounters(row, scopes, 0, true, nowMs);
     return written(
       settle(row, {
@@ -183,6 +192,7 @@ export function createTransitions(
         ...noTokens,
       }).changes;
       if (changes !== 1) continue;
+      live.forget(row.id);
       moveCounters(row, readScopes(rows, row.id), charged ? row.amount_micros : 0, true, nowMs);
       expired.push({ reservation: result(row.id, true).reservation, charged });
     }
