@@ -20,6 +20,8 @@ interface DecisionRow {
   readonly run_id: string | null;
   readonly created_at_ms: number;
   readonly record: string;
+  /** The settlement's keys, laid over the record when read (migrations/010); null before any. */
+  readonly settlement: string | null;
 }
 
 /** Keys json_set may address unquoted; any other patch takes the read-merge-write path. */
@@ -36,14 +38,23 @@ function parseRecord(text: string): Record<string, unknown> {
 }
 
 function toDecision(row: DecisionRow): StoredDecision {
+  const record = parseRecord(row.record);
+  if (row.settlement !== null) Object.assign(record, parseRecord(row.settlement));
   return {
     id: row.id,
     tenant: row.tenant,
     keyId: row.key_id,
     ...(row.run_id === null ? {} : { runId: row.run_id }),
     createdAtMs: row.created_at_ms,
-    record: parseRecord(row.record),
+    record,
   };
+}
+
+/** A queued write: a whole decision (its record serialised once, when queued), or a patch of a stored one. */
+interface QueuedWrite {
+  readonly decision: StoredDecision | null;
+  readonly recordText: string | null;
+  readonly patch: Record<string, unknown>;
 }
 
 /**
@@ -60,31 +71,34 @@ export function createSqliteDecisions(
   onError: (error: unknown) => void = () => undefined,
   alsoPrune: (beforeMs: number) => void = () => undefined,
 ): DecisionStore & { flush(): void } {
-  const upsert = db.prepare<[DecisionRow]>(
-    `INSERT INTO decisions (id, tenant, key_id, run_id, created_at_ms, record)
-     VALUES (@id, @tenant, @key_id, @run_id, @created_at_ms, @record)
+  const upsert = db.prepare<[string, string, string, string | null, number, string, string | null]>(
+    `INSERT INTO decisions (id, tenant, key_id, run_id, created_at_ms, record, settlement) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, key_id = excluded.key_id, run_id = excluded.run_id,
-       created_at_ms = excluded.created_at_ms, record = excluded.record`,
+       created_at_ms = excluded.created_at_ms, record = excluded.record, settlement = excluded.settlement`,
   );
   const select = db.prepare<[string], DecisionRow>(
-    'SELECT id, tenant, key_id, run_id, created_at_ms, record FROM decisions WHERE id = ?',
+    'SELECT id, tenant, key_id, run_id, created_at_ms, record, settlement FROM decisions WHERE id = ?',
   );
   // Oldest first; `(created, id) > (after)` is an index range on decisions_by_run (migrations/007).
   const byRun = db.prepare<
     [{ tenant: string; run_id: string; after_ms: number; after_id: string; limit: number }],
     DecisionRow
   >(
-    `SELECT id, tenant, key_id, run_id, created_at_ms, record FROM decisions INDEXED BY decisions_by_run
+    `SELECT id, tenant, key_id, run_id, created_at_ms, record, settlement FROM decisions INDEXED BY decisions_by_run
      WHERE tenant = @tenant AND run_id = @run_id AND (created_at_ms, id) > (@after_ms, @after_id)
      ORDER BY created_at_ms, id LIMIT @limit`,
   );
-  const updateRecord = db.prepare<[string, string]>('UPDATE decisions SET record = ? WHERE id = ?');
+  const selectSettlement = db.prepare<[string], { settlement: string | null }>(
+    'SELECT settlement FROM decisions WHERE id = ?',
+  );
+  const updateSettlement = db.prepare<[string, string]>('UPDATE decisions SET settlement = ? WHERE id = ?');
   const prune = db.prepare<[number]>('DELETE FROM decisions WHERE created_at_ms < ?');
 
   /**
-   * Merges a patch into a stored record. Plain keys are set in place with one json_set
-   * statement per key set (no read, no re-serialising the whole record in JS); anything
-   * else takes read-merge-write. Either way inside the batch's transaction.
+   * Merges a patch into a stored record's settlement (the small document laid over the record
+   * when read). Plain keys are set with one json_set statement per key set (no read, no
+   * re-serialising in JS); anything else takes read-merge-write. Either way inside the batch's
+   * transaction; the record itself is not rewritten.
    */
   const patchStatements = new Map<string, Database.Statement<unknown[]>>();
   const applyPatch = (id: string, patch: Readonly<Record<string, unknown>>): void => {
@@ -100,20 +114,20 @@ export function createSqliteDecisions(
       let statement = patchStatements.get(signature);
       if (statement === undefined) {
         statement = db.prepare<unknown[]>(
-          `UPDATE decisions SET record = json_set(record, ${keys.map((key) => `'$.${key}', json(?)`).join(', ')}) WHERE id = ?`,
+          `UPDATE decisions SET settlement = json_set(coalesce(settlement, '{}'), ${keys.map((key) => `'$.${key}', json(?)`).join(', ')}) WHERE id = ?`,
         );
         if (patchStatements.size < MAX_PATCH_STATEMENTS) patchStatements.set(signature, statement);
       }
       statement.run(...values, id);
       return;
     }
-    const row = select.get(id);
+    const row = selectSettlement.get(id);
     if (row === undefined) return; // pruned or never stored: nothing to settle
-    updateRecord.run(JSON.stringify({ ...parseRecord(row.record), ...patch }), id);
+    updateSettlement.run(JSON.stringify({ ...parseRecord(row.settlement ?? '{}'), ...patch }), id);
   };
 
   /** Queued writes in arrival order: a whole decision (with later patches merged in), or a patch of a stored one. */
-  const queued = new Map<string, { decision: StoredDecision | null; patch: Record<string, unknown> }>();
+  const queued = new Map<string, QueuedWrite>();
   let failedFlushes = 0;
   /** After a failed write, the queue waits RETRY_FLUSH_MS before it joins a batch again. */
   let waiting = false;
@@ -121,16 +135,11 @@ export function createSqliteDecisions(
 
   const writeQueued = (): void => {
     for (const [id, write] of queued) {
-      if (write.decision) {
-        const record = { ...write.decision.record, ...write.patch };
-        upsert.run({
-          id,
-          tenant: write.decision.tenant,
-          key_id: write.decision.keyId,
-          run_id: write.decision.runId ?? null,
-          created_at_ms: write.decision.createdAtMs,
-          record: JSON.stringify(record),
-        });
+      if (write.decision !== null && write.recordText !== null) {
+        // A settlement that arrived before the write goes out in the same row, as its settlement.
+        const settled = Object.keys(write.patch).length > 0 ? JSON.stringify(write.patch) : null;
+        const { tenant, keyId, runId, createdAtMs } = write.decision;
+        upsert.run(id, tenant, keyId, runId ?? null, createdAtMs, write.recordText, settled);
       } else {
         applyPatch(id, write.patch);
       }
@@ -183,12 +192,13 @@ export function createSqliteDecisions(
   /** Writes are checked when queued, so one bad record fails its own call, not its batch. */
   const enqueue = (id: string, decision: StoredDecision | null, patch: Readonly<Record<string, unknown>>): void => {
     if (!db.open) throw new LedgerError('ledger_unavailable', 'the store is closed');
-    if (decision !== null) JSON.stringify(decision.record);
+    // Serialised once, here: a record that cannot be fails its own call, and the write reuses the text.
+    const recordText = decision === null ? null : JSON.stringify(decision.record);
     JSON.stringify(patch);
     const write = queued.get(id);
-    if (decision !== null) queued.set(id, { decision, patch: { ...(write?.patch ?? {}), ...patch } });
+    if (decision !== null) queued.set(id, { decision, recordText, patch: { ...(write?.patch ?? {}), ...patch } });
     else if (write) Object.assign(write.patch, patch);
-    else queued.set(id, { decision: null, patch: { ...patch } });
+    else queued.set(id, { decision: null, recordText: null, patch: { ...patch } });
     group.wake();
   };
 
