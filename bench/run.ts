@@ -98,7 +98,7 @@ function parseOptions(argv: readonly string[]): Options {
         `usage: npm run bench -- [${Object.keys(SCENARIOS).join('|')} ...] [--rounds N] [--quick] [--no-redis] [--no-peers] [--log-level info]\n`,
       );
       process.stdout.write(
-        '       [--baseline <built checkout>] (adds target runcap-base) [--only direct,bare,runcap,runcap-redis,runcap-base,portkey]\n',
+        '       [--baseline <built checkout>] (adds target runcap-base; runcap-base-redis when --only names it) [--only direct,bare,runcap,runcap-redis,runcap-base,runcap-base-redis,portkey]\n',
       );
       for (const [name, scenario] of Object.entries(SCENARIOS))
         process.stdout.write(`  ${name.padEnd(8)} ${scenario.description}\n`);
@@ -177,6 +177,19 @@ async function main(): Promise<void> {
       started.push(base);
       targets.push({ name: 'runcap-base', url: base.url, pid: base.pid });
       notes.push(`runcap-base: the build in ${options.baseline}.`);
+      if (redis && options.only?.includes('runcap-base-redis') === true) {
+        // The same Redis, another database: the two builds never share a run or a key.
+        const baseRedis = await startRuncap({
+          name: 'runcap-base-redis',
+          upstreamUrl: upstream.url,
+          ledger: { kind: 'redis', url: `${redis.url.replace(/\/\d+$/, '')}/1` },
+          logLevel: options.logLevel,
+          root: options.baseline,
+        });
+        started.push(baseRedis);
+        targets.push({ name: 'runcap-base-redis', url: baseRedis.url, pid: baseRedis.pid });
+        notes.push(`runcap-base-redis: the build in ${options.baseline} on the same Redis (database 1).`);
+      }
     }
     if (redis && (options.only === null || options.only.includes('runcap-redis'))) {
       const runcapRedis = await startRuncap({

@@ -15,7 +15,8 @@ export interface Environment {
   readonly baseline: string | null;
 }
 
-export type TargetName = 'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base' | 'portkey';
+export type TargetName =
+  'direct' | 'bare' | 'runcap' | 'runcap-redis' | 'runcap-base' | 'runcap-base-redis' | 'portkey';
 
 export interface Target {
   readonly name: TargetName;
