@@ -14,6 +14,7 @@ import type { AlertThresholds } from '../records.js';
 import type {
   ExpiredReservation,
   Ledger,
+  Reservation,
   ReserveOutcome,
   ReserveRequest,
   ScopeSpec,
@@ -112,14 +113,46 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       if (blocking === null) throw new Error('redis ledger: the reserve script blocked but no scope fails');
       return { kind: 'blocked', blocking, scopes: before };
     }
-    const reservation = toReservation(toFields(reply[2], 'reservation'));
     if (status === 'reused') {
+      const reservation = toReservation(toFields(reply[2], 'reservation'));
       const { warnings } = evaluateReserve(request.scopes, before, reservation.amountMicros);
       return { kind: 'reserved', reservation, scopes: before, warnings, reused: true };
     }
     const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, before, request.amountMicros);
     if (blocking !== null)
       throw new Error(`redis ledger: the reserve script admitted a hold that ${blocking.key} blocks`);
+    // The new hold is what the request asked for at the script's "now" (it returns no copy of it).
+    const reservation: Reservation = {
+      id: request.reservationId,
+      decisionId: request.decisionId,
+      tenant: request.tenant,
+      scopes: request.scopes.map((spec, position) => ({
+        key: before[position]?.key ?? '',
+        type: spec.type,
+        id: spec.id,
+        held: verdicts[position]?.holds === true,
+      })),
+      amountMicros: request.amountMicros,
+      state: request.forwarded === true ? 'forwarded' : 'reserved',
+      model: request.model,
+      priceTableVersion: request.priceTableVersion,
+      idempotencyKey: request.idempotencyKey ?? null,
+      attribution: {
+        runId: request.attribution.runId,
+        keyId: request.attribution.keyId,
+        userId: request.attribution.userId,
+        teamId: request.attribution.teamId,
+        feature: request.attribution.feature,
+        endpoint: request.attribution.endpoint,
+      },
+      createdAtMs: nowMs,
+      expiresAtMs: nowMs + request.ttlMs,
+      settledAtMs: null,
+      actualMicros: null,
+      overrunMicros: 0,
+      usageSource: null,
+      tokens: null,
+    };
     const after = before.map((view, position) =>
       verdicts[position]?.holds === true ? withHold(view, request.amountMicros) : view,
     );

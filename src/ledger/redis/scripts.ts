@@ -65,13 +65,14 @@ export const SCRIPTS = {
    * step hash, loop max repeats; then the run check (ReserveRequest.runCheck): run id ('' = none),
    * key id.
    * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
-   * hold} where status is reserved | reused | blocked; {'run_changed', now} (the run check failed,
+   * hold} where status is reserved | reused | blocked (the fields only for reused: a new hold is
+   * the request at "now"); {'run_changed', now} (the run check failed,
    * nothing written); {'braked', now, {}, counters, verdict}
    * where verdict is {'loop', run id, repeats, max} or {'velocity', limit, {{run id, spent,
    * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
    * {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v5', luaFile('reserve.lua'), 3),
+  reserve: script('runcap_reserve_v6', luaFile('reserve.lua'), 3),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).

@@ -218,4 +218,5 @@ if loop_repeats then
 end
 redis.call('ZADD', KEYS[2], I(now + ttl), id)
 if has_idem then redis.call('SET', KEYS[3], id) end
-return { 'reserved', I(now), redis.call('HGETALL', KEYS[1]), counters }
+-- The caller builds the new reservation from its own request and "now": no copy is sent back.
+return { 'reserved', I(now), {}, counters }
