@@ -86,8 +86,17 @@ export function evaluateReserve(
 /** The view after adding a hold of amountMicros (only for holding scopes). */
 export function withHold(view: ScopeView, amountMicros: Micros): ScopeView {
   const reservedMicros = view.reservedMicros + amountMicros;
+  // Field by field, in scopeView's order: `{ ...view, reservedMicros, availableMicros }` costs
+  // ~3 µs on Node 20 (each property after a leading spread is slow), once per held scope per call.
   return {
-    ...view,
+    key: view.key,
+    type: view.type,
+    id: view.id,
+    window: view.window,
+    windowStartMs: view.windowStartMs,
+    mode: view.mode,
+    limitMicros: view.limitMicros,
+    committedMicros: view.committedMicros,
     reservedMicros,
     availableMicros: view.limitMicros === null ? null : view.limitMicros - view.committedMicros - reservedMicros,
   };

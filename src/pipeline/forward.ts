@@ -51,10 +51,7 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
     response = await deps.upstream.send({
       url: input.upstream.baseUrl + (input.adapter.upstreamPath ?? input.adapter.path) + (input.query ?? ''),
       method: 'POST',
-      headers: {
-        ...upstreamHeaders(input.clientHeaders, input.principal, input.upstream.provider),
-        'content-type': 'application/json',
-      },
+      headers: upstreamHeaders(input.clientHeaders, input.principal, input.upstream.provider, 'application/json'),
       body: input.preparedBody ? JSON.stringify(input.preparedBody) : input.rawBody,
       signal: input.clientSignal,
       // A non-streaming answer arrives only when the whole generation is done (a reasoning
@@ -74,7 +71,8 @@ export async function forward(deps: PipelineDeps, input: ForwardInput): Promise<
   deps.keyVerdicts.record(input.principal, response.statusCode);
   deps.metrics.upstreamTtfbSeconds.observe({ endpoint, status }, elapsed());
   const headers = clientHeaders(response.headers, input.principal.kind);
-  for (const [name, value] of Object.entries(input.budgetHeaders)) headers.set(name, value);
+  // runcap's own headers win over any of the same name from the provider.
+  Object.assign(headers, input.budgetHeaders);
   const finish = (): void => {
     deps.metrics.upstreamSeconds.observe({ endpoint, status }, elapsed());
   };

@@ -125,7 +125,9 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
         contextWindow: price.contextWindow,
       })
     : null;
-  const base = {
+  // One literal, the amount filled in after: `{ ...base, maxOutputTokens, amountMicros }` costs
+  // ~1.5 µs per property after the spread on Node 20 (decision-record.ts decisionRecordOf).
+  const plan = {
     price,
     inputTokens,
     chainTokens: context.chain === null ? null : context.chain === 'unknown' ? ('unknown' as const) : knownChain,
@@ -138,8 +140,11 @@ export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
     hostedTools,
     outputClamped: false,
     worstCase: worstCaseOptions(own.cacheWrites),
+    maxOutputTokens,
+    amountMicros: 0,
   };
-  return { ...base, maxOutputTokens, amountMicros: amountFor(base, maxOutputTokens) };
+  plan.amountMicros = amountFor(plan, maxOutputTokens);
+  return plan;
 }
 
 type PlanBase = Omit<CallPlan, 'maxOutputTokens' | 'amountMicros'>;

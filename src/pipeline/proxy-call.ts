@@ -26,7 +26,7 @@ import { forward, upstreamOf, type ForwardInput } from './forward.js';
 import { ledgerCall, LedgerDown } from './ledger-call.js';
 import { planFor, upstreamChanges, type PlanContext } from './plan.js';
 import { lookupProviderState } from './provider-state.js';
-import { decisionRecord } from './decision-record.js';
+import { decisionRecordOf } from './decision-record.js';
 import { refuseCall, type RecordBase } from './refuse-call.js';
 import { namedRun, resolveRun, RUN_HEADER_PARAMS, type ResolvedRun } from './resolve-run.js';
 import { createSettler } from './settle-call.js';
@@ -94,7 +94,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
           runId: named.runId,
           budgetUsd: call.headers.get(H.runBudget),
           parentRunId: call.headers.get(H.parentRunId),
-          params: { ...RUN_HEADER_PARAMS, runId: named.header },
+          params: { runId: named.header, budget: RUN_HEADER_PARAMS.budget, parent: RUN_HEADER_PARAMS.parent },
         },
         known,
       );
@@ -219,8 +219,7 @@ async function dispatch(
       estimateMicros: plan.amountMicros,
       hold: { reservationId: reservation.id, amountMicros: reservation.amountMicros, views: admission.views },
       record: (nowMs) =>
-        decisionRecord({
-          ...record,
+        decisionRecordOf(record, {
           nowMs,
           decision: admission.decision,
           mode: admission.mode,

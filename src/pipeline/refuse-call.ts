@@ -8,7 +8,7 @@ import { blockError } from './block.js';
 import { brakeDecision, brakeError, brakeScope } from './brake.js';
 import type { CallContext } from './call-context.js';
 import { budgetHeaders, type DecisionKind, type DecisionState } from './decision.js';
-import { decisionRecord, renderAlternative, type RecordInput } from './decision-record.js';
+import { decisionRecordOf, renderAlternative, type RecordInput } from './decision-record.js';
 import type { PipelineDeps } from './deps.js';
 import type { CallPlan } from './plan.js';
 
@@ -98,8 +98,7 @@ export function refuseCall(
     hold: null,
     brake,
     record: (nowMs) =>
-      decisionRecord({
-        ...record,
+      decisionRecordOf(record, {
         nowMs,
         decision,
         mode: admission.mode,

@@ -68,7 +68,7 @@ describe('clientHeaders', () => {
   };
 
   it('returns the provider headers a passthrough caller may see (its own account), minus origin-bound ones', () => {
-    expect([...clientHeaders(upstream, 'passthrough').keys()].sort()).toEqual(
+    expect(Object.keys(clientHeaders(upstream, 'passthrough')).sort()).toEqual(
       [
         'content-type',
         'openai-organization',
@@ -81,8 +81,18 @@ describe('clientHeaders', () => {
     );
   });
 
+  it('joins a repeated header with ", " and writes the default content type when the provider sent none, as a Headers would', () => {
+    const headers = clientHeaders({ 'x-request-id': 'req_1', 'x-multi': ['1.1 a', '1.1 b'] }, 'passthrough');
+    expect(headers).toEqual({
+      'x-request-id': 'req_1',
+      'x-multi': '1.1 a, 1.1 b',
+      'content-type': 'text/plain; charset=UTF-8',
+    });
+    expect(clientHeaders(upstream, 'passthrough')['content-type']).toBe('application/json');
+  });
+
   it('returns only the allow-listed headers to a virtual-key caller', () => {
-    expect([...clientHeaders(upstream, 'virtual').keys()].sort()).toEqual(
+    expect(Object.keys(clientHeaders(upstream, 'virtual')).sort()).toEqual(
       ['content-type', 'x-request-id', 'retry-after-ms'].sort(),
     );
   });

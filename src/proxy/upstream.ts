@@ -63,7 +63,8 @@ export type HeaderPolicyKind = 'passthrough' | 'virtual';
  * Headers to send upstream (docs/security.md "Headers"): hop-by-hop headers and those the
  * client names in `Connection` never; runcap's own, credentials, cookies and client-address
  * headers never; a virtual-key caller only the ones allow-listed for `provider`. Then the provider key in
- * Authorization (or x-api-key) and an identity encoding so streams can be metered.
+ * Authorization (or x-api-key) and an identity encoding so streams can be metered; and
+ * `contentType`, when given, as the body's type.
  */
 export function upstreamHeaders(
   client: Headers,
@@ -73,6 +74,7 @@ export function upstreamHeaders(
     readonly credential?: 'x-api-key';
   },
   provider: ProviderName = 'openai',
+  contentType?: string,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   const named = connectionNamed(client.get('connection'));
@@ -89,27 +91,39 @@ export function upstreamHeaders(
     else out[H.authorization] = `Bearer ${principal.providerKey}`;
   }
   out['accept-encoding'] = 'identity';
+  if (contentType !== undefined) out['content-type'] = contentType;
   return out;
 }
+
+/** Response headers as the Node server writes them (`ServerResponse.writeHead`): lower-case names. */
+export type ResponseHeaders = Record<string, string>;
 
 /**
  * Response headers for the client: the provider's, minus hop-by-hop ones (and those named
  * in its `Connection`), minus origin-bound ones (cookies, HSTS, Alt-Svc); a virtual-key
- * caller only the allow-listed ones. The length is recomputed.
+ * caller only the allow-listed ones. The length is recomputed. A plain record, not a web
+ * `Headers`: @hono/node-server hands a record to `writeHead` as it is, where a `Headers` is
+ * built, validated and copied again on every call. It writes what a `Headers` would have: a
+ * repeated header joined with ", ", and a `content-type` when the provider sent none (the
+ * adapter's default for a `Headers`).
  */
-export function clientHeaders(upstream: IncomingHttpHeaders, kind: HeaderPolicyKind): Headers {
-  const out = new Headers();
+export function clientHeaders(upstream: IncomingHttpHeaders, kind: HeaderPolicyKind): ResponseHeaders {
+  const out: ResponseHeaders = {};
   const connection = upstream['connection'];
   const named = connectionNamed(Array.isArray(connection) ? connection.join(',') : (connection ?? null));
   const virtual = kind === 'virtual';
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || RESPONSE_DENY.has(name)) continue;
     if (virtual && !VIRTUAL_RESPONSE_ALLOW.has(name)) continue;
-    if (Array.isArray(value)) for (const v of value) out.append(name, v);
-    else out.set(name, value);
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  out['content-type'] ??= DEFAULT_CONTENT_TYPE;
   return out;
 }
+
+/** What @hono/node-server writes for a response without a content type. */
+const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
 
 /** The header names a message lists in its `Connection` header (RFC 9110 §7.6.1), lower-cased. */
 function connectionNamed(connection: string | null): ReadonlySet<string> {

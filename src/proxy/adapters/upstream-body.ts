@@ -41,7 +41,7 @@ export function rewriteBody(
   if (toolCallsField !== null && toolCalls !== undefined) copy[toolCallsField] = toolCalls;
   if (askUsage) {
     const options = body['stream_options'];
-    copy['stream_options'] = { ...(isRecord(options) ? options : {}), include_usage: true };
+    copy['stream_options'] = Object.assign({}, isRecord(options) ? options : {}, { include_usage: true });
   }
   return copy;
 }
