@@ -82,6 +82,52 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('011 moves the scope links of existing reservations into their rows, in order', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    migrate(
+      old,
+      loadMigrations().filter((migration) => migration.version < '011'),
+    );
+    const now = Date.now();
+    old
+      .prepare(
+        `INSERT INTO reservations (id, tenant, decision_id, amount_micros, state, model, price_table_version, key_id,
+          endpoint, run_id, created_at_ms, expires_at_ms) VALUES (?, 't', 'd', 500, 'forwarded', 'm', 'v', 'k', 'chat',
+          'r1', ?, ?)`,
+      )
+      .run('live', now, now + 600_000);
+    const scope = old.prepare(
+      `INSERT INTO scopes (tenant, scope_key, scope_type, scope_id, scope_window, limit_micros, mode, reserved_micros,
+        updated_at_ms) VALUES ('t', ?, ?, ?, 'none', ?, 'hard_gate', ?, ?)`,
+    );
+    scope.run('run|none|-|r1', 'run', 'r1', 10_000, 500, now);
+    scope.run('feature|none|-|a|b', 'feature', 'a|b', null, 0, now);
+    const link = old.prepare(
+      'INSERT INTO reservation_scopes (reservation_id, position, scope_key, scope_type, scope_id, held) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    link.run('live', 1, 'feature|none|-|a|b', 'feature', 'a|b', 0);
+    link.run('live', 0, 'run|none|-|r1', 'run', 'r1', 1);
+    old.close();
+
+    const store = openSqliteStore({ path });
+    const expected = [
+      { key: 'run|none|-|r1', type: 'run', id: 'r1', held: true },
+      { key: 'feature|none|-|a|b', type: 'feature', id: 'a|b', held: false },
+    ];
+    expect((await store.ledger.getReservation('live'))?.scopes).toEqual(expected);
+    const settled = await store.ledger.commit('live', { actualMicros: 300, usageSource: 'provider' });
+    expect(settled.reservation.scopes).toEqual(expected);
+    const view = await store.ledger.view('t', [
+      { type: 'run', id: 'r1', window: 'none', limitMicros: 10_000, mode: 'hard_gate' },
+    ]);
+    expect(view[0]).toMatchObject({ committedMicros: 300, reservedMicros: 0 });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'reservation_scopes'").get()).toBeUndefined();
+    db.close();
+  });
+
   it('several processes opening a new file at once migrate it exactly once', async () => {
     const path = join(dir, `nested-${randomUUID()}`, 'deeper', 'ledger.sqlite');
     const results = await spawnRaceWorkers({ backend: 'sqlite', options: { path } })(4, { op: 'expire', nowMs: 0 });

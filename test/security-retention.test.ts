@@ -12,7 +12,7 @@ import { startRuncap, type TestRuncap } from './support/runcap.js';
 import { waitFor } from './support/wait.js';
 
 const DAY_MS = 86_400_000;
-const TABLES = ['runs', 'reservations', 'reservation_scopes', 'scopes', 'decisions'] as const;
+const TABLES = ['runs', 'reservations', 'scopes', 'decisions'] as const;
 type Rows = Record<(typeof TABLES)[number], number>;
 
 let fake: FakeUpstream;
@@ -119,7 +119,7 @@ describe('retention', () => {
       () => rows(),
       (counts) => counts.runs === 0 && counts.reservations === 0,
     );
-    expect(after).toEqual({ runs: 0, reservations: 0, reservation_scopes: 0, scopes: 0, decisions: 0 });
+    expect(after).toEqual({ runs: 0, reservations: 0, scopes: 0, decisions: 0 });
 
     // A pruned run id is free again; new activity is kept.
     expect((await chat(runcap.url, 'sk-other-key', 'real-run')).status).toBe(200);

@@ -9,7 +9,7 @@ import { guarded, toLedgerError } from './db.js';
 import type { GroupCommit } from './group-commit.js';
 import { createLiveRows } from './live-rows.js';
 import { createTransitions } from './settle.js';
-import { prepareRows, readReservation, toReservation, type ReservationRow, type Rows } from './rows.js';
+import { prepareRows, readReservation, scopeLinks, toReservation, type ReservationRow, type Rows } from './rows.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
 import type { Ledger, ReservedScope, ReserveOutcome, ReserveRequest, ScopeSpec, ScopeView } from '../types.js';
 import { LedgerError } from '../types.js';
@@ -100,6 +100,12 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
     const velocityBucketMs = brakes.record(request, loop.repeats, nowMs);
 
     const attribution = request.attribution;
+    const reservedScopes: ReservedScope[] = request.scopes.map((spec, index) => ({
+      key: views[index]?.key ?? scopeKey(spec, nowMs),
+      type: spec.type,
+      id: spec.id,
+      held: verdicts[index]?.holds ?? false,
+    }));
     const inserted: ReservationRow = {
       id: request.reservationId,
       tenant: request.tenant,
@@ -126,9 +132,9 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
       cached_input_tokens: null,
       reasoning_tokens: null,
       velocity_bucket_ms: velocityBucketMs,
+      scope_links: scopeLinks(reservedScopes),
     };
     rows.insertReservation.run(inserted);
-    const reservedScopes: ReservedScope[] = [];
     const after = request.scopes.map((spec, index) => {
       const view = views[index];
       const holds = verdicts[index]?.holds ?? false;
@@ -148,8 +154,6 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
         },
         found[index] === true,
       );
-      rows.insertReservationScope.run(request.reservationId, index, view.key, spec.type, spec.id, holds ? 1 : 0);
-      reservedScopes.push({ key: view.key, type: spec.type, id: spec.id, held: holds });
       return holds ? withHold(view, request.amountMicros) : view;
     });
     live.remember(inserted, reservedScopes);

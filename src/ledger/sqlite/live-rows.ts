@@ -1,6 +1,6 @@
-// What this process last wrote of each live reservation (its row and its scope links), so a
+// What this process last wrote of each live reservation (its row and its parsed scope links), so a
 // settlement reads only the columns that can change while a hold is live (tenant, state,
-// expiry: rows.ts selectLiveState) instead of the whole row and its reservation_scopes rows.
+// expiry: rows.ts selectLiveState) instead of the whole row.
 // Never the truth: every use is checked against that narrow read in the same transaction, and a
 // miss, a settled state or another tenant falls back to reading the row. Bounded; no I/O.
 import type { LiveState, ReservationRow } from './rows.js';

@@ -25,7 +25,6 @@ export function createSqliteRetention(db: Database.Database): RetentionStore {
   const settledReservations = db.prepare<[number, number], { readonly id: string }>(
     `SELECT id FROM reservations WHERE settled_at_ms IS NOT NULL AND settled_at_ms < ? LIMIT ?`,
   );
-  const deleteLinks = db.prepare<[string]>('DELETE FROM reservation_scopes WHERE reservation_id = ?');
   const deleteReservation = db.prepare<[string]>('DELETE FROM reservations WHERE id = ?');
 
   // Runs unused (and not closed) since before the cutoff that hold nothing live. A parent
@@ -70,10 +69,8 @@ export function createSqliteRetention(db: Database.Database): RetentionStore {
 
   const pruneReservations = db.transaction((beforeMs: number, limit: number): number => {
     const ids = settledReservations.all(beforeMs, limit);
-    for (const { id } of ids) {
-      deleteLinks.run(id);
-      deleteReservation.run(id);
-    }
+    // A reservation's scope links are in its row (migrations/011).
+    for (const { id } of ids) deleteReservation.run(id);
     return ids.length;
   });
 

@@ -1,7 +1,9 @@
-// Prepared statements over the reservations, reservation_scopes and scopes tables,
-// and the mapping between rows and Reservation objects. No state-machine rules here.
+// Prepared statements over the reservations and scopes tables, and the mapping between rows and
+// Reservation objects (a reservation's scope links live in its row: migrations/011). No
+// state-machine rules here.
 import type Database from 'better-sqlite3';
-import type { Reservation, ReservationState, ReservedScope, ScopeType, UsageSource } from '../types.js';
+import type { Reservation, ReservationState, ReservedScope, UsageSource } from '../types.js';
+import { parseScopeKey } from '../windows.js';
 import type { ScopeCounters } from '../scope-rules.js';
 
 export interface ReservationRow {
@@ -31,13 +33,8 @@ export interface ReservationRow {
   readonly reasoning_tokens: number | null;
   /** The velocity bucket the reservation counts in; null when made without the velocity brake. */
   readonly velocity_bucket_ms: number | null;
-}
-
-interface ReservationScopeRow {
-  readonly scope_key: string;
-  readonly scope_type: ScopeType;
-  readonly scope_id: string;
-  readonly held: number;
+  /** Its scopes in request order: JSON [scope key, held 0/1] pairs (scopeLinks / readLinks). */
+  readonly scope_links: string;
 }
 
 export interface ScopeRowInput {
@@ -72,7 +69,7 @@ export interface SettleUpdate {
 const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, model, price_table_version, idempotency_key,
   run_id, key_id, user_id, team_id, feature, endpoint, created_at_ms, expires_at_ms, settled_at_ms,
   actual_micros, overrun_micros, usage_source, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
-  velocity_bucket_ms`;
+  velocity_bucket_ms, scope_links`;
 
 /** The columns of a reservation that change while it is live, and what tells one row under an id from another. */
 export interface LiveState {
@@ -110,7 +107,25 @@ function reservationValues(row: ReservationRow): unknown[] {
     row.cached_input_tokens,
     row.reasoning_tokens,
     row.velocity_bucket_ms,
+    row.scope_links,
   ];
+}
+
+/** The scope_links column of a reservation's scopes. */
+export function scopeLinks(scopes: readonly ReservedScope[]): string {
+  return JSON.stringify(scopes.map((scope) => [scope.key, scope.held ? 1 : 0]));
+}
+
+/** A reservation's scopes from its scope_links column (type and id come from the key: windows.ts). */
+export function readLinks(row: Pick<ReservationRow, 'id' | 'scope_links'>): ReservedScope[] {
+  const links: unknown = JSON.parse(row.scope_links);
+  if (!Array.isArray(links)) throw new Error(`reservation ${row.id} has malformed scope links`);
+  return links.map((link: unknown) => {
+    const [key, held] = Array.isArray(link) ? (link as unknown[]) : [];
+    const parsed = typeof key === 'string' ? parseScopeKey(key) : null;
+    if (parsed === null || typeof key !== 'string') throw new Error(`reservation ${row.id} has a malformed scope link`);
+    return { key, type: parsed.type, id: parsed.id, held: held === 1 };
+  });
 }
 
 export function prepareRows(db: Database.Database) {
@@ -143,9 +158,6 @@ export function prepareRows(db: Database.Database) {
     selectReservation: db.prepare<[string], ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE id = ?`,
     ),
-    selectScopes: db.prepare<[string], ReservationScopeRow>(
-      'SELECT scope_key, scope_type, scope_id, held FROM reservation_scopes WHERE reservation_id = ? ORDER BY position',
-    ),
     selectLiveByIdempotency: db.prepare<[string, string], ReservationRow>(
       `SELECT ${RESERVATION_COLUMNS} FROM reservations
        WHERE tenant = ? AND idempotency_key = ? AND state IN ('reserved', 'forwarded')`,
@@ -156,10 +168,6 @@ export function prepareRows(db: Database.Database) {
        ORDER BY expires_at_ms, id LIMIT ?`,
     ),
     insertReservation: { run: (row: ReservationRow) => insertReservation.run(...reservationValues(row)) },
-    insertReservationScope: db.prepare<[string, number, string, string, string, number]>(
-      `INSERT INTO reservation_scopes (reservation_id, position, scope_key, scope_type, scope_id, held)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
     updateForwarded: db.prepare<[number, string]>(
       `UPDATE reservations SET state = 'forwarded', expires_at_ms = ? WHERE id = ? AND state = 'reserved'`,
     ),
@@ -261,16 +269,7 @@ export function toReservation(row: ReservationRow, scopes: readonly ReservedScop
   };
 }
 
-export function readScopes(rows: Rows, reservationId: string): ReservedScope[] {
-  return rows.selectScopes.all(reservationId).map((row) => ({
-    key: row.scope_key,
-    type: row.scope_type,
-    id: row.scope_id,
-    held: row.held === 1,
-  }));
-}
-
 export function readReservation(rows: Rows, reservationId: string): Reservation | null {
   const row = rows.selectReservation.get(reservationId);
-  return row === undefined ? null : toReservation(row, readScopes(rows, reservationId));
+  return row === undefined ? null : toReservation(row, readLinks(row));
 }

@@ -8,7 +8,7 @@ import type { SqliteAlerts } from './alerts.js';
 import type { SqliteBrakes } from './brakes.js';
 import type { LiveRows } from './live-rows.js';
 import type { Rows, ReservationRow, SettleUpdate } from './rows.js';
-import { readReservation, readScopes, toReservation } from './rows.js';
+import { readLinks, readReservation, toReservation } from './rows.js';
 import type { CommitRequest, ExpiredReservation, ReservedScope, SettleResult } from '../types.js';
 import { LedgerError } from '../types.js';
 
@@ -33,7 +33,7 @@ export function createTransitions(
 ): Transitions {
   /**
    * The row and its scopes as they stand: a live hold this process made costs one narrow read
-   * (live-rows.ts); anything else reads the row and its scope links.
+   * (live-rows.ts); anything else reads the row (its scope links are in it).
    */
   const load = (id: string): { row: ReservationRow; scopes: readonly ReservedScope[] } => {
     const now = rows.selectLiveState.get(id);
@@ -42,7 +42,7 @@ export function createTransitions(
     if (known !== null) return known;
     const row = rows.selectReservation.get(id);
     if (row === undefined) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
-    return { row, scopes: readScopes(rows, id) };
+    return { row, scopes: readLinks(row) };
   };
   /** What the transaction just wrote, without reading it back. */
   const written = (row: ReservationRow, scopes: readonly ReservedScope[]): SettleResult => ({
@@ -193,7 +193,7 @@ export function createTransitions(
       }).changes;
       if (changes !== 1) continue;
       live.forget(row.id);
-      moveCounters(row, readScopes(rows, row.id), charged ? row.amount_micros : 0, true, nowMs);
+      moveCounters(row, readLinks(row), charged ? row.amount_micros : 0, true, nowMs);
       expired.push({ reservation: result(row.id, true).reservation, charged });
     }
     return expired;
