@@ -60,6 +60,18 @@ describe('event hub', () => {
       'dropped:replay_gap:null',
     ]);
     expect(await hub.subscribe({ tenant: null, keyId: null, runId: null }, 5).next(10)).toEqual([]);
+    // Later turns keep wrapping around the ring, oldest first.
+    hub.publish('decision', alice, { i: 5 });
+    await turn();
+    hub.publish('decision', bob, { i: 6 });
+    await turn();
+    expect(ids(await hub.subscribe({ tenant: null, keyId: null, runId: null }, 4).next(10))).toEqual([5, 6, 7]);
+    expect(ids(await hub.subscribe({ tenant: null, keyId: null, runId: null }, 3).next(10))).toEqual([
+      'dropped:replay_gap:null',
+      5,
+      6,
+      7,
+    ]);
   });
 
   it('close ends every subscription', async () => {

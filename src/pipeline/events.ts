@@ -80,7 +80,18 @@ function matches(filter: EventFilter, owner: EventOwner): boolean {
 }
 
 export function createEventHub(options: EventHubOptions): EventHub {
+  // The last `ringSize` events, oldest at ringStart: a circular buffer, so keeping the newest
+  // never moves the 10,000 others (an Array.splice of the head did, on every publishing turn).
   const ring: BudgetEvent[] = [];
+  let ringStart = 0;
+  const ringAt = (index: number): BudgetEvent => ring[(ringStart + index) % options.ringSize] as BudgetEvent;
+  const keep = (event: BudgetEvent): void => {
+    if (ring.length < options.ringSize) ring.push(event);
+    else {
+      ring[ringStart] = event;
+      ringStart = (ringStart + 1) % options.ringSize;
+    }
+  };
   const texts = new WeakMap<BudgetEvent, string>();
   const subscribers = new Set<Subscriber>();
   let pending: BudgetEvent[] = [];
@@ -126,10 +137,9 @@ export function createEventHub(options: EventHubOptions): EventHub {
     const batch = pending;
     pending = [];
     for (const event of batch) {
-      ring.push(event);
+      keep(event);
       for (const subscriber of subscribers) offer(subscriber, event);
     }
-    if (ring.length > options.ringSize) ring.splice(0, ring.length - options.ringSize);
   };
 
   return {
@@ -145,12 +155,13 @@ export function createEventHub(options: EventHubOptions): EventHub {
     subscribe(filter, lastEventId) {
       const subscriber: Subscriber = { filter, queue: [], dropped: 0, wake: null, closed };
       if (lastEventId !== null) {
-        const oldest = ring[0]?.id ?? lastId + 1;
+        const oldest = ring.length > 0 ? ringAt(0).id : lastId + 1;
         // Events between Last-Event-ID and the ring's oldest are gone (the ring moved past them),
         // or the id is from before this process started (ids restart with the process).
         if ((lastEventId < oldest - 1 && lastEventId < lastId) || lastEventId > lastId)
           subscriber.queue.push({ kind: 'dropped', reason: 'replay_gap', count: null });
-        for (const event of ring) {
+        for (let index = 0; index < ring.length; index += 1) {
+          const event = ringAt(index);
           if (event.id > lastEventId && matches(filter, event.owner))
             subscriber.queue.push({ kind: 'event', event, text: textOf(event) });
         }

@@ -128,6 +128,9 @@ const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
 /** The header names a message lists in its `Connection` header (RFC 9110 §7.6.1), lower-cased. */
 function connectionNamed(connection: string | null): ReadonlySet<string> {
   if (connection === null || connection === '') return EMPTY;
+  // The usual values (both directions, every call) without a split, a map and a filter each time.
+  const common = COMMON_CONNECTION.get(connection);
+  if (common !== undefined) return common;
   return new Set(
     connection
       .split(',')
@@ -137,6 +140,9 @@ function connectionNamed(connection: string | null): ReadonlySet<string> {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const COMMON_CONNECTION: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['keep-alive', 'close', 'Keep-Alive', 'Close'].map((value) => [value, new Set([value.toLowerCase()])]),
+);
 
 function startsWithAny(name: string, prefixes: readonly string[]): boolean {
   return prefixes.some((prefix) => name.startsWith(prefix));
