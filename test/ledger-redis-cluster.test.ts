@@ -64,6 +64,38 @@ if (!hasRedisServer()) {
     });
   });
 
+  describe('redis cluster: the run check inside the reserve', () => {
+    it('reads and touches the run on the tenant slot, on every master, and refuses a closed run', async () => {
+      const { store, cleanup } = await ready().fakeClock();
+      try {
+        for (let index = 0; index < 12; index += 1) {
+          const tenant = `tenant_check_${index}`;
+          const open = { tenant, runId: 'run_check', keyId: 'k', limitMicros: 1_000, idleTtlMs: 3_600_000 };
+          await store.runs.open({ ...open, maxActivePerKey: 10 });
+          const request = {
+            reservationId: `rsv_check_${index}`,
+            decisionId: `bdgdec_check_${index}`,
+            tenant,
+            scopes: [{ type: 'run', id: 'run_check', window: 'none', limitMicros: 1_000, mode: 'hard_gate' }] as const,
+            amountMicros: 100,
+            ttlMs: 60_000,
+            model: 'm',
+            priceTableVersion: 'v',
+            attribution: { runId: 'run_check', keyId: 'k', userId: null, teamId: null, feature: null, endpoint: 'e' },
+            runCheck: { runId: 'run_check', keyId: 'k' },
+          };
+          expect((await store.ledger.reserve(request)).kind).toBe('reserved');
+          await store.runs.close(tenant, 'run_check');
+          await expect(
+            store.ledger.reserve({ ...request, reservationId: `rsv_check_closed_${index}` }),
+          ).rejects.toMatchObject({ code: 'run_changed' });
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+
   runLedgerContract(
     'redis cluster (3 masters, fake clock, multi-process)',
     (): Promise<LedgerHarness> => ready().fakeClock(),
