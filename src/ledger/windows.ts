@@ -54,13 +54,18 @@ export function windowEnd(window: ScopeWindow, nowMs: number): number | null {
   }
 }
 
+/** The last label made per window: every reserve names its buckets, which change once an hour at most. */
+const lastLabels = new Map<ScopeWindow, { readonly startMs: number; readonly label: string }>();
+
 /** Human-readable bucket label: "2026-11-29T13" (1h), "2026-11-29" (1d/7d/30d start day), "2026-11" (month), "-" (none). */
 export function bucketLabel(window: ScopeWindow, startMs: number | null): string {
   if (startMs === null || window === 'none') return '-';
+  const last = lastLabels.get(window);
+  if (last !== undefined && last.startMs === startMs) return last.label;
   const iso = new Date(startMs).toISOString();
-  if (window === '1h') return iso.slice(0, 13);
-  if (window === 'month') return iso.slice(0, 7);
-  return iso.slice(0, 10);
+  const label = window === '1h' ? iso.slice(0, 13) : window === 'month' ? iso.slice(0, 7) : iso.slice(0, 10);
+  lastLabels.set(window, { startMs, label });
+  return label;
 }
 
 /**
