@@ -26,6 +26,8 @@ interface Measure {
   pairsPerS: number;
   p50Us: number;
   p99Us: number;
+  /** CPU of this process (all threads) per pair: steadier than pairs/s on a loaded machine. */
+  cpuUs: number;
 }
 
 async function pairs(
@@ -77,10 +79,17 @@ async function pairs(
   const worker = async (): Promise<void> => {
     for (let index = next++; index < count; index = next++) await one(index);
   };
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { pairsPerS: count / elapsedS, p50Us: percentile(latenciesUs, 0.5), p99Us: percentile(latenciesUs, 0.99) };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    pairsPerS: count / elapsedS,
+    p50Us: percentile(latenciesUs, 0.5),
+    p99Us: percentile(latenciesUs, 0.99),
+    cpuUs: (cpu.user + cpu.system) / count,
+  };
 }
 
 /** The store operations of one proxied call, in pipeline order; returns CPU and wall µs per call. */
@@ -258,7 +267,15 @@ export async function runLedgerScenario(
       figures[`${figure}.pairsPerS`] = pick('pairsPerS');
       figures[`${figure}.p99Us`] = pick('p99Us');
     }
-    pairRows.get(backend)?.push([key, fixed(pick('pairsPerS'), 0), fixed(pick('p50Us'), 0), fixed(pick('p99Us'), 0)]);
+    pairRows
+      .get(backend)
+      ?.push([
+        key,
+        fixed(pick('pairsPerS'), 0),
+        fixed(pick('p50Us'), 0),
+        fixed(pick('p99Us'), 0),
+        fixed(pick('cpuUs'), 0),
+      ]);
     context.log(`  ${key}: ${fixed(pick('pairsPerS'), 0)} pairs/s`);
   };
   for (const scopeCount of [1, 3]) {
@@ -300,14 +317,16 @@ export async function runLedgerScenario(
   const redisSolo = data['redis, 3 scopes, 1 in flight'];
   const table: Table = {
     title: `Ledger alone: reserve+commit pairs (${count} per measure) — medians of ${context.rounds} rounds`,
-    header: ['backend, scopes, concurrency', 'pairs/s', 'p50 µs/pair', 'p99 µs/pair'],
+    header: ['backend, scopes, concurrency', 'pairs/s', 'p50 µs/pair', 'p99 µs/pair', 'CPU µs/pair'],
     rows,
-    notes:
-      redisSolo && sqliteSolo
+    notes: [
+      'CPU µs/pair: user+system CPU of this process (all threads) over the measure, per pair; Redis rows exclude redis-server.',
+      ...(redisSolo && sqliteSolo
         ? [
             `Redis/SQLite pairs/s, 3 scopes, 1 in flight: ${fixed(ratio(median(redisSolo.map((s) => s.pairsPerS)), median(sqliteSolo.map((s) => s.pairsPerS))), 2)}.`,
           ]
-        : [],
+        : []),
+    ],
   };
   const sequence: Table = {
     title: `Ledger: the store operations of one proxied call as the pipeline issues them (open run — on Redis only on the run's first call —, reserve, put decision, commit, patch decision), one call at a time — medians of ${context.rounds} rounds`,
