@@ -2,6 +2,8 @@
 // client, metrics, logger, background sweeper; serves the app; drains on stop.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { pino, type Logger } from 'pino';
 import { createApp, type AppState } from './app.js';
 import type { Config } from './config/types.js';
@@ -37,6 +39,12 @@ export interface StartOptions {
   readonly metrics?: Metrics;
   readonly store?: Store;
   readonly clock?: () => number;
+  /**
+   * One full garbage collection after start-up, before listening (`runcap serve` sets it): loading
+   * the encoders leaves tens of MB of garbage that V8 would collect at some later moment, so the
+   * idle RSS of a fresh process was 137-160 MiB depending on when it was read, 134-138 after.
+   */
+  readonly collectStartupGarbage?: boolean;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -101,6 +109,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const sweeper = startSweeper(deps);
   const alertDeliverer = startAlertDeliverer(deps);
 
+  if (options.collectStartupGarbage === true) collectGarbage();
   const server = await listen(app.fetch, config.server);
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -151,6 +160,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger.info('runcap stopped');
       })()),
   };
+}
+
+/**
+ * A full collection now. Node has no API for it without `--expose-gc`: the flag is set and `gc` taken
+ * from a new context (the main context gets no global `gc`). Where that is not possible, nothing
+ * happens and V8 collects the garbage later. ~50-150 ms, once, before listening.
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    if (typeof gc === 'function') gc();
+  } catch {
+    // not available here: V8 collects it later
+  }
 }
 
 /**

@@ -28,7 +28,7 @@ async function serveCommand(argv: readonly string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { collectStartupGarbage: true });
   } catch (error) {
     if (error instanceof PriceTableError) {
       process.stderr.write(`runcap: cannot load prices: ${error.message}\n`);
