@@ -5,7 +5,7 @@
 // ../scope-rules.ts. Knows nothing of HTTP.
 import { guardedRedis } from './client.js';
 import { tenantKeys } from './keys.js';
-import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation } from './reply.js';
+import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation, withChanges } from './reply.js';
 import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
 import { brakeFrom } from './brake-reply.js';
@@ -58,8 +58,30 @@ function viewsFrom(specs: readonly ScopeSpec[], rows: unknown, nowMs: number): S
   });
 }
 
+/** Live holds this process made, by id (bounded; taken when they settle here). */
+const HOLDS_LIMIT = 20_000;
+
+function createHolds(): { put(reservation: Reservation): void; take(id: string): Reservation | undefined } {
+  const holds = new Map<string, Reservation>();
+  return {
+    put(reservation) {
+      holds.set(reservation.id, reservation);
+      if (holds.size > HOLDS_LIMIT) {
+        const oldest = holds.keys().next();
+        if (oldest.done !== true) holds.delete(oldest.value);
+      }
+    },
+    take(id) {
+      const reservation = holds.get(id);
+      holds.delete(id);
+      return reservation;
+    },
+  };
+}
+
 export function createRedisLedger(options: RedisLedgerOptions): Ledger {
   const { client, prefix, index, clockOverride, skewToleranceMs, retentionMs } = options;
+  const holds = createHolds();
   const nowArg = (): string => (clockOverride === null ? '' : String(Math.floor(clockOverride())));
   const localNow = (): number => (clockOverride === null ? Date.now() : clockOverride());
 
@@ -212,6 +234,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     }
     const wroteOwn = outcome.kind === 'reserved' && outcome.reservation.id === request.reservationId;
     if (claim === 'claimed' && !wroteOwn) await index.forget(request.reservationId);
+    if (outcome.kind === 'reserved' && !outcome.reused) holds.put(outcome.reservation);
     return outcome;
   };
 
@@ -226,18 +249,21 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     script: LedgerScript,
     extra: readonly string[],
     tail?: (tenant: string) => readonly string[],
+    known?: Reservation,
   ) => {
     const tenant = await index.lookup(id);
     if (tenant === null) throw new LedgerError('reservation_not_found', `reservation ${id} does not exist`);
-    return transitionOn(tenant, id, script, extra, tail);
+    return transitionOn(tenant, id, script, extra, tail, known);
   };
 
+  /** `known`: the reservation as this process made it, when the script replies briefly (commit.lua). */
   const transitionOn = async (
     tenant: string,
     id: string,
     script: LedgerScript,
     extra: readonly string[],
     tail?: (tenant: string) => readonly string[],
+    known?: Reservation,
   ) => {
     const keys = tenantKeys(prefix, tenant);
     const reply = asArray(
@@ -252,7 +278,8 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     throwIfScriptError(reply);
     const result: SettleResult = {
       changed: reply[0] === 'changed',
-      reservation: toReservation(toFields(reply[2], 'reservation')),
+      reservation:
+        known === undefined ? toReservation(toFields(reply[2], 'reservation')) : withChanges(known, reply[2]),
     };
     return { result, nowMs: asInteger(reply[1], 'now') };
   };
@@ -323,16 +350,24 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
                   String,
                 ),
               ];
+        // A hold made here needs only the fields the commit changed back (the rest never changes).
+        const known = holds.take(id);
+        const brief = known === undefined ? '0' : '1';
         return (
           await transition(
             id,
             SCRIPTS.commit,
             [String(request.actualMicros), request.usageSource, ...tokenArgs],
-            thresholdArgs,
+            (tenant) => [...thresholdArgs(tenant), brief],
+            known,
           )
         ).result;
       }),
-    release: (id) => guardedRedis(async () => (await transition(id, SCRIPTS.release, [])).result),
+    release: (id) =>
+      guardedRedis(async () => {
+        holds.take(id);
+        return (await transition(id, SCRIPTS.release, [])).result;
+      }),
     expireDue: (nowMs) =>
       guardedRedis(async () => {
         const explicitNow = nowMs === undefined ? nowArg() : String(Math.floor(nowMs));

@@ -97,15 +97,12 @@ export function toReservation(fields: Fields): Reservation {
       held: fields.get(`sh${index}`) === '1',
     });
   }
-  const usage = fields.get('usage');
-  const inputTokens = optionalNumber(fields, 'tin');
   return {
     id: required(fields, 'id'),
     decisionId: required(fields, 'decision_id'),
     tenant: required(fields, 'tenant'),
     scopes,
     amountMicros: asInteger(required(fields, 'amount'), 'amount'),
-    state: oneOf(STATES, required(fields, 'state'), 'state'),
     model: required(fields, 'model'),
     priceTableVersion: required(fields, 'ptv'),
     idempotencyKey: fields.get('idem') ?? null,
@@ -118,6 +115,34 @@ export function toReservation(fields: Fields): Reservation {
       endpoint: required(fields, 'endpoint'),
     },
     createdAtMs: asInteger(required(fields, 'created'), 'created'),
+    ...changing(fields),
+  };
+}
+
+/** The fields a transition can change, in the order a brief reply (commit.lua) lists them. */
+export const CHANGING_FIELDS = [
+  'state',
+  'expires',
+  'settled',
+  'actual',
+  'overrun',
+  'usage',
+  'tin',
+  'tout',
+  'tcached',
+  'treason',
+] as const;
+
+function changing(
+  fields: Fields,
+): Pick<
+  Reservation,
+  'state' | 'expiresAtMs' | 'settledAtMs' | 'actualMicros' | 'overrunMicros' | 'usageSource' | 'tokens'
+> {
+  const usage = fields.get('usage');
+  const inputTokens = optionalNumber(fields, 'tin');
+  return {
+    state: oneOf(STATES, required(fields, 'state'), 'state'),
     expiresAtMs: asInteger(required(fields, 'expires'), 'expires'),
     settledAtMs: optionalInteger(fields, 'settled'),
     actualMicros: optionalInteger(fields, 'actual'),
@@ -133,4 +158,18 @@ export function toReservation(fields: Fields): Reservation {
             reasoningTokens: optionalNumber(fields, 'treason') ?? 0,
           },
   };
+}
+
+/**
+ * A reservation this process made (`known`: what never changes after a reserve) with the values
+ * of CHANGING_FIELDS a brief reply carries (HMGET: null where a field is absent).
+ */
+export function withChanges(known: Reservation, reply: unknown): Reservation {
+  const values = asArray(reply, 'brief reservation');
+  const fields = new Map<string, string>();
+  CHANGING_FIELDS.forEach((name, index) => {
+    const value = values[index];
+    if (value !== null && value !== undefined) fields.set(name, asString(value, name));
+  });
+  return { ...known, ...changing(fields) };
 }

@@ -86,9 +86,10 @@ export const SCRIPTS = {
   extend: transition('runcap_extend_v1', 'extend.lua'),
   /**
    * ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning
-   * tokens; then the tenant's alert thresholds: a count and that many basis points.
+   * tokens; then the tenant's alert thresholds: a count and that many basis points; then '1' for a
+   * brief reply: instead of every reservation field, only reply.ts CHANGING_FIELDS (HMGET order).
    */
-  commit: script('runcap_commit_v3', TRANSITION_HEAD + ALERTS + luaFile('commit.lua'), 3),
+  commit: script('runcap_commit_v4', TRANSITION_HEAD + ALERTS + luaFile('commit.lua'), 3),
   release: transition('runcap_release_v2', 'release.lua'),
   /**
    * Expires one batch of a tenant's due reservations (expiresAt <= now - skew), each exactly

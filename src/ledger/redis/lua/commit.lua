@@ -1,3 +1,13 @@
+-- Brief reply (the ARGV after the thresholds is '1'): the caller made this reservation and knows
+-- what never changes, so only the fields a transition can change come back, not all ~40.
+local brief_at = ARGV[7] == '1' and 12 or 8
+brief_at = brief_at + (tonumber(ARGV[brief_at] or '0') or 0) + 1
+if ARGV[brief_at] == '1' then
+  result = function(status)
+    return { status, I(now), redis.call('HMGET', rkey, 'state', 'expires', 'settled', 'actual', 'overrun', 'usage',
+      'tin', 'tout', 'tcached', 'treason') }
+  end
+end
 if state == 'committed' or state == 'reconciled' then return result('unchanged') end
 if state == 'released' then return illegal('commit') end
 local amount = row.amount
