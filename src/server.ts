@@ -186,7 +186,7 @@ function collectGarbage(): void {
 function createLogger(level: string): Logger {
   return pino(
     { level, base: { service: 'runcap' } },
-    pino.destination({ dest: process.stdout.fd, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
+    pino.destination({ dest: process.stdout.fd ?? 1, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }),
   );
 }
 
