@@ -1,11 +1,11 @@
-// The caching tokenizer: an LRU cache of counts by text (bounded by characters), so an agent
+// The caching tokenizer: an LRU cache of counts by text (count-cache.ts, bounded by characters), so an agent
 // loop that resends its history pays only for its new messages; and `prefetch`, which bounds
 // the counting one request may ask for and counts a request's never-seen texts off the event
 // loop (an injected `offload`, e.g. the worker pool) when together they are large. Exact counts
 // come from encoders.ts. No I/O.
-import { LRUCache } from 'lru-cache';
 import { RuncapError } from '../errors.js';
 import type { Encoding } from '../pricing/types.js';
+import { createCountCache } from './count-cache.js';
 import { encodeCount } from './encoders.js';
 import { batchTexts, DEFAULT_BATCH_LIMITS, type BatchLimits } from './offload-batches.js';
 import type { CountBounds, PrefetchOptions, Tokenizer } from './types.js';
@@ -43,8 +43,6 @@ export const DEFAULT_OFFLOAD_MIN_CHARS = 16 * 1024;
 /** What an entry costs beyond its text (cache slot, entry object), in characters. */
 export const CACHE_ENTRY_OVERHEAD_CHARS = 64;
 
-type Counts = Partial<Record<Encoding, number>>;
-
 /** Thrown by the probe to stop an estimate as soon as it is over a bound. */
 class OverBound extends Error {}
 
@@ -56,38 +54,28 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
   const batchLimits = options.offloadBatch ?? DEFAULT_BATCH_LIMITS;
   const entryCost = (text: string): number => text.length + CACHE_ENTRY_OVERHEAD_CHARS;
   const cacheable = (text: string): boolean => text.length >= minChars && entryCost(text) <= maxCost;
-  // lru-cache keeps recency in index arrays: a hit moves no Map entry (a hand-written LRU that
-  // deleted and re-inserted on every hit made V8's Map degrade: 231K tiny messages took 22.7 s).
   const cache =
-    maxCost >= 1 + CACHE_ENTRY_OVERHEAD_CHARS
-      ? new LRUCache<string, Counts>({ maxSize: maxCost, sizeCalculation: (_counts, text) => entryCost(text) })
-      : null;
+    maxCost >= 1 + CACHE_ENTRY_OVERHEAD_CHARS ? createCountCache(maxCost, CACHE_ENTRY_OVERHEAD_CHARS) : null;
   /** Offloaded counts in flight, by encoding then text: concurrent calls resending one history share them. */
   const inFlight = new Map<Encoding, Map<string, Promise<void>>>();
   let hits = 0;
   let misses = 0;
 
-  const known = (text: string, encoding: Encoding): boolean => cache?.peek(text)?.[encoding] !== undefined;
-
-  function store(text: string, encoding: Encoding, tokens: number, entry: Counts | undefined): void {
-    if (entry !== undefined) entry[encoding] = tokens;
-    else cache?.set(text, { [encoding]: tokens });
-  }
+  const known = (text: string, encoding: Encoding): boolean => cache?.get(text, false)?.[encoding] !== undefined;
 
   function count(text: string, encoding: Encoding): number {
     if (cache === null || !cacheable(text)) {
       misses++;
       return encodeCount(text, encoding);
     }
-    const entry = cache.get(text);
-    const cached = entry?.[encoding];
+    const cached = cache.get(text, true)?.[encoding];
     if (cached !== undefined) {
       hits++;
       return cached;
     }
     misses++;
     const tokens = encodeCount(text, encoding);
-    store(text, encoding, tokens, entry);
+    cache.set(text, encoding, tokens);
     return tokens;
   }
 
@@ -101,7 +89,7 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
       (counts) => {
         texts.forEach((text, index) => {
           const tokens = counts[index];
-          if (tokens !== undefined && !known(text, encoding)) store(text, encoding, tokens, cache?.peek(text));
+          if (tokens !== undefined && !known(text, encoding)) cache?.set(text, encoding, tokens);
         });
       },
       () => undefined, // a failed worker: the synchronous count recounts these on the event loop
