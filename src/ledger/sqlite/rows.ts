@@ -51,8 +51,8 @@ export interface ScopeRowInput {
   readonly now_ms: number;
 }
 
+/** The settled fields a transition writes (rows.updateSettled). */
 export interface SettleUpdate {
-  readonly id: string;
   readonly state: ReservationState;
   readonly settled_at_ms: number | null;
   readonly actual_micros: number | null;
@@ -62,8 +62,6 @@ export interface SettleUpdate {
   readonly output_tokens: number | null;
   readonly cached_input_tokens: number | null;
   readonly reasoning_tokens: number | null;
-  /** Conditional update: only rows still in this state change (guards concurrent sweeps). */
-  readonly from_state: ReservationState;
 }
 
 const RESERVATION_COLUMNS = `id, tenant, decision_id, amount_micros, state, model, price_table_version, idempotency_key,
@@ -175,7 +173,8 @@ export function prepareRows(db: Database.Database) {
       `UPDATE reservations SET expires_at_ms = ? WHERE id = ? AND state IN ('reserved', 'forwarded')`,
     ),
     updateSettled: {
-      run: (u: SettleUpdate) =>
+      /** Conditional: row `id` changes only while still in `fromState`, the state it was read in (guards concurrent sweeps). */
+      run: (u: SettleUpdate, id: string, fromState: ReservationState) =>
         updateSettled.run(
           u.state,
           u.settled_at_ms,
@@ -186,8 +185,8 @@ export function prepareRows(db: Database.Database) {
           u.output_tokens,
           u.cached_input_tokens,
           u.reasoning_tokens,
-          u.id,
-          u.from_state,
+          id,
+          fromState,
         ),
     },
     selectCounters: db.prepare<[string, string], ScopeCounters>(
