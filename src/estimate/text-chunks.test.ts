@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_RUN_CODE_POINTS, splitForEncoding } from './text-chunks.js';
+import { cutLongRuns, DEFAULT_MAX_RUN_CODE_POINTS, splitForEncoding } from './text-chunks.js';
 
 const o200k = get_encoding('o200k_base');
 const cl100k = get_encoding('cl100k_base');
@@ -65,6 +65,38 @@ describe('splitForEncoding', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('cuts exactly where the full scan cuts (its quick check skips only texts the scan leaves whole)', () => {
+    const units = [
+      'a',
+      ' ',
+      '\n',
+      '/',
+      '=',
+      '7',
+      '日',
+      '😀',
+      '\u{20000}',
+      '\u{1D400}',
+      '\u0301',
+      '\ud800',
+      '\udc00',
+      'é',
+    ];
+    const mixed = fc
+      .array(fc.tuple(fc.constantFrom(...units), fc.nat(80)), { maxLength: 16 })
+      .map((parts) => parts.map(([unit, times]) => unit.repeat(times + 1)).join(''));
+    fc.assert(
+      fc.property(fc.oneof(runs, mixed), fc.integer({ min: 3, max: 90 }), (value, maxRun) => {
+        expect(splitForEncoding(value, maxRun)).toEqual(cutLongRuns(value, maxRun));
+      }),
+      { numRuns: 2_000 },
+    );
+    // Supplementary letters (two code units each) make a letter run across window edges.
+    const wide = `x ${'\u{20000}'.repeat(301)} y`;
+    expect(splitForEncoding(wide)).toEqual(cutLongRuns(wide));
+    expect(splitForEncoding(wide).length).toBe(2);
   });
 
   it('cuts a long run every bound code points', () => {

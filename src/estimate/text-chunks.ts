@@ -55,12 +55,49 @@ function classOf(codePoint: number): number {
   return bits;
 }
 
+/** Every class bit a run can share. */
+const RUN_CLASSES = LETTER | NUMBER | SPACE | OTHER | NEWLINE_OR_SLASH;
+
 /**
  * The text cut into chunks whose class runs are at most `maxRunCodePoints` long (one chunk,
  * the text itself, when no run is longer: the common case). Joining the chunks gives the text back.
  */
 export function splitForEncoding(text: string, maxRunCodePoints = DEFAULT_MAX_RUN_CODE_POINTS): string[] {
   if (text.length <= maxRunCodePoints) return [text]; // fewer code units than a long run needs
+  if (!mayHaveLongRun(text, maxRunCodePoints)) return [text];
+  return cutLongRuns(text, maxRunCodePoints);
+}
+
+/**
+ * False when no class run can be longer than `maxRunCodePoints`: a run of more code points spans
+ * more code units, so it covers a whole aligned window of half that many code units, and every
+ * code point in that window shares the run's class. Each window is read only until two of its
+ * code points share no class (in prose, after a word and a space): a few percent of the text.
+ */
+function mayHaveLongRun(text: string, maxRunCodePoints: number): boolean {
+  const window = Math.max(1, Math.floor((maxRunCodePoints + 1) / 2));
+  for (let start = 0; start + window <= text.length; start += window) {
+    const end = start + window;
+    let index = start;
+    // A window that starts inside a surrogate pair: that code point began before it.
+    const first = text.charCodeAt(index);
+    if (first >= 0xdc00 && first <= 0xdfff && index > 0) {
+      const previous = text.charCodeAt(index - 1);
+      if (previous >= 0xd800 && previous <= 0xdbff) index += 1;
+    }
+    let shared = RUN_CLASSES;
+    while (index < end && shared !== 0) {
+      const codePoint = text.codePointAt(index) ?? 0;
+      shared &= classOf(codePoint);
+      index += codePoint > 0xffff ? 2 : 1;
+    }
+    if (shared !== 0) return true;
+  }
+  return false;
+}
+
+/** The cut itself, scanning every code point (splitForEncoding without its quick check; exported for tests). */
+export function cutLongRuns(text: string, maxRunCodePoints = DEFAULT_MAX_RUN_CODE_POINTS): string[] {
   const chunks: string[] = [];
   let start = 0;
   let letters = 0;
