@@ -2,7 +2,10 @@
 // here; with gpt-tokenizer-fixes.ts its counts equal tiktoken's, which tokenizer-oracle.test.ts
 // holds it to). One encoder per encoding per
 // thread, loaded on first use (o200k_base: ~0.2 s). Special-token text such as "<|endoftext|>"
-// in user content is counted as ordinary text, as the provider does. No cache here (tokenizer.ts).
+// in user content is counted as ordinary text, as the provider does. Texts are not cached here
+// (tokenizer.ts); pre-tokens are: the split and the count per pre-token are gpt-tokenizer's own
+// (`countNative` with no special tokens allowed), with a small cache of the counts of short
+// pre-tokens in front of its 200K-entry rank table, whose lookups miss the CPU caches.
 import { createRequire } from 'node:module';
 import type { Encoding } from '../pricing/types.js';
 import { fixEncoder } from './gpt-tokenizer-fixes.js';
@@ -12,13 +15,33 @@ interface EncodeOptions {
   readonly disallowedSpecial: Set<string>;
 }
 
+interface EncoderCore {
+  readonly tokenSplitRegex: RegExp;
+  getBpeRankFromString(piece: string): number | undefined;
+  bytePairEncode(piece: string): readonly number[];
+}
+
 interface EncodingApi {
   countTokens(text: string, options: EncodeOptions): number;
   setMergeCacheSize(size: number): void;
+  readonly bytePairEncodingCoreProcessor: EncoderCore;
 }
 
 /** Nothing is a special token: "<|endoftext|>" in a message is text (tiktoken's `encode_ordinary`). */
 const ORDINARY: EncodeOptions = { disallowedSpecial: new Set() };
+
+/** Pre-tokens up to this long have their count cached (common words and their spacing). */
+export const PIECE_CACHE_MAX_CHARS = 32;
+/** Pre-token counts cached per encoding; the cache starts over when full (at most ~1 MB). */
+export const PIECE_CACHE_ENTRIES = 16_384;
+
+interface Counter {
+  readonly api: EncodingApi;
+  readonly core: EncoderCore;
+  /** The split pattern (global), owned here so that its lastIndex is ours. */
+  readonly split: RegExp;
+  readonly pieces: Map<string, number>;
+}
 
 /**
  * Entries of gpt-tokenizer's own merge cache per encoding (its default is 100,000). A pre-token
@@ -28,17 +51,19 @@ export const MERGE_CACHE_ENTRIES = 20_000;
 
 // The package's CommonJS build, so an encoder loads synchronously and only when first needed.
 const require = createRequire(import.meta.url);
-const encoders = new Map<Encoding, EncodingApi>();
+const encoders = new Map<Encoding, Counter>();
 
-function load(encoding: Encoding): EncodingApi {
+function load(encoding: Encoding): Counter {
   // The module's default export is the encoder object itself (its named exports are bound methods).
   const api = (require(`gpt-tokenizer/encoding/${encoding}`) as { default: EncodingApi }).default;
   fixEncoder(api, encoding);
   api.setMergeCacheSize(MERGE_CACHE_ENTRIES);
-  return api;
+  const core = api.bytePairEncodingCoreProcessor;
+  if (!core.tokenSplitRegex.global) throw new Error(`gpt-tokenizer ${encoding}: the split pattern is not global`);
+  return { api, core, split: new RegExp(core.tokenSplitRegex), pieces: new Map() };
 }
 
-function encoderFor(encoding: Encoding): EncodingApi {
+function encoderFor(encoding: Encoding): Counter {
   let encoder = encoders.get(encoding);
   if (encoder === undefined) {
     encoder = load(encoding);
@@ -52,8 +77,44 @@ export function encodeCount(text: string, encoding: Encoding): number {
   if (text.length === 0) return 0;
   const encoder = encoderFor(encoding);
   let tokens = 0;
-  for (const chunk of splitForEncoding(text)) tokens += encoder.countTokens(chunk, ORDINARY);
+  for (const chunk of splitForEncoding(text)) tokens += countChunk(encoder, chunk);
   return tokens;
+}
+
+/**
+ * gpt-tokenizer's `countNative` with no special tokens allowed (what `countTokens` runs for
+ * ORDINARY): one token for a pre-token that is a token, else the length of its byte-pair encoding.
+ */
+function countChunk(encoder: Counter, text: string): number {
+  const { core, split, pieces } = encoder;
+  let tokens = 0;
+  split.lastIndex = 0;
+  for (let match = split.exec(text); match !== null; match = split.exec(text)) {
+    const piece = match[0];
+    if (piece.length === 0) {
+      // Never for tiktoken's patterns; advance as matchAll would.
+      split.lastIndex += (text.codePointAt(split.lastIndex) ?? 0) > 0xffff ? 2 : 1;
+      continue;
+    }
+    const short = piece.length <= PIECE_CACHE_MAX_CHARS;
+    const cached = short ? pieces.get(piece) : undefined;
+    if (cached !== undefined) {
+      tokens += cached;
+      continue;
+    }
+    const count = core.getBpeRankFromString(piece) !== undefined ? 1 : core.bytePairEncode(piece).length;
+    if (short) {
+      if (pieces.size >= PIECE_CACHE_ENTRIES) pieces.clear();
+      pieces.set(piece, count);
+    }
+    tokens += count;
+  }
+  return tokens;
+}
+
+/** gpt-tokenizer's own count of `text` (no chunking, no piece cache): for tests. */
+export function libraryCount(text: string, encoding: Encoding): number {
+  return encoderFor(encoding).api.countTokens(text, ORDINARY);
 }
 
 /** Loads the encoders now (start-up), not on the first call that needs them. */

@@ -1,6 +1,6 @@
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
-import { encodeCount } from './encoders.js';
+import { encodeCount, libraryCount, PIECE_CACHE_ENTRIES } from './encoders.js';
 import { CACHE_ENTRY_OVERHEAD_CHARS, createTokenizer } from './tokenizer.js';
 
 function prose(chars: number): string {
@@ -108,5 +108,20 @@ describe('createTokenizer', () => {
     expect(tokenizer.count('Hello!', 'o200k_base')).toBe(2);
     expect(tokenizer.count('Hello!', 'o200k_base')).toBe(2);
     expect(tokenizer.stats()).toEqual({ hits: 0, misses: 2, cachedChars: 0 });
+  });
+});
+
+describe('encodeCount piece cache', () => {
+  it('counts what gpt-tokenizer counts, across cache refills', () => {
+    // More distinct short pre-tokens than the piece cache holds, each seen twice: the cache
+    // fills, starts over and is hit; every count equals the library's own.
+    const words = Array.from({ length: PIECE_CACHE_ENTRIES + 500 }, (_, index) => `w${index.toString(36)}x`);
+    const text = `${words.join(' ')} ${words.join(' ')}`;
+    for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+      expect(encodeCount(text, encoding)).toBe(libraryCount(text, encoding));
+      expect(encodeCount(text, encoding)).toBe(libraryCount(text, encoding));
+    }
+    const mixed = `${prose(3_000)} 日本語のテキスト 😀😀 ${'x'.repeat(40)} \uFEFF// done`;
+    expect(encodeCount(mixed, 'o200k_base')).toBe(libraryCount(mixed, 'o200k_base'));
   });
 });
