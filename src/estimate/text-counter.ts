@@ -1,6 +1,8 @@
 // How one model's text is counted (docs/design.md §4): with the price table's encoding, or,
 // for models whose tokenizer is not public (estimate_factor > 1), with o200k_base
-// and then scaled up by the factor. Shared by the per-endpoint counters. Pure.
+// and then scaled up by the factor. Shared by the per-endpoint counters. Pure: the JSON of a
+// large object is remembered per object (weakly), since a request's estimate runs twice over the
+// same parsed body (prefetch's probe, then the plan) and a parsed body is never changed.
 import type { Encoding, ModelPrice } from '../pricing/types.js';
 import type { ProviderInputKind, Tokenizer } from './types.js';
 
@@ -34,16 +36,30 @@ function hasEstimateFactor(price: ModelPrice): boolean {
   return Number.isFinite(price.estimateFactor) && price.estimateFactor > 1;
 }
 
+/** JSON of at least this many characters is remembered for the object it came from; shorter JSON is cheaper to redo. */
+export const REMEMBERED_JSON_CHARS = 256;
+const rememberedJson = new WeakMap<object, string>();
+
 export function createTextCounter(price: ModelPrice, tokenizer: Tokenizer): TextCounter {
   const encoding = countingEncoding(price);
   const text = (value: string): number => tokenizer.count(value, encoding);
   const json = (value: unknown): number => {
     if (typeof value === 'string') return text(value);
-    const serialized = safeStringify(value);
+    const serialized = jsonOf(value);
     return serialized === undefined ? 0 : text(serialized);
   };
   const found = new Set<ProviderInputKind>();
   return { encoding, text, json, unmeasured: (kind) => found.add(kind), found };
+}
+
+/** The JSON of a value (tool definitions, tool inputs, items), remembered for a large object. */
+export function jsonOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return safeStringify(value);
+  const known = rememberedJson.get(value);
+  if (known !== undefined) return known;
+  const serialized = safeStringify(value);
+  if (serialized !== undefined && serialized.length >= REMEMBERED_JSON_CHARS) rememberedJson.set(value, serialized);
+  return serialized;
 }
 
 function safeStringify(value: unknown): string | undefined {
