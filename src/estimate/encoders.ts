@@ -40,6 +40,8 @@ interface Counter {
   readonly core: EncoderCore;
   /** The split pattern (global), owned here so that its lastIndex is ours. */
   readonly split: RegExp;
+  /** The same pattern, sticky. */
+  readonly sticky: RegExp;
   readonly pieces: Map<string, number>;
 }
 
@@ -60,7 +62,9 @@ function load(encoding: Encoding): Counter {
   api.setMergeCacheSize(MERGE_CACHE_ENTRIES);
   const core = api.bytePairEncodingCoreProcessor;
   if (!core.tokenSplitRegex.global) throw new Error(`gpt-tokenizer ${encoding}: the split pattern is not global`);
-  return { api, core, split: new RegExp(core.tokenSplitRegex), pieces: new Map() };
+  const split = new RegExp(core.tokenSplitRegex);
+  const sticky = new RegExp(split.source, split.flags.replace('g', '') + 'y');
+  return { api, core, split, sticky, pieces: new Map() };
 }
 
 function encoderFor(encoding: Encoding): Counter {
@@ -84,19 +88,33 @@ export function encodeCount(text: string, encoding: Encoding): number {
 /**
  * gpt-tokenizer's `countNative` with no special tokens allowed (what `countTokens` runs for
  * ORDINARY): one token for a pre-token that is a token, else the length of its byte-pair encoding.
+ * Pre-tokens are matched where the previous one ended (sticky: no match array, no search); where
+ * nothing matches there, the global pattern finds the next one, as matchAll would.
  */
 function countChunk(encoder: Counter, text: string): number {
-  const { core, split, pieces } = encoder;
+  const { core, split, sticky, pieces } = encoder;
   let tokens = 0;
-  split.lastIndex = 0;
-  for (let match = split.exec(text); match !== null; match = split.exec(text)) {
-    const piece = match[0];
-    if (piece.length === 0) {
-      // Never for tiktoken's patterns; advance as matchAll would.
-      split.lastIndex += (text.codePointAt(split.lastIndex) ?? 0) > 0xffff ? 2 : 1;
+  let at = 0;
+  while (at < text.length) {
+    let start = at;
+    let end: number;
+    sticky.lastIndex = at;
+    if (sticky.test(text)) end = sticky.lastIndex;
+    else {
+      split.lastIndex = at;
+      const match = split.exec(text);
+      if (match === null) break;
+      start = match.index;
+      end = start + match[0].length;
+    }
+    if (end === start) {
+      // An empty match (never for tiktoken's patterns) counts nothing; step on as matchAll would.
+      at = end + ((text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1);
       continue;
     }
-    const short = piece.length <= PIECE_CACHE_MAX_CHARS;
+    at = end;
+    const short = end - start <= PIECE_CACHE_MAX_CHARS;
+    const piece = text.slice(start, end);
     const cached = short ? pieces.get(piece) : undefined;
     if (cached !== undefined) {
       tokens += cached;
