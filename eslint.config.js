@@ -42,6 +42,7 @@ const LOWER = [
   './src/demo',
   './src/errors.ts',
   './src/ids.ts',
+  './src/bounded-map.ts',
   './src/principal.ts',
   './src/auth.ts',
   './src/headers.ts',

@@ -2,6 +2,7 @@
 // (docs/ledger-redis.md "One round trip per call"). Only used with a ledger that checks the run
 // inside the reserve (Ledger.checksRuns): that check, not this cache, decides whether the run is
 // still the caller's, open, active and at the ceiling remembered here. Holds no money.
+import { setBounded } from '../bounded-map.js';
 import type { AncestorRun, RunRecord } from '../ledger/index.js';
 
 /** A run as a call uses it: its record and its ancestors (parent first). */
@@ -31,13 +32,7 @@ export function createKnownRuns(limit = LIMIT): KnownRuns {
       return run;
     },
     set(tenant, run) {
-      const key = keyOf(tenant, run.runId);
-      runs.delete(key);
-      runs.set(key, run);
-      if (runs.size > limit) {
-        const oldest = runs.keys().next();
-        if (oldest.done !== true) runs.delete(oldest.value);
-      }
+      setBounded(runs, keyOf(tenant, run.runId), run, limit);
     },
     forget(tenant, runId) {
       runs.delete(keyOf(tenant, runId));

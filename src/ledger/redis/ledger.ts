@@ -1,15 +1,14 @@
 // The Ledger on Redis (docs/design.md §3.4): each operation is one Lua script on the tenant's slot
 // (lua/*.lua via scripts.ts), so a reserve is atomic across all its scopes and every transition is
 // conditional on the stored state. Time comes from Redis TIME unless a test clock is set.
-// This file validates input, routes calls and shapes replies; the rules live in Lua and
-// ../scope-rules.ts. Knows nothing of HTTP.
+// This file validates input, routes calls and shapes replies (the reserve's: reserve-script.ts);
+// the rules live in Lua and ../scope-rules.ts. Knows nothing of HTTP.
 import { guardedRedis } from './client.js';
 import { tenantKeys } from './keys.js';
-import { asArray, asInteger, asString, throwIfScriptError, toFields, toReservation, withChanges } from './reply.js';
+import { asArray, asInteger, throwIfScriptError, toFields, toReservation, withChanges } from './reply.js';
 import { runScript, SCRIPTS, type LedgerScript, type RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
-import { brakeFrom } from './brake-reply.js';
-import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
+import { createHolds, reserveArgs, shapeReserve, viewsFrom } from './reserve-script.js';
 import type { AlertThresholds } from '../records.js';
 import type {
   ExpiredReservation,
@@ -17,8 +16,6 @@ import type {
   Reservation,
   ReserveOutcome,
   ReserveRequest,
-  ScopeSpec,
-  ScopeView,
   SettleResult,
 } from '../types.js';
 import { LedgerError } from '../types.js';
@@ -44,142 +41,11 @@ const EXPIRE_CONCURRENCY = 8;
 /** The id -> tenant entry outlives its reservation hash by this much. */
 const INDEX_MARGIN_MS = 86_400_000;
 
-const nullable = (value: string | null): string => (value === null ? '-' : `+${value}`);
-
-/** Views from a script's {key, committed, reserved} rows, in spec order. */
-function viewsFrom(specs: readonly ScopeSpec[], rows: unknown, nowMs: number): ScopeView[] {
-  const list = asArray(rows, 'scope counters');
-  return specs.map((spec, index) => {
-    const row = asArray(list[index], 'scope row');
-    return scopeView(spec, asString(row[0], 'scope key'), nowMs, {
-      committedMicros: asInteger(row[1], 'committed'),
-      reservedMicros: asInteger(row[2], 'reserved'),
-    });
-  });
-}
-
-/** Live holds this process made, by id (bounded; taken when they settle here). */
-const HOLDS_LIMIT = 20_000;
-
-function createHolds(): { put(reservation: Reservation): void; take(id: string): Reservation | undefined } {
-  const holds = new Map<string, Reservation>();
-  return {
-    put(reservation) {
-      holds.set(reservation.id, reservation);
-      if (holds.size > HOLDS_LIMIT) {
-        const oldest = holds.keys().next();
-        if (oldest.done !== true) holds.delete(oldest.value);
-      }
-    },
-    take(id) {
-      const reservation = holds.get(id);
-      holds.delete(id);
-      return reservation;
-    },
-  };
-}
-
 export function createRedisLedger(options: RedisLedgerOptions): Ledger {
   const { client, prefix, index, clockOverride, skewToleranceMs, retentionMs } = options;
   const holds = createHolds();
   const nowArg = (): string => (clockOverride === null ? '' : String(Math.floor(clockOverride())));
   const localNow = (): number => (clockOverride === null ? Date.now() : clockOverride());
-
-  const reserveArgs = (request: ReserveRequest): string[] => {
-    const { attribution } = request;
-    const args = [
-      tenantKeys(prefix, request.tenant).base,
-      nowArg(),
-      request.reservationId,
-      request.tenant,
-      request.decisionId,
-      String(request.amountMicros),
-      String(request.ttlMs),
-      request.idempotencyKey ?? '',
-      request.idempotencyKey == null ? '0' : '1',
-      request.model,
-      request.priceTableVersion,
-      nullable(attribution.runId),
-      attribution.keyId,
-      nullable(attribution.userId),
-      nullable(attribution.teamId),
-      nullable(attribution.feature),
-      attribution.endpoint,
-      String(retentionMs),
-      request.forwarded === true ? 'forwarded' : 'reserved',
-      String(request.scopes.length),
-    ];
-    for (const spec of request.scopes) {
-      const limit = spec.limitMicros === null ? '-' : String(spec.limitMicros);
-      args.push(spec.type, spec.id, spec.window, limit, spec.mode, String(spec.marginMicros ?? 0));
-    }
-    const { velocity, loop } = request.brakes ?? {};
-    args.push(
-      velocity === undefined ? '-' : String(velocity.limitMicros),
-      loop?.runId ?? '',
-      loop?.stepHash ?? '',
-      String(loop?.maxRepeats ?? 0),
-      request.runCheck?.runId ?? '',
-      request.runCheck?.keyId ?? '',
-    );
-    return args;
-  };
-
-  const shapeReserve = (request: ReserveRequest, reply: readonly unknown[]): ReserveOutcome => {
-    const status = reply[0];
-    const nowMs = asInteger(reply[1], 'now');
-    const before = viewsFrom(request.scopes, reply[3], nowMs);
-    if (status === 'braked') return { kind: 'braked', brake: brakeFrom(request, reply[4], nowMs), scopes: before };
-    if (status === 'blocked') {
-      const { blocking } = evaluateReserve(request.scopes, before, request.amountMicros);
-      if (blocking === null) throw new Error('redis ledger: the reserve script blocked but no scope fails');
-      return { kind: 'blocked', blocking, scopes: before };
-    }
-    if (status === 'reused') {
-      const reservation = toReservation(toFields(reply[2], 'reservation'));
-      const { warnings } = evaluateReserve(request.scopes, before, reservation.amountMicros);
-      return { kind: 'reserved', reservation, scopes: before, warnings, reused: true };
-    }
-    const { verdicts, blocking, warnings } = evaluateReserve(request.scopes, before, request.amountMicros);
-    if (blocking !== null)
-      throw new Error(`redis ledger: the reserve script admitted a hold that ${blocking.key} blocks`);
-    // The new hold is what the request asked for at the script's "now" (it returns no copy of it).
-    const reservation: Reservation = {
-      id: request.reservationId,
-      decisionId: request.decisionId,
-      tenant: request.tenant,
-      scopes: request.scopes.map((spec, position) => ({
-        key: before[position]?.key ?? '',
-        type: spec.type,
-        id: spec.id,
-        held: verdicts[position]?.holds === true,
-      })),
-      amountMicros: request.amountMicros,
-      state: request.forwarded === true ? 'forwarded' : 'reserved',
-      model: request.model,
-      priceTableVersion: request.priceTableVersion,
-      idempotencyKey: request.idempotencyKey ?? null,
-      attribution: {
-        runId: request.attribution.runId,
-        keyId: request.attribution.keyId,
-        userId: request.attribution.userId,
-        teamId: request.attribution.teamId,
-        feature: request.attribution.feature,
-        endpoint: request.attribution.endpoint,
-      },
-      createdAtMs: nowMs,
-      expiresAtMs: nowMs + request.ttlMs,
-      settledAtMs: null,
-      actualMicros: null,
-      overrunMicros: 0,
-      usageSource: null,
-      tokens: null,
-    };
-    const after = before.map((view, position) =>
-      verdicts[position]?.holds === true ? withHold(view, request.amountMicros) : view,
-    );
-    return { kind: 'reserved', reservation, scopes: after, warnings, reused: false };
-  };
 
   /**
    * The id -> tenant claim goes out with the reserve script, not before it (one round trip, not
@@ -197,7 +63,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
         client,
         SCRIPTS.reserve,
         [keys.reservation(request.reservationId), keys.live, idempotencyKey],
-        reserveArgs(request),
+        reserveArgs(request, tenantKeys(prefix, request.tenant).base, nowArg(), retentionMs),
       ),
       index.remember(request.tenant),
     ]);

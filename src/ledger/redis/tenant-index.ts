@@ -1,6 +1,7 @@
 // The two small global structures of the Redis ledger: reservation id -> tenant (id-only
 // calls must find the tenant's slot before running a script there) and the set of
 // tenants the sweeper scans. Neither holds money; scripts never touch them.
+import { setBounded } from '../../bounded-map.js';
 import type { RedisClient } from './scripts.js';
 import type { GlobalKeys } from './keys.js';
 
@@ -27,13 +28,7 @@ export interface TenantIndex {
 export function createTenantIndex(client: RedisClient, keys: GlobalKeys): TenantIndex {
   const cache = new Map<string, string>();
   const remembered = new Map<string, number>();
-  const cacheSet = (id: string, tenant: string): void => {
-    cache.set(id, tenant);
-    if (cache.size > CACHE_LIMIT) {
-      const oldest = cache.keys().next();
-      if (oldest.done !== true) cache.delete(oldest.value);
-    }
-  };
+  const cacheSet = (id: string, tenant: string): void => setBounded(cache, id, tenant, CACHE_LIMIT);
 
   return {
     async claim(id, tenant, ttlMs) {

@@ -3,6 +3,7 @@
 // expiry: rows.ts selectLiveState) instead of the whole row.
 // Never the truth: every use is checked against that narrow read in the same transaction, and a
 // miss, a settled state or another tenant falls back to reading the row. Bounded; no I/O.
+import { setBounded } from '../../bounded-map.js';
 import type { LiveState, ReservationRow } from './rows.js';
 import type { ReservedScope } from '../types.js';
 
@@ -26,12 +27,7 @@ export function createLiveRows(): LiveRows {
   const entries = new Map<string, Entry>();
   return {
     remember(row, scopes) {
-      entries.delete(row.id);
-      entries.set(row.id, { row, scopes });
-      if (entries.size > MAX_ENTRIES) {
-        const oldest = entries.keys().next();
-        if (oldest.done !== true) entries.delete(oldest.value);
-      }
+      setBounded(entries, row.id, { row, scopes }, MAX_ENTRIES);
     },
     current(id, now) {
       const entry = entries.get(id);
