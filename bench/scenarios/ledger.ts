@@ -329,7 +329,7 @@ export async function runLedgerScenario(
     ],
   };
   const sequence: Table = {
-    title: `Ledger: the store operations of one proxied call as the pipeline issues them (open run — on Redis only on the run's first call —, reserve, put decision, commit, patch decision), one call at a time — medians of ${context.rounds} rounds`,
+    title: `Ledger: the store operations of one proxied call as the pipeline issues them (open run — only on the run's first call where the ledger checks runs in the reserve —, reserve, put decision, commit, patch decision), one call at a time — medians of ${context.rounds} rounds`,
     header: ['backend', 'wall µs/call', 'CPU µs/call (this process)'],
     rows: sequenceRows,
     notes: [

@@ -1,13 +1,15 @@
 // The Ledger on SQLite: the atomic multi-scope reserve (one savepoint of the group commit's write
-// transaction, group-commit.ts: the loop brake, every enforceable scope and the velocity brake
-// pass, or nothing is written; settled only once committed), views, and the async facade over
-// the state machine in settle.ts. Knows nothing of HTTP.
+// transaction, group-commit.ts: a known run's check (run-check.ts), the loop brake, every
+// enforceable scope and the velocity brake pass, or nothing is written; settled only once
+// committed), views, and the async facade over the state machine in settle.ts. Knows nothing
+// of HTTP.
 import type Database from 'better-sqlite3';
 import type { SqliteAlerts } from './alerts.js';
 import { createSqliteBrakes } from './brakes.js';
 import { guarded, toLedgerError } from './db.js';
 import type { GroupCommit } from './group-commit.js';
 import { createLiveRows } from './live-rows.js';
+import { createRunCheck } from './run-check.js';
 import { createTransitions } from './settle.js';
 import { prepareRows, readReservation, scopeLinks, toReservation, type ReservationRow, type Rows } from './rows.js';
 import { evaluateReserve, scopeView, withHold } from '../scope-rules.js';
@@ -50,6 +52,7 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
   const rows = prepareRows(db);
   const brakes = createSqliteBrakes(db);
   const live = createLiveRows();
+  const checkRun = createRunCheck(db);
   const transitions = createTransitions(db, rows, brakes, options.alerts, live);
   const { clock, skewToleranceMs, group } = options;
   /** Checks run now, on the caller's turn (a bad request fails alone); the write joins the batch. */
@@ -74,6 +77,8 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
 
   /** Runs inside the group commit's transaction, as its own savepoint. */
   const reserveStep = (request: ReserveRequest, nowMs: number): ReserveOutcome => {
+    // First, as opening the run came before the reserve: a run that changed writes nothing.
+    checkRun(request, nowMs);
     const sameId = rows.selectLiveState.get(request.reservationId);
     if (sameId !== undefined) {
       const isLive = sameId.state === 'reserved' || sameId.state === 'forwarded';
@@ -173,13 +178,12 @@ export function createSqliteLedger(db: Database.Database, options: SqliteLedgerO
 
   return {
     backend: 'sqlite',
+    // A known run is checked in the reserve's savepoint (run-check.ts), not read again before it.
+    checksRuns: true,
     reserve: (request) =>
       write(() => {
         const nowMs = clock();
         assertReserveRequest(request, nowMs);
-        // Runs are opened before each reserve here (in-process, no round trip to save).
-        if (request.runCheck !== undefined)
-          throw new LedgerError('invalid_scope', 'the SQLite ledger does not check runs; open the run first');
         return () => reserveStep(request, nowMs);
       }),
     markForwarded: (id, extendTtlMs) =>
