@@ -4,12 +4,13 @@
 // on every call that nothing here needs. Same rule as the adapter's: the client is gone when the
 // connection closes before the response finished, or the request errored.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientGone } from '../proxy/client-gone.js';
 
-export function clientSignal(incoming: IncomingMessage, outgoing: ServerResponse): AbortSignal {
-  const controller = new AbortController();
+export function clientSignal(incoming: IncomingMessage, outgoing: ServerResponse): ClientGone {
+  const signal = new ClientGone();
   outgoing.once('close', () => {
-    if (incoming.errored) controller.abort(incoming.errored);
-    else if (!outgoing.writableFinished) controller.abort(new Error('Client connection prematurely closed.'));
+    if (incoming.errored) signal.abort(incoming.errored);
+    else if (!outgoing.writableFinished) signal.abort(new Error('Client connection prematurely closed.'));
   });
-  return controller.signal;
+  return signal;
 }

@@ -5,6 +5,7 @@ import type { TenantPolicy } from '../config/types.js';
 import type { PriceTable } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import type { ClientSignal } from '../proxy/client-gone.js';
 import type { CallPlan } from './plan.js';
 
 export interface ProxyCall {
@@ -16,7 +17,7 @@ export interface ProxyCall {
   readonly query?: string;
   readonly body: Uint8Array;
   /** Aborts when the client goes away. */
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   /** Cuts the client connection (a broken upstream stream must not look finished). */
   readonly abortClient?: () => void;
 }

@@ -4,6 +4,7 @@
 import type { UpstreamConfig } from '../config/types.js';
 import { RuncapError } from '../errors.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
+import type { ClientSignal } from '../proxy/client-gone.js';
 import { relayStream, type StreamEnd } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { H } from '../headers.js';
@@ -25,7 +26,7 @@ export interface ForwardInput {
   readonly principal: Principal;
   readonly upstream: UpstreamConfig;
   readonly budgetHeaders: Record<string, string>;
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: ClientSignal;
   readonly abortClient?: (() => void) | undefined;
   /** The hold to extend while a stream flows; null when there is none (fail open). */
   readonly reservationId: string | null;

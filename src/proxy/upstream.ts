@@ -15,13 +15,14 @@ import {
   VIRTUAL_RESPONSE_ALLOW,
 } from '../headers.js';
 import type { ProviderName } from '../providers.js';
+import type { ClientSignal } from './client-gone.js';
 
 export interface UpstreamRequest {
   readonly url: string;
   readonly method: 'GET' | 'POST';
   readonly headers: Record<string, string>;
   readonly body: Uint8Array | string | null;
-  readonly signal: AbortSignal;
+  readonly signal: ClientSignal;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
 }
