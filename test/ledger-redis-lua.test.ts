@@ -138,6 +138,43 @@ describe.skipIf(!runnable)('redis ledger: Lua and storage details', () => {
     expect(view?.committedMicros).toBe(big - 1);
   });
 
+  it('a commit settles every scope of a hold with more scopes than its first read covers, and its brief reply is what is stored', async () => {
+    // commit.lua reads the first three scopes with the row and the rest in a second HMGET.
+    const scopes: ScopeSpec[] = ['a', 'b', 'c', 'd', 'e'].map((id) => ({
+      type: 'feature',
+      id: `f_many_${id}`,
+      window: 'none',
+      limitMicros: 1_000_000,
+      mode: 'hard_gate',
+    }));
+    const other = await openRedisStore({ url: redisUrl, keyPrefix: prefix });
+    try {
+      for (const [id, tokens] of [
+        ['rsv_many_tokens', { inputTokens: 7, outputTokens: 3, cachedInputTokens: 1, reasoningTokens: 0 }],
+        ['rsv_many_plain', undefined],
+      ] as const) {
+        const outcome = await store.ledger.reserve({ ...request(id, 500, 'run_many'), scopes });
+        expect(outcome.kind).toBe('reserved');
+        // The process that made the hold gets the brief reply; it must equal the stored reservation.
+        const committed = await store.ledger.commit(id, {
+          actualMicros: 200,
+          usageSource: 'provider',
+          ...(tokens === undefined ? {} : { tokens }),
+        });
+        expect(committed.changed).toBe(true);
+        expect(committed.reservation).toEqual(await store.ledger.getReservation(id));
+        expect(committed.reservation.tokens).toEqual(tokens ?? null);
+        // A repeat from another process: unchanged, every field read back.
+        const repeat = await other.ledger.commit(id, { actualMicros: 200, usageSource: 'provider' });
+        expect(repeat).toEqual({ changed: false, reservation: committed.reservation });
+      }
+      const views = await store.ledger.view('tenant_lua', scopes);
+      expect(views.map((view) => [view.committedMicros, view.reservedMicros])).toEqual(scopes.map(() => [400, 0]));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('spend of one run reads only that run and needs a tenant', async () => {
     for (const [id, runId, actual] of [
       ['rsv_a1', 'run_a', 300],

@@ -119,20 +119,6 @@ export function toReservation(fields: Fields): Reservation {
   };
 }
 
-/** The fields a transition can change, in the order a brief reply (commit.lua) lists them. */
-export const CHANGING_FIELDS = [
-  'state',
-  'expires',
-  'settled',
-  'actual',
-  'overrun',
-  'usage',
-  'tin',
-  'tout',
-  'tcached',
-  'treason',
-] as const;
-
 function changing(
   fields: Fields,
 ): Pick<
@@ -160,16 +146,53 @@ function changing(
   };
 }
 
+const optionalText = (value: unknown, what: string): string | null =>
+  value === null || value === undefined ? null : asString(value, what);
+
 /**
  * A reservation this process made (`known`: what never changes after a reserve) with the values
- * of CHANGING_FIELDS a brief reply carries (HMGET: null where a field is absent).
+ * values a brief reply carries: state, expires, settled, actual, overrun, usage, tin, tout, tcached,
+ * treason (commit.lua's HMGET order; null where a field is absent). Decoded by
+ * position and built field by field (a `{ ...known, ... }` spread costs microseconds on Node 20).
  */
 export function withChanges(known: Reservation, reply: unknown): Reservation {
-  const values = asArray(reply, 'brief reservation');
-  const fields = new Map<string, string>();
-  CHANGING_FIELDS.forEach((name, index) => {
-    const value = values[index];
-    if (value !== null && value !== undefined) fields.set(name, asString(value, name));
-  });
-  return { ...known, ...changing(fields) };
+  const [state, expires, settled, actual, overrun, usage, tin, tout, tcached, treason] = asArray(
+    reply,
+    'brief reservation',
+  );
+  const number = (value: unknown, what: string): number | null => {
+    const text = optionalText(value, what);
+    return text === null ? null : Number(text);
+  };
+  const usageText = optionalText(usage, 'usage');
+  const settledText = optionalText(settled, 'settled');
+  const actualText = optionalText(actual, 'actual');
+  const inputTokens = number(tin, 'tin');
+  return {
+    id: known.id,
+    decisionId: known.decisionId,
+    tenant: known.tenant,
+    scopes: known.scopes,
+    amountMicros: known.amountMicros,
+    model: known.model,
+    priceTableVersion: known.priceTableVersion,
+    idempotencyKey: known.idempotencyKey,
+    attribution: known.attribution,
+    createdAtMs: known.createdAtMs,
+    state: oneOf(STATES, asString(state ?? null, 'state'), 'state'),
+    expiresAtMs: asInteger(expires ?? null, 'expires'),
+    settledAtMs: settledText === null ? null : asInteger(settledText, 'settled'),
+    actualMicros: actualText === null ? null : asInteger(actualText, 'actual'),
+    overrunMicros: asInteger(overrun ?? null, 'overrun'),
+    usageSource: usageText === null ? null : oneOf(SOURCES, usageText, 'usage source'),
+    tokens:
+      inputTokens === null
+        ? null
+        : {
+            inputTokens,
+            outputTokens: number(tout, 'tout') ?? 0,
+            cachedInputTokens: number(tcached, 'tcached') ?? 0,
+            reasoningTokens: number(treason, 'treason') ?? 0,
+          },
+  };
 }

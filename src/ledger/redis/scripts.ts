@@ -87,9 +87,12 @@ export const SCRIPTS = {
   /**
    * ARGV[5] actual, 6 usage source, 7 '1' when tokens follow, 8-11 input/output/cached/reasoning
    * tokens; then the tenant's alert thresholds: a count and that many basis points; then '1' for a
-   * brief reply: instead of every reservation field, only reply.ts CHANGING_FIELDS (HMGET order).
+   * brief reply: instead of every reservation field, only the fields a transition
+   * changes, as reply.ts withChanges reads them (HMGET order;
+   * after a commit of a live hold, from the values just written, not read back). Its head is
+   * TRANSITION_HEAD's with the first three scopes read in the same HMGET as the row.
    */
-  commit: script('runcap_commit_v4', TRANSITION_HEAD + ALERTS + luaFile('commit.lua'), 3),
+  commit: script('runcap_commit_v5', ALERTS + luaFile('commit.lua'), 3),
   release: transition('runcap_release_v2', 'release.lua'),
   /**
    * Expires one batch of a tenant's due reservations (expiresAt <= now - skew), each exactly
