@@ -67,13 +67,16 @@ export function reserveArgs(request: ReserveRequest, base: string, now: string, 
     args.push(spec.type, spec.id, spec.window, limit, spec.mode, String(spec.marginMicros ?? 0));
   }
   const { velocity, loop } = request.brakes ?? {};
+  const { runCheck } = request;
+  // No brakes and no run check: the script reads the missing tail as none (fewer arguments to send).
+  if (velocity === undefined && loop === undefined && runCheck === undefined) return args;
   args.push(
     velocity === undefined ? '-' : String(velocity.limitMicros),
     loop?.runId ?? '',
     loop?.stepHash ?? '',
     String(loop?.maxRepeats ?? 0),
-    request.runCheck?.runId ?? '',
-    request.runCheck?.keyId ?? '',
+    runCheck?.runId ?? '',
+    runCheck?.keyId ?? '',
   );
   return args;
 }

@@ -63,7 +63,8 @@ export const SCRIPTS = {
    * 20 scope count, then per scope: type, id, window, limit ('-' or integer), mode, margin; then
    * the brakes (../brake-rules.ts): velocity limit ('-' = none), loop run id ('' = none), loop
    * step hash, loop max repeats; then the run check (ReserveRequest.runCheck): run id ('' = none),
-   * key id.
+   * key id. Brakes and run check may be left off together (none of either). A bucket's stored limit
+   * and mode are rewritten only when they differ from the call's.
    * Returns {status, now, reservation fields, {key, committed, reserved} per scope before any
    * hold} where status is reserved | reused | blocked (the fields only for reused: a new hold is
    * the request at "now"); {'run_changed', now} (the run check failed,
@@ -72,7 +73,7 @@ export const SCRIPTS = {
    * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
    * {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v6', luaFile('reserve.lua'), 3),
+  reserve: script('runcap_reserve_v7', luaFile('reserve.lua'), 3),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).

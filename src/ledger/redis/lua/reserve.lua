@@ -22,14 +22,16 @@ for i = 1, n do
   specs[i].skey = base .. 'scope:' .. specs[i].key
 end
 
+-- Also reads the stored limit and mode, so a bucket whose ceiling did not change is not rewritten.
 local function read_counters()
   local out = {}
   for i, s in ipairs(specs) do
-    local c = redis.call('HMGET', s.skey, 'committed', 'reserved')
+    local c = redis.call('HMGET', s.skey, 'committed', 'reserved', 'limit', 'mode')
     s.exists = c[1] ~= false
     s.committed = tonumber(c[1] or '0')
     s.reserved = tonumber(c[2] or '0')
-    out[i] = { s.key, I(s.committed), I(s.reserved) }
+    s.same = c[3] == s.limit_text and c[4] == s.mode
+    out[i] = { s.key, c[1] or '0', c[2] or '0' }
   end
   return out
 end
@@ -92,8 +94,9 @@ end
 -- Brakes (brake-rules.ts), after the scopes: velocity limit ('-' = none), loop run id ('' = none),
 -- loop step hash, loop max repeats.
 local bo = 20 + n * 6
-local vel_limit = (ARGV[bo + 1] ~= '-') and tonumber(ARGV[bo + 1]) or nil
-local loop_run = ARGV[bo + 2]
+-- All four (and the run check after them) may be left off: no brakes, no run check.
+local vel_limit = ((ARGV[bo + 1] or '-') ~= '-') and tonumber(ARGV[bo + 1]) or nil
+local loop_run = ARGV[bo + 2] or ''
 local loop_hash = ARGV[bo + 3]
 local loop_max = tonumber(ARGV[bo + 4])
 
@@ -160,25 +163,27 @@ local fields = {
   'model', ARGV[10], 'ptv', ARGV[11], 'key_id', ARGV[13], 'endpoint', ARGV[17],
   'created', I(now), 'expires', I(now + ttl), 'overrun', '0', 'sc', I(n),
 }
-if vel_limit then
-  fields[#fields + 1] = 'vb'
-  fields[#fields + 1] = I(vel_bucket)
+local nf = #fields
+local function field(name, value)
+  fields[nf + 1] = name
+  fields[nf + 2] = value
+  nf = nf + 2
 end
-local optional = { { 'idem', has_idem and ('+' .. ARGV[8]) or '-' }, { 'run_id', ARGV[12] }, { 'user_id', ARGV[14] },
-  { 'team_id', ARGV[15] }, { 'feature', ARGV[16] } }
-for _, pair in ipairs(optional) do
-  local value = nul(pair[2])
-  if value ~= nil then
-    fields[#fields + 1] = pair[1]
-    fields[#fields + 1] = value
-  end
+if vel_limit then field('vb', I(vel_bucket)) end
+if has_idem then field('idem', ARGV[8]) end
+local function nullable(name, arg)
+  local value = nul(arg)
+  if value ~= nil then field(name, value) end
 end
+nullable('run_id', ARGV[12])
+nullable('user_id', ARGV[14])
+nullable('team_id', ARGV[15])
+nullable('feature', ARGV[16])
 for i, s in ipairs(specs) do
-  local held = '0'
-  if s.holds then held = '1' end
-  for _, f in ipairs({ 'sk' .. i, s.key, 'st' .. i, s.stype, 'si' .. i, s.id, 'sh' .. i, held }) do
-    fields[#fields + 1] = f
-  end
+  field('sk' .. i, s.key)
+  field('st' .. i, s.stype)
+  field('si' .. i, s.id)
+  field('sh' .. i, s.holds and '1' or '0')
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 
@@ -188,7 +193,7 @@ for _, s in ipairs(specs) do
   if s.holds then hold = amount end
   -- Counters are read above in this same script, so "new bucket" is known without HSETNX.
   if s.exists then
-    redis.call('HSET', s.skey, 'limit', s.limit_text, 'mode', s.mode)
+    if not s.same then redis.call('HSET', s.skey, 'limit', s.limit_text, 'mode', s.mode) end
     if hold ~= 0 then redis.call('HINCRBY', s.skey, 'reserved', I(hold)) end
   else
     redis.call('HSET', s.skey, 'committed', '0', 'reserved', I(hold), 'type', s.stype, 'id', s.id, 'window', s.window,
