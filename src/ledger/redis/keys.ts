@@ -1,6 +1,8 @@
 // Redis key layout of the ledger (docs/ledger-redis.md). Every key one reservation, run
 // or scope touches carries the hash tag {<tenant>} so scripts run unchanged on Redis
-// Cluster. Pure string building; no I/O, no script logic.
+// Cluster. Pure string building (a tenant's keys are built once and kept, bounded); no I/O, no
+// script logic.
+import { setBounded } from '../../bounded-map.js';
 
 /** The default prefix of every key runcap writes. */
 export const DEFAULT_KEY_PREFIX = 'runcap:';
@@ -57,7 +59,24 @@ export interface TenantKeys {
   alert(id: string): string;
 }
 
+/** Built key sets by prefix, then tenant (every call builds keys; a tenant's never change). Bounded. */
+const built = new Map<string, Map<string, TenantKeys>>();
+const TENANTS_KEPT = 10_000;
+
 export function tenantKeys(prefix: string, tenant: string): TenantKeys {
+  let byTenant = built.get(prefix);
+  if (byTenant === undefined) {
+    byTenant = new Map();
+    setBounded(built, prefix, byTenant, 64);
+  }
+  const known = byTenant.get(tenant);
+  if (known !== undefined) return known;
+  const keys = buildTenantKeys(prefix, tenant);
+  setBounded(byTenant, tenant, keys, TENANTS_KEPT);
+  return keys;
+}
+
+function buildTenantKeys(prefix: string, tenant: string): TenantKeys {
   const base = `${prefix}{${encodeTenant(tenant)}}:`;
   return {
     base,

@@ -63,7 +63,7 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
         client,
         SCRIPTS.reserve,
         [keys.reservation(request.reservationId), keys.live, idempotencyKey],
-        reserveArgs(request, tenantKeys(prefix, request.tenant).base, nowArg(), retentionMs),
+        reserveArgs(request, keys.base, nowArg(), retentionMs),
       ),
       index.remember(request.tenant),
     ]);
