@@ -64,6 +64,37 @@ if (!hasRedisServer()) {
     });
   });
 
+  describe('redis cluster: the id -> tenant claim beside the reserve', () => {
+    it('an id another tenant owns fails the reserve, and the hold the script wrote is released again', async () => {
+      const { store, cleanup } = await ready().fakeClock();
+      try {
+        const scope = { type: 'run', id: 'run_clash', window: 'none', limitMicros: 1_000, mode: 'hard_gate' } as const;
+        const request = (tenant: string) => ({
+          reservationId: 'rsv_clash',
+          decisionId: `bdgdec_clash_${tenant}`,
+          tenant,
+          scopes: [scope],
+          amountMicros: 400,
+          ttlMs: 60_000,
+          model: 'm',
+          priceTableVersion: 'v',
+          attribution: { runId: 'run_clash', keyId: 'k', userId: null, teamId: null, feature: null, endpoint: 'e' },
+        });
+        expect((await store.ledger.reserve(request('tenant_clash_one'))).kind).toBe('reserved');
+        await expect(store.ledger.reserve(request('tenant_clash_two'))).rejects.toMatchObject({
+          code: 'invalid_transition',
+        });
+        const [two] = await store.ledger.view('tenant_clash_two', [scope]);
+        expect(two).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
+        const [one] = await store.ledger.view('tenant_clash_one', [scope]);
+        expect(one).toMatchObject({ reservedMicros: 400 });
+        expect((await store.ledger.getReservation('rsv_clash'))?.tenant).toBe('tenant_clash_one');
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+
   describe('redis cluster: the run check inside the reserve', () => {
     it('reads and touches the run on the tenant slot, on every master, and refuses a closed run', async () => {
       const { store, cleanup } = await ready().fakeClock();

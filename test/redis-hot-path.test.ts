@@ -111,11 +111,10 @@ describe.skipIf(!hasRedisServer())('Redis ledger hot path (private redis-server)
     feed.disconnect();
     monitor.disconnect();
 
-    // The claim goes out with the reserve script; the decision record and its two index entries
-    // in one write; the commit; the record's patch written behind it. No run_open script.
+    // The reserve script claims the id itself (standalone); the decision record and its two index
+    // entries in one write; the commit; the record's patch written behind it. No run_open script.
     expect([...commands].sort()).toEqual(
       [
-        'set',
         SCRIPTS.reserve.name,
         SCRIPTS.decisionPut.name,
         'zadd',
@@ -205,7 +204,7 @@ describe.skipIf(!hasRedisServer())('Redis reserve: the id -> tenant claim sent w
   });
   const runScope = [request('', '').scopes[0]!];
 
-  it('an id another tenant owns fails the reserve, and the hold the script wrote is released again', async () => {
+  it('an id another tenant owns fails the reserve and holds nothing', async () => {
     const first = await store.ledger.reserve(request('t-one', 'rsv-shared'));
     expect(first.kind).toBe('reserved');
     await expect(store.ledger.reserve(request('t-two', 'rsv-shared'))).rejects.toMatchObject({

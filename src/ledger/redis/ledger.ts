@@ -48,23 +48,23 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
   const localNow = (): number => (clockOverride === null ? Date.now() : clockOverride());
 
   /**
-   * The id -> tenant claim goes out with the reserve script, not before it (one round trip, not
-   * two). The script may therefore have written a hold under an id the claim then finds taken by
+   * On a standalone server the reserve script claims the id -> tenant entry itself, with the hold
+   * (KEYS[4]): one command, and an id another tenant holds writes nothing. On Cluster the entry is
+   * in another slot, so the claim goes out with the reserve script, not before it (one round trip,
+   * not two). The script may therefore have written a hold under an id the claim then finds taken by
    * another tenant, or whose claim failed: that hold is released again on this tenant's slot
    * before the reserve fails, so the extra hold is transient and no hold is ever missing.
    */
+  const claimsInScript = !client.isCluster;
   const reserve = async (request: ReserveRequest): Promise<ReserveOutcome> => {
     assertReserveRequest(request, localNow());
+    const id = request.reservationId;
     const keys = tenantKeys(prefix, request.tenant);
-    const idempotencyKey = keys.idempotency(request.idempotencyKey ?? '');
+    const scriptKeys = [keys.reservation(id), keys.live, keys.idempotency(request.idempotencyKey ?? '')];
+    if (claimsInScript) scriptKeys.push(index.key(id));
     const [claimed, scripted, remembered] = await Promise.allSettled([
-      index.claim(request.reservationId, request.tenant, request.ttlMs + retentionMs + INDEX_MARGIN_MS),
-      runScript(
-        client,
-        SCRIPTS.reserve,
-        [keys.reservation(request.reservationId), keys.live, idempotencyKey],
-        reserveArgs(request, keys.base, nowArg(), retentionMs),
-      ),
+      claimsInScript ? 'script' : index.claim(id, request.tenant, request.ttlMs + retentionMs + INDEX_MARGIN_MS),
+      runScript(client, SCRIPTS.reserve, scriptKeys, reserveArgs(request, keys.base, nowArg(), retentionMs)),
       index.remember(request.tenant),
     ]);
     const claim = claimed.status === 'fulfilled' ? claimed.value : null;
@@ -76,15 +76,12 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
     // 'reserved' is the one status under which the script wrote a hold with this request's id.
     const wroteId = reply[0] === 'reserved';
     if (claim === null || claim === 'other') {
-      if (wroteId) await undoReserve(request.tenant, request.reservationId);
+      if (wroteId) await undoReserve(request.tenant, id);
       if (claim === null) throw claimed.status === 'rejected' ? claimed.reason : new Error('claim lost');
-      throw new LedgerError(
-        'invalid_transition',
-        `reservation id ${request.reservationId} is already used (by another tenant)`,
-      );
+      throw new LedgerError('invalid_transition', `reservation id ${id} is already used (by another tenant)`);
     }
     if (remembered.status === 'rejected') {
-      if (wroteId) await undoReserve(request.tenant, request.reservationId);
+      if (wroteId) await undoReserve(request.tenant, id);
       throw remembered.reason;
     }
     let outcome: ReserveOutcome;
@@ -95,11 +92,13 @@ export function createRedisLedger(options: RedisLedgerOptions): Ledger {
       throwIfScriptError(reply);
       outcome = shapeReserve(request, reply);
     } catch (error) {
-      if (claim === 'claimed' && error instanceof LedgerError) await index.forget(request.reservationId);
+      if (claim === 'claimed' && error instanceof LedgerError) await index.forget(id);
       throw error;
     }
-    const wroteOwn = outcome.kind === 'reserved' && outcome.reservation.id === request.reservationId;
-    if (claim === 'claimed' && !wroteOwn) await index.forget(request.reservationId);
+    const wroteOwn = outcome.kind === 'reserved' && outcome.reservation.id === id;
+    if (claim === 'claimed' && !wroteOwn) await index.forget(id);
+    // The script claimed the entry for this tenant (or found it this tenant's) as it wrote the hold.
+    if (claim === 'script' && wroteId) index.note(id, request.tenant);
     if (outcome.kind === 'reserved' && !outcome.reused) holds.put(outcome.reservation);
     return outcome;
   };

@@ -19,6 +19,8 @@ export interface LedgerScript {
   readonly lua: string;
   readonly sha1: string;
   readonly numberOfKeys: number;
+  /** Keys a call may add after numberOfKeys (the script checks whether they were passed). */
+  readonly optionalKeys: number;
 }
 
 /** A file of lua/ as written (the build copies the folder beside the compiled module). */
@@ -38,9 +40,9 @@ export const LUA_PRELUDE = luaFile('prelude.lua');
  */
 const TRANSITION_HEAD = luaFile('transition-head.lua');
 
-function script(name: string, body: string, numberOfKeys: number): LedgerScript {
+function script(name: string, body: string, numberOfKeys: number, optionalKeys = 0): LedgerScript {
   const lua = `-- ${name}\n${LUA_PRELUDE}\n${body}`;
-  return { name, lua, sha1: createHash('sha1').update(lua).digest('hex'), numberOfKeys };
+  return { name, lua, sha1: createHash('sha1').update(lua).digest('hex'), numberOfKeys, optionalKeys };
 }
 
 function transition(name: string, file: string): LedgerScript {
@@ -55,7 +57,9 @@ export const SCRIPTS = {
    * The atomic multi-scope reserve: every enforceable scope fits or nothing is written (the
    * per-mode rule mirrors ../scope-rules.ts judgeScope; TypeScript re-derives views and the
    * blocking scope from the counters this returns).
-   * KEYS: 1 reservation hash, 2 live set, 3 idempotency key (unused when ARGV[9] = '0').
+   * KEYS: 1 reservation hash, 2 live set, 3 idempotency key (unused when ARGV[9] = '0'); on a
+   * standalone server also 4, the id -> tenant entry, claimed (SET NX GET) when the hold is written:
+   * {'error', 'invalid_transition', ...} and nothing written when another tenant holds it.
    * ARGV: 1 tenant key base, 2 now ('' = TIME), 3 id, 4 tenant, 5 decision id, 6 amount,
    * 7 ttl ms, 8 idempotency key, 9 has idempotency key, 10 model, 11 price table version,
    * 12 run id, 13 key id, 14 user id, 15 team id, 16 feature, 17 endpoint (run, user, team and
@@ -73,7 +77,7 @@ export const SCRIPTS = {
    * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
    * {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v7', luaFile('reserve.lua'), 3),
+  reserve: script('runcap_reserve_v8', luaFile('reserve.lua'), 3, 1),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).
@@ -184,7 +188,7 @@ export async function runScript(
   keys: readonly string[],
   args: readonly string[],
 ): Promise<unknown> {
-  if (keys.length !== entry.numberOfKeys) {
+  if (keys.length < entry.numberOfKeys || keys.length > entry.numberOfKeys + entry.optionalKeys) {
     throw new Error(`${entry.name} takes ${entry.numberOfKeys} keys, got ${keys.length}`);
   }
   try {

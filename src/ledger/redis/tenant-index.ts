@@ -15,6 +15,10 @@ export type ClaimResult = 'claimed' | 'same' | 'other';
 export interface TenantIndex {
   /** Records id -> tenant before a reserve; 'other' when the id belongs to another tenant. */
   claim(id: string, tenant: string, ttlMs: number): Promise<ClaimResult>;
+  /** The entry's key, for a reserve script that claims it itself (standalone Redis). */
+  key(id: string): string;
+  /** Caches an entry a reserve script claimed (or found) for this tenant. */
+  note(id: string, tenant: string): void;
   /** Drops an entry this process claimed for a reserve that wrote nothing under that id. */
   forget(id: string): Promise<void>;
   /** Keeps the entry at least ttlMs longer (a hold whose expiry was pushed out). */
@@ -41,6 +45,8 @@ export function createTenantIndex(client: RedisClient, keys: GlobalKeys): Tenant
       if (previous === tenant) cacheSet(id, tenant);
       return previous === tenant ? 'same' : 'other';
     },
+    key: (id) => keys.reservationTenant(id),
+    note: cacheSet,
     async forget(id) {
       cache.delete(id);
       await client.del(keys.reservationTenant(id));

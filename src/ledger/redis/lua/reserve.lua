@@ -158,6 +158,16 @@ if vel_limit then
   if #full > 0 then return { 'braked', I(now), {}, counters, { 'velocity', I(vel_limit), full } } end
 end
 
+-- Standalone Redis: the id -> tenant entry (KEYS[4]) is claimed here, atomically with the hold
+-- (on Cluster it is in another slot and ledger.ts claims it beside the script). An id another
+-- tenant holds writes nothing. Its TTL is ledger.ts's: the hold's TTL + retention + one day.
+if KEYS[4] then
+  local owner = redis.call('SET', KEYS[4], ARGV[4], 'PX', I(ttl + retention + 86400000), 'NX', 'GET')
+  if owner and owner ~= ARGV[4] then
+    return { 'error', 'invalid_transition', 'reservation id ' .. id .. ' is already used (by another tenant)' }
+  end
+end
+
 local fields = {
   'id', id, 'tenant', ARGV[4], 'decision_id', ARGV[5], 'amount', I(amount), 'state', initial,
   'model', ARGV[10], 'ptv', ARGV[11], 'key_id', ARGV[13], 'endpoint', ARGV[17],
