@@ -11,6 +11,7 @@ import { proxyCall } from '../pipeline/proxy-call.js';
 import { ADAPTERS } from '../proxy/adapters/index.js';
 import { passThroughMeter } from '../proxy/pass-through-meter.js';
 import { relayStream } from '../proxy/relay.js';
+import { RequestHeaders } from '../proxy/request-headers.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { authenticate, type Credentials } from '../auth.js';
 import type { ProviderName } from '../providers.js';
@@ -46,13 +47,19 @@ export function registerProxyRoutes(app: Hono<{ Bindings: HttpBindings }>, deps:
     if (!adapter) throw notMetered(c.req.method, c.req.path);
     // Who is calling is settled before a byte of the body is read: an unknown key (passthrough
     // off) is refused without buffering up to max_body_bytes for it.
-    const principal = authenticate(deps.config, credentialsOf(c), adapter.provider);
+    // The headers read from Node's own, not `c.req.raw.headers` (a web Headers built every call).
+    const headers = new RequestHeaders(c.env.incoming.rawHeaders);
+    const principal = authenticate(
+      deps.config,
+      { authorization: headers.get(H.authorization), apiKey: headers.get(H.apiKey) },
+      adapter.provider,
+    );
     const body = await readBody(c.env.incoming, deps.config.server.maxBodyBytes);
     const outgoing = c.env.outgoing;
     return proxyCall(deps, {
       adapter,
       principal,
-      headers: c.req.raw.headers,
+      headers,
       query: query(c.req.url),
       body,
       signal: clientSignal(c.env.incoming, outgoing),

@@ -6,13 +6,14 @@ import type { PriceTable } from '../pricing/types.js';
 import type { Principal } from '../principal.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import type { ClientSignal } from '../proxy/client-gone.js';
+import type { HeaderReader } from '../proxy/request-headers.js';
 import type { CallPlan } from './plan.js';
 
 export interface ProxyCall {
   readonly adapter: EndpointAdapter;
   /** Authenticated before the body was read (an unknown virtual key never gets its body buffered). */
   readonly principal: Principal;
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   /** The request's query string with its `?` (empty when none), forwarded as it is. */
   readonly query?: string;
   readonly body: Uint8Array;

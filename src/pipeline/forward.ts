@@ -5,6 +5,7 @@ import type { UpstreamConfig } from '../config/types.js';
 import { RuncapError } from '../errors.js';
 import type { EndpointAdapter, ParsedRequest } from '../proxy/adapter.js';
 import type { ClientSignal } from '../proxy/client-gone.js';
+import type { HeaderReader } from '../proxy/request-headers.js';
 import { relayStream, type StreamEnd } from '../proxy/relay.js';
 import { clientHeaders, upstreamHeaders } from '../proxy/upstream.js';
 import { H } from '../headers.js';
@@ -19,7 +20,7 @@ export interface ForwardInput {
   readonly rawBody: Uint8Array;
   /** The body to send instead, when the model or cap changed or usage is injected. */
   readonly preparedBody: Record<string, unknown> | null;
-  readonly clientHeaders: Headers;
+  readonly clientHeaders: HeaderReader;
   /** The client's query string (with its `?`, or empty), forwarded as it is (`?beta=true`). */
   readonly query?: string;
   /** Whose account the call uses (header policy) and the provider key to send; never stored. */

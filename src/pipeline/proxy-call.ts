@@ -14,6 +14,7 @@ import type { ModelPrice } from '../pricing/types.js';
 import { requirePrice } from './require-price.js';
 import type { Principal } from '../principal.js';
 import type { ParsedRequest } from '../proxy/adapter.js';
+import type { HeaderReader } from '../proxy/request-headers.js';
 import { parseRequestJson } from '../proxy/json-body.js';
 import { admit, type Admission } from './admit.js';
 import { LedgerError } from '../ledger/index.js';
@@ -262,7 +263,7 @@ async function dispatch(
 }
 
 function attributionTags(
-  headers: Headers,
+  headers: HeaderReader,
   tenant: TenantPolicy,
   principal: Principal,
 ): { feature: string | null; userId: string | null } {
@@ -271,7 +272,7 @@ function attributionTags(
   return { feature, userId };
 }
 
-function headerTag(headers: Headers, name: string): string | null {
+function headerTag(headers: HeaderReader, name: string): string | null {
   const value = headers.get(name);
   if (value === null || value === '') return null;
   if (value.length > 128) throw invalidRequest(`${name} must be at most 128 characters.`, name);

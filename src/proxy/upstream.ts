@@ -17,6 +17,7 @@ import {
 import type { ProviderName } from '../providers.js';
 import { setBounded } from '../bounded-map.js';
 import type { ClientSignal } from './client-gone.js';
+import type { HeaderReader } from './request-headers.js';
 
 export interface UpstreamRequest {
   readonly url: string;
@@ -99,7 +100,7 @@ export type HeaderPolicyKind = 'passthrough' | 'virtual';
  * `contentType`, when given, as the body's type.
  */
 export function upstreamHeaders(
-  client: Headers,
+  client: HeaderReader,
   principal: {
     readonly kind: HeaderPolicyKind;
     readonly providerKey: string | null;
