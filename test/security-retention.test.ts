@@ -124,6 +124,12 @@ describe('retention', () => {
     // A pruned run id is free again; new activity is kept.
     expect((await chat(runcap.url, 'sk-other-key', 'real-run')).status).toBe(200);
     await runcap.server.deps.tasks.drain(5_000);
-    expect(rows()).toMatchObject({ runs: 1, reservations: 1, decisions: 1 });
+    // The call's decision record goes out with its settlement, in the batch after the answer
+    // (docs/ledger.md "Bookkeeping beside the money"): read from this other connection once it has.
+    const kept = await waitFor(
+      () => rows(),
+      (counts) => counts.decisions === 1,
+    );
+    expect(kept).toMatchObject({ runs: 1, reservations: 1, decisions: 1 });
   });
 });

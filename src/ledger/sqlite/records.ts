@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
 import type { GroupCommit } from './group-commit.js';
+import { createRecordQueue } from './record-queue.js';
 import { LedgerError } from '../types.js';
 import {
   SPEND_GROUP_FIELD,
@@ -50,20 +51,14 @@ function toDecision(row: DecisionRow): StoredDecision {
   };
 }
 
-/** A queued write: a whole decision (its record serialised once, when queued), or a patch of a stored one. */
-interface QueuedWrite {
-  readonly decision: StoredDecision | null;
-  readonly recordText: string | null;
-  readonly patch: Record<string, unknown>;
-}
-
 /**
- * Decision records are bookkeeping written twice per call (at the decision and at the
- * settlement), so they are written behind: queued, and written in the group commit's
- * transaction of the next batch (group-commit.ts), with a settlement that lands before its
- * record's write merged into the same row. Reads, prunes and close() flush first, so a reader
- * never misses a write; a crash can lose only the records of the last turn (money is never
- * written behind: a ledger operation settles only after its transaction committed).
+ * Decision records are bookkeeping made twice per call (at the decision and at the
+ * settlement), so they are written behind, in the group commit's transactions
+ * (group-commit.ts): a record waits up to HOLD_MS (record-queue.ts) for its settlement and
+ * goes out with it as one row; a record older than that, or a later settlement, goes out in
+ * the next batch. Reads, prunes and close() flush everything first, so a reader of this
+ * process never misses a write; a crash can lose the records of the last HOLD_MS (money is
+ * never written behind: a ledger operation settles only after its transaction committed).
  */
 export function createSqliteDecisions(
   db: Database.Database,
@@ -126,15 +121,17 @@ export function createSqliteDecisions(
     updateSettlement.run(JSON.stringify({ ...parseRecord(row.settlement ?? '{}'), ...patch }), id);
   };
 
-  /** Queued writes in arrival order: a whole decision (with later patches merged in), or a patch of a stored one. */
-  const queued = new Map<string, QueuedWrite>();
+  /** Queued writes: a record waits for its settlement (record-queue.ts), a settlement is ready at once. */
+  const queue = createRecordQueue(() => group.wake());
   let failedFlushes = 0;
   /** After a failed write, the queue waits RETRY_FLUSH_MS before it joins a batch again. */
   let waiting = false;
   let lastFailure: unknown = null;
+  /** The next write takes every queued record, not only the ready ones (a reader, a prune, close). */
+  let takeAll = false;
 
   const writeQueued = (): void => {
-    for (const [id, write] of queued) {
+    for (const [id, write] of queue.take(takeAll)) {
       if (write.decision !== null && write.recordText !== null) {
         // A settlement that arrived before the write goes out in the same row, as its settlement.
         const settled = Object.keys(write.patch).length > 0 ? JSON.stringify(write.patch) : null;
@@ -151,11 +148,11 @@ export function createSqliteDecisions(
    * queue is kept and retried, up to MAX_FAILED_FLUSHES times, then dropped and reported.
    */
   group.addWriter({
-    pending: () => queued.size > 0 && !waiting,
+    pending: () => !waiting && (takeAll ? queue.size > 0 : queue.due()),
     write: () => {
       writeQueued();
       return () => {
-        queued.clear();
+        queue.written();
         failedFlushes = 0;
       };
     },
@@ -163,8 +160,7 @@ export function createSqliteDecisions(
       lastFailure = error;
       failedFlushes += 1;
       if (failedFlushes >= MAX_FAILED_FLUSHES) {
-        const lost = queued.size;
-        queued.clear();
+        const lost = queue.drop();
         failedFlushes = 0;
         lastFailure = new LedgerError(
           'ledger_unavailable',
@@ -181,24 +177,29 @@ export function createSqliteDecisions(
     },
   });
 
-  /** Writes the queue now (with any queued ledger operations); throws when that write failed. */
+  /** Writes every queued record now (with any queued ledger operations); throws when that write failed. */
   const flush = (): void => {
-    if (queued.size === 0 || !db.open) return;
+    if (queue.size === 0 || !db.open) return;
     waiting = false;
     lastFailure = null;
-    group.flush();
+    takeAll = true;
+    try {
+      group.flush();
+    } finally {
+      takeAll = false;
+    }
     if (lastFailure !== null) throw lastFailure;
   };
   /** Writes are checked when queued, so one bad record fails its own call, not its batch. */
   const enqueue = (id: string, decision: StoredDecision | null, patch: Readonly<Record<string, unknown>>): void => {
     if (!db.open) throw new LedgerError('ledger_unavailable', 'the store is closed');
-    // Serialised once, here: a record that cannot be fails its own call, and the write reuses the text.
-    const recordText = decision === null ? null : JSON.stringify(decision.record);
+    if (decision !== null) {
+      // Serialised once, here: a record that cannot be fails its own call, and the write reuses the text.
+      queue.put(id, decision, JSON.stringify(decision.record));
+      return;
+    }
     JSON.stringify(patch);
-    const write = queued.get(id);
-    if (decision !== null) queued.set(id, { decision, recordText, patch: { ...(write?.patch ?? {}), ...patch } });
-    else if (write) Object.assign(write.patch, patch);
-    else queued.set(id, { decision: null, recordText: null, patch: { ...patch } });
+    queue.patch(id, patch);
     group.wake();
   };
 

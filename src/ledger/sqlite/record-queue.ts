@@ -1,0 +1,119 @@
+// The decision records waiting to be written (records.ts, docs/ledger.md "Bookkeeping beside the
+// money"), and when each is ready to go: a record made at a decision waits for its settlement
+// up to HOLD_MS, so a call that settles within it is written once (one INSERT carrying its
+// settlement) instead of an INSERT and an UPDATE of the same row; a record older than that,
+// or a settlement of a record already written, is ready at once. Ready writes ride the next
+// write transaction of the store (they are `pending` for the group commit); a timer makes sure
+// one runs when no ledger operation comes. Holds no money; no SQL here.
+import type { StoredDecision } from '../records.js';
+
+/** How long a decision's record waits for its settlement before it is written alone. */
+export const HOLD_MS = 50;
+
+/** A queued write: a whole decision (its record serialised once, when queued), or a patch of a stored one. */
+export interface QueuedWrite {
+  readonly decision: StoredDecision | null;
+  readonly recordText: string | null;
+  readonly patch: Record<string, unknown>;
+}
+
+interface Held {
+  readonly write: QueuedWrite;
+  readonly atMs: number;
+}
+
+export interface RecordQueue {
+  /** A whole decision; it waits for its settlement (a patch) up to HOLD_MS. */
+  put(id: string, decision: StoredDecision, recordText: string): void;
+  /** A settlement (or any later patch): merged into a queued write of the same id, else queued alone. */
+  patch(id: string, patch: Readonly<Record<string, unknown>>): void;
+  /** Whether a write is ready now. */
+  due(): boolean;
+  /** The writes ready now, in the order they became ready (`all`: every queued one, e.g. before a read). */
+  take(all: boolean): ReadonlyMap<string, QueuedWrite>;
+  /** The writes last taken are in a committed transaction. */
+  written(): void;
+  /** Drops every queued write; returns how many there were. */
+  drop(): number;
+  readonly size: number;
+}
+
+/**
+ * `wake` is called when something is ready and no transaction may come for it on its own: a
+ * held record reaching HOLD_MS.
+ */
+export function createRecordQueue(wake: () => void, clock: () => number = () => performance.now()): RecordQueue {
+  const held = new Map<string, Held>();
+  const ready = new Map<string, QueuedWrite>();
+  let timer: NodeJS.Timeout | null = null;
+
+  const oldestDue = (): boolean => {
+    for (const entry of held.values()) return clock() - entry.atMs >= HOLD_MS;
+    return false;
+  };
+  const arm = (): void => {
+    if (timer !== null) return;
+    let oldest: Held | undefined;
+    for (const entry of held.values()) {
+      oldest = entry;
+      break;
+    }
+    if (oldest === undefined) return;
+    const inMs = Math.max(0, Math.ceil(oldest.atMs + HOLD_MS - clock()));
+    timer = setTimeout(() => {
+      timer = null;
+      if (oldestDue()) wake();
+      else arm();
+    }, inMs);
+    timer.unref();
+  };
+
+  return {
+    put(id, decision, recordText) {
+      const earlier = ready.get(id);
+      if (earlier !== undefined) {
+        // A settlement that came first: the two go out together, as soon as possible.
+        ready.set(id, { decision, recordText, patch: earlier.patch });
+        return;
+      }
+      const patch = held.get(id)?.write.patch ?? {};
+      held.delete(id);
+      held.set(id, { write: { decision, recordText, patch }, atMs: clock() });
+      arm();
+    },
+    patch(id, patch) {
+      const waiting = held.get(id);
+      if (waiting !== undefined) {
+        held.delete(id);
+        ready.set(id, { ...waiting.write, patch: { ...waiting.write.patch, ...patch } });
+        return;
+      }
+      const write = ready.get(id);
+      if (write !== undefined) Object.assign(write.patch, patch);
+      else ready.set(id, { decision: null, recordText: null, patch: { ...patch } });
+    },
+    due: () => ready.size > 0 || oldestDue(),
+    take(all) {
+      const nowMs = clock();
+      for (const [id, entry] of held) {
+        if (!all && nowMs - entry.atMs < HOLD_MS) break;
+        held.delete(id);
+        ready.set(id, entry.write);
+      }
+      arm();
+      return ready;
+    },
+    written() {
+      ready.clear();
+    },
+    drop() {
+      const lost = ready.size + held.size;
+      ready.clear();
+      held.clear();
+      return lost;
+    },
+    get size() {
+      return ready.size + held.size;
+    },
+  };
+}
