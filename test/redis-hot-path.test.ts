@@ -178,7 +178,7 @@ describe.skipIf(!hasRedisServer())('Redis ledger hot path (private redis-server)
   });
 });
 
-describe.skipIf(!hasRedisServer())('Redis reserve: the id -> tenant claim sent with the script', () => {
+describe.skipIf(!hasRedisServer())('Redis reserve: the id -> tenant claim and the run check', () => {
   let redis: RedisProcess;
   let store: Store;
   beforeAll(async () => {
@@ -250,5 +250,45 @@ describe.skipIf(!hasRedisServer())('Redis reserve: the id -> tenant claim sent w
     const [view] = await store.ledger.view('t-check', runScope);
     expect(view).toMatchObject({ reservedMicros: 400 });
     expect(await store.ledger.getReservation('rsv-check-no')).toBeNull();
+  });
+
+  it('a run check that passes records activity at the SQLite granularity (1/1000 of the idle TTL)', async () => {
+    let nowMs = 1_000_000;
+    const clocked = await openRedisStore({ url: redis.url, keyPrefix: 'rctest-touch:', clockOverride: () => nowMs });
+    try {
+      // Idle TTL 10 s: activity is recorded at a 10 ms granularity.
+      await clocked.runs.open({
+        tenant: 't-touch',
+        runId: 'r1',
+        keyId: 'k1',
+        limitMicros: 1_000,
+        idleTtlMs: 10_000,
+        maxActivePerKey: 10,
+      });
+      const runCheck = { runId: 'r1', keyId: 'k1' };
+      const activity = async (): Promise<number | undefined> =>
+        (await clocked.runs.get('t-touch', 'r1'))?.lastActivityAtMs;
+      const listed = async (): Promise<number | undefined> =>
+        (await clocked.runs.list({ tenant: 't-touch', keyId: null, state: null, limit: 1 }))[0]?.lastActivityAtMs;
+      nowMs += 5;
+      expect((await clocked.ledger.reserve(request('t-touch', 'rsv-touch-1', { runCheck }))).kind).toBe('reserved');
+      await clocked.ledger.release('rsv-touch-1');
+      expect(await activity()).toBe(1_000_000);
+      nowMs += 20;
+      expect((await clocked.ledger.reserve(request('t-touch', 'rsv-touch-2', { runCheck }))).kind).toBe('reserved');
+      await clocked.ledger.release('rsv-touch-2');
+      expect(await activity()).toBe(1_000_025);
+      expect(await listed()).toBe(1_000_025);
+      // Idle 10 s after that last record: refused, though 5 ms later calls were admitted.
+      nowMs += 3;
+      expect((await clocked.ledger.reserve(request('t-touch', 'rsv-touch-3', { runCheck }))).kind).toBe('reserved');
+      await clocked.ledger.release('rsv-touch-3');
+      nowMs = 1_000_025 + 10_000;
+      await expect(clocked.ledger.reserve(request('t-touch', 'rsv-touch-4', { runCheck }))).rejects.toMatchObject({
+        code: 'run_changed',
+      });
+    } finally {
+      await clocked.close();
+    }
   });
 });

@@ -77,7 +77,7 @@ export const SCRIPTS = {
    * {bucket, micros, ...}}...}} (each full window with the buckets it holds); or
    * {'error', code, message}.
    */
-  reserve: script('runcap_reserve_v8', luaFile('reserve.lua'), 3, 1),
+  reserve: script('runcap_reserve_v9', luaFile('reserve.lua'), 3, 1),
   /**
    * Read-only counters of scopes in the current bucket.
    * KEYS: 1 any key of the tenant (routes the call to the tenant's slot).

@@ -39,28 +39,34 @@ end
 -- The run check (ARGV after the brakes: run id, '' = none; key id), for a caller that did not
 -- open the run for this call: the run must still be the caller's, open and active, and every run
 -- scope (the run and its ancestors) open with the ceiling it is held against stored on it;
--- otherwise nothing is written and the caller opens the run again. Passed, it touches the run's
--- activity as run-open.lua does for an existing run (before any outcome, as opening did).
+-- otherwise nothing is written and the caller opens the run again. Passed, it records the run's
+-- activity as opening it would, at the SQLite store's granularity (sqlite/runs.ts
+-- touchGranularityMs: 1/1000 of the idle TTL, at most a minute): a run used again sooner is not
+-- rewritten (before any outcome, as opening did).
 local rc = 20 + n * 6 + 4
 local check_run = ARGV[rc + 1] or ''
 if check_run ~= '' then
   local check_key = ARGV[rc + 2]
   local rkey = base .. 'run:' .. check_run
-  local r = redis.call('HMGET', rkey, 'key_id', 'state', 'last', 'idle_ttl')
-  if r[1] ~= check_key or r[2] ~= 'open' or not (tonumber(r[3]) + tonumber(r[4]) > now) then
+  local r = redis.call('HMGET', rkey, 'key_id', 'state', 'last', 'idle_ttl', 'limit')
+  local last, idle = tonumber(r[3]), tonumber(r[4])
+  if r[1] ~= check_key or r[2] ~= 'open' or not (last + idle > now) then
     return { 'run_changed', I(now) }
   end
   for _, s in ipairs(specs) do
     if s.stype == 'run' then
-      local f = redis.call('HMGET', base .. 'run:' .. s.id, 'state', 'limit')
+      -- The checked run itself was read above; an ancestor is read here.
+      local f = { r[2], r[5] }
+      if s.id ~= check_run then f = redis.call('HMGET', base .. 'run:' .. s.id, 'state', 'limit') end
       if f[1] ~= 'open' or f[2] ~= s.limit_text then return { 'run_changed', I(now) } end
     end
   end
-  local touched = math.max(tonumber(r[3]), now)
-  redis.call('HSET', rkey, 'last', I(touched))
-  redis.call('ZADD', base .. 'runs:active:' .. check_key, I(touched + tonumber(r[4])), check_run)
-  redis.call('ZADD', base .. 'runs:all', I(touched), check_run)
-  redis.call('ZADD', base .. 'runs:bykey:' .. check_key, I(touched), check_run)
+  if now - last >= math.min(60000, math.floor(idle / 1000)) then
+    redis.call('HSET', rkey, 'last', I(now))
+    redis.call('ZADD', base .. 'runs:active:' .. check_key, I(now + idle), check_run)
+    redis.call('ZADD', base .. 'runs:all', I(now), check_run)
+    redis.call('ZADD', base .. 'runs:bykey:' .. check_key, I(now), check_run)
+  end
 end
 
 local function reused(rkey)
