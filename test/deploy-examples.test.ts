@@ -62,9 +62,9 @@ const METRICS_SOURCE = readFileSync(join(ROOT, 'src', 'metrics', 'metrics.ts'), 
 
 function exportedMetricNames(): { names: Set<string>; declared: string[]; histograms: string[] } {
   const declared = [...METRICS_SOURCE.matchAll(/name:\s*'(runcap_[a-z0-9_]+)'/g)].map((m) => m[1] as string);
-  const histograms = [...METRICS_SOURCE.matchAll(/new\s+Histogram\(\{\s*name:\s*'(runcap_[a-z0-9_]+)'/g)].map(
-    (m) => m[1] as string,
-  );
+  const histograms = [
+    ...METRICS_SOURCE.matchAll(/new\s+(?:LabelSet)?Histogram\(\{\s*name:\s*'(runcap_[a-z0-9_]+)'/g),
+  ].map((m) => m[1] as string);
   const names = new Set<string>(declared);
   for (const h of histograms) for (const suffix of ['_bucket', '_sum', '_count']) names.add(h + suffix);
 

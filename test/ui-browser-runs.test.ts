@@ -186,6 +186,7 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     if (SCREENSHOTS) await ui.shot('ui-runs.png', 'docs');
   });
 
+  // 104 sequential API calls before the browser work: ~1.5 s alone, over 30 s on two busy cores.
   it('pages through more runs than one listing holds with the cursor', async () => {
     for (let n = 0; n < 104; n += 1) {
       const made = await api(ui.runcap.url, 'POST', '/budget/runs', { key: BOB, body: { id: `ui-bob-batch-${n}` } });
@@ -199,7 +200,7 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     expect(new Set(ids).size).toBe(105);
     expect(ids).toContain('ui-bob-nightly');
     expect(await ui.page.getByRole('button', { name: 'Load more runs' }).isHidden()).toBe(true);
-  });
+  }, 120_000);
 
   it('logged no script error and no Content-Security-Policy violation', () => {
     expect(ui.problems).toEqual([]);
