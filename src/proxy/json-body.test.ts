@@ -91,4 +91,38 @@ describe('parseRequestJson', () => {
   it('reports malformed JSON as such', () => {
     expect(refusal(bytes('{"model": ')).message).toContain('not valid JSON');
   });
+
+  describe('a body too large for one string (parsed in pieces)', () => {
+    const history = (chars: number, extra = ''): string => {
+      const content = `tool output \u00e9 "quoted" ${'x'.repeat(3_000)}`;
+      const messages = Array.from({ length: Math.ceil(chars / 3_050) }, (_, i) => ({
+        role: 'user',
+        content: `${i} ${content}`,
+      }));
+      return `{"model":"gpt-4.1-mini","messages":${JSON.stringify(messages)},"max_completion_tokens":1024${extra}}`;
+    };
+
+    it.each([
+      ['ASCII, 222 KB', history(222_000).replace(/\u00e9/g, 'e')],
+      ['non-ASCII, 90 KB', history(90_000)],
+    ])('gives what JSON.parse gives: %s', (_name, text) => {
+      expect(parseRequestJson(bytes(text))).toStrictEqual(JSON.parse(text));
+    });
+
+    it('refuses a duplicate key, naming it', () => {
+      expect(refusal(bytes(history(222_000, ',"messages":[]'))).message).toContain('"messages" twice');
+    });
+
+    it("reports malformed JSON with JSON.parse's own message", () => {
+      const text = history(222_000).slice(0, -40);
+      let expected = '';
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      expect(expected).not.toBe('');
+      expect(refusal(bytes(text)).message).toBe(`The request body is not valid JSON: ${expected}`);
+    });
+  });
 });
