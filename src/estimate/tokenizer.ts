@@ -8,7 +8,7 @@ import type { Encoding } from '../pricing/types.js';
 import { createCountCache } from './count-cache.js';
 import { encodeCount } from './encoders.js';
 import { batchTexts, DEFAULT_BATCH_LIMITS, type BatchLimits } from './offload-batches.js';
-import type { CountBounds, PrefetchOptions, Tokenizer } from './types.js';
+import type { CountBounds, Prefetched, PrefetchOptions, Tokenizer } from './types.js';
 
 export { encodeCount } from './encoders.js';
 
@@ -34,6 +34,7 @@ export interface TokenizerStats {
 export interface CachingTokenizer extends Tokenizer {
   stats(): TokenizerStats;
   prefetch(estimate: (probe: Tokenizer) => unknown, options?: PrefetchOptions): Promise<void>;
+  prefetchEstimate<T>(estimate: (probe: Tokenizer) => T, options?: PrefetchOptions): Promise<Prefetched<T> | undefined>;
 }
 
 export const DEFAULT_CACHE_MAX_CHARS = 32 * 1024 * 1024;
@@ -102,27 +103,56 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
   }
 
   /**
-   * Runs `estimate` against a probe that only records which texts it would count; refuses
-   * the request when they exceed `bounds`; when the never-seen ones hold at least
-   * `offloadMinChars` characters together, counts all of them off the event loop in batches
-   * and caches them. Throws only the refusal: anything else it could not do is left to the
-   * synchronous count.
+   * Runs `estimate` against a probe that answers cached texts from the cache and records the
+   * never-seen ones; refuses the request when its texts exceed `bounds`; when the never-seen ones
+   * hold at least `offloadMinChars` characters together, counts all of them off the event loop in
+   * batches and caches them. A never-seen text is counted by the probe itself, on the event loop,
+   * only when the request can no longer reach the offload threshold nor a bound (the body's size
+   * bounds what is left): the plan would count it there anyway. When the probe counted every text
+   * as `count` does, resolves to what `estimate` returned, so the caller need not run it again;
+   * otherwise to undefined (`prefetch` resolves to nothing). Throws only the refusal: anything
+   * else it could not do is left to the synchronous count.
    */
-  async function prefetch(estimate: (probe: Tokenizer) => unknown, opts: PrefetchOptions = {}): Promise<void> {
+  async function prefetchEstimate<T>(
+    estimate: (probe: Tokenizer) => T,
+    opts: PrefetchOptions = {},
+  ): Promise<Prefetched<T> | undefined> {
     const bounds: CountBounds = opts.bounds ?? { maxTexts: Infinity, maxChars: Infinity };
     const most = opts.maxTotalChars ?? Infinity;
     const mayOffload = offload !== undefined && cache !== null && most >= offloadMinChars;
-    if (!mayOffload && most <= bounds.maxChars && most <= bounds.maxTexts) return;
+    if (!mayOffload && most <= bounds.maxChars && most <= bounds.maxTexts) return undefined;
+    // The body bounds the texts: within both bounds, counting here can never precede a refusal.
+    const mayCount = most <= bounds.maxChars && most <= bounds.maxTexts;
     let texts = 0;
     let chars = 0;
     let newChars = 0;
+    let exact = true;
+    let probeHits = 0;
+    let probeMisses = 0;
     const wanted = new Map<Encoding, Set<string>>();
     const probe: Tokenizer = {
       count(text, encoding) {
         texts += 1;
         chars += text.length;
         if (texts > bounds.maxTexts || chars > bounds.maxChars) throw new OverBound();
-        if (!mayOffload || !cacheable(text) || known(text, encoding)) return 0;
+        const holds = cache !== null && cacheable(text);
+        if (holds) {
+          const cached = cache.get(text, true)?.[encoding];
+          if (cached !== undefined) {
+            probeHits += 1;
+            return cached;
+          }
+        }
+        // Counted here: a text too short to cache (the plan encodes it every time), and any text once
+        // what is left of the request (this text included) cannot bring it to the offload threshold.
+        if (mayCount && (text.length < minChars || newChars + most - (chars - text.length) < offloadMinChars)) {
+          probeMisses += 1;
+          const tokens = encodeCount(text, encoding);
+          if (holds) cache.set(text, encoding, tokens);
+          return tokens;
+        }
+        exact = false;
+        if (!mayOffload || !holds) return 0;
         let set = wanted.get(encoding);
         if (set === undefined) wanted.set(encoding, (set = new Set()));
         if (!set.has(text)) {
@@ -132,13 +162,20 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
         return 0;
       },
     };
+    let estimated: T;
     try {
-      estimate(probe);
+      estimated = estimate(probe);
     } catch (error) {
       if (error instanceof OverBound) throw overBound(bounds, texts);
-      return; // the real estimate reports it
+      return undefined; // the real estimate reports it
+    } finally {
+      misses += probeMisses;
     }
-    if (offload === undefined || newChars < offloadMinChars) return;
+    if (exact) {
+      hits += probeHits;
+      return { estimate: estimated };
+    }
+    if (offload === undefined || newChars < offloadMinChars) return undefined;
     const running: Promise<void>[] = [];
     for (const [encoding, set] of wanted) {
       let byText = inFlight.get(encoding);
@@ -152,11 +189,15 @@ export function createTokenizer(options: TokenizerOptions = {}): CachingTokenize
       for (const batch of batchTexts(fresh, batchLimits)) running.push(offloadBatch(offload, batch, encoding, byText));
     }
     await Promise.all(new Set(running));
+    return undefined;
   }
 
   return {
     count,
-    prefetch,
+    prefetch: async (estimate, opts) => {
+      await prefetchEstimate(estimate, opts);
+    },
+    prefetchEstimate,
     stats: () => ({
       hits,
       misses,

@@ -5,12 +5,26 @@ export interface Tokenizer {
   /** Tokens in `text` under `encoding`. Implementations cache by content, so resending a text is O(1)-ish. */
   count(text: string, encoding: Encoding): number;
   /**
-   * Optional: runs `estimate` against a probe that only records the texts it would count,
+   * Optional: runs `estimate` against a probe that records the never-seen texts it would count,
    * refuses the request (413 `request_too_large`) when they exceed `bounds`, and counts the
    * never-seen ones off the event loop when there are enough of them, so running `estimate`
    * for real right after only hits the cache.
    */
   prefetch?(estimate: (probe: Tokenizer) => unknown, options?: PrefetchOptions): Promise<void>;
+  /**
+   * Optional: `prefetch` with a probe that answers from the cache (and counts on the event loop what
+   * the request would count there anyway); resolves to what `estimate` returned when the probe
+   * counted every text exactly as `count` would, so it need not run again, else to undefined.
+   */
+  prefetchEstimate?<T>(
+    estimate: (probe: Tokenizer) => T,
+    options?: PrefetchOptions,
+  ): Promise<Prefetched<T> | undefined>;
+}
+
+/** What an estimate returned when the tokenizer's prefetch ran it with exact counts. */
+export interface Prefetched<T> {
+  readonly estimate: T;
 }
 
 /** The most counting one request may ask for (config `server.max_counted_texts` / `max_counted_chars`). */

@@ -4,7 +4,7 @@
 // rejected prediction tokens), hosted tool calls (fees and re-reads), and the worst-case amount.
 import type { TenantPolicy } from '../config/types.js';
 import { effectiveOutputCap } from '../estimate/output-cap.js';
-import type { CacheWrites, ProviderInputKind, Tokenizer } from '../estimate/types.js';
+import type { CacheWrites, InputEstimate, ProviderInputKind, Tokenizer } from '../estimate/types.js';
 import type { Micros } from '../money/micros.js';
 import type { EndpointAdapter, EndpointName, ParsedRequest, UpstreamChanges } from '../proxy/adapter.js';
 import { maxOutputAffordable, worstCaseMicros, type WorstCaseOptions } from '../pricing/cost.js';
@@ -76,10 +76,16 @@ export interface PlanContext {
   readonly conversation?: ConversationState | null;
 }
 
-/** Throws the docs/design.md §4 policy errors (cap required / above policy / context exceeded) and hosted-tool refusals. */
-export function planFor(context: PlanContext, price: ModelPrice): CallPlan {
+/**
+ * Throws the docs/design.md §4 policy errors (cap required / above policy / context exceeded) and hosted-tool
+ * refusals. `own` is the request's estimate at `price` when the tokenizer's prefetch already made it.
+ */
+export function planFor(
+  context: PlanContext,
+  price: ModelPrice,
+  own: InputEstimate = context.adapter.estimateInput(context.request, price, context.tokenizer),
+): CallPlan {
   const { request } = context;
-  const own = context.adapter.estimateInput(request, price, context.tokenizer);
   const conversation = context.conversation ?? null;
   const knownChain =
     context.chain !== null && context.chain !== 'unknown' ? context.chain.inputTokens + context.chain.outputTokens : 0;

@@ -62,10 +62,14 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
     // Bounds the counting this request may cause (413 above it), and counts its never-seen texts
     // on worker threads when together they are large, so planning only hits the cache. The texts
     // the estimate counts hold no more characters than the body, so small bodies skip this pass.
-    await deps.tokenizer.prefetch?.((probe) => call.adapter.estimateInput(request, price, probe), {
-      maxTotalChars: call.body.byteLength,
-      bounds: { maxTexts: deps.config.server.maxCountedTexts, maxChars: deps.config.server.maxCountedChars },
-    });
+    // When nothing went to the workers, the probe's estimate is the plan's (one walk, not two).
+    const prefetched = await deps.tokenizer.prefetchEstimate?.(
+      (probe) => call.adapter.estimateInput(request, price, probe),
+      {
+        maxTotalChars: call.body.byteLength,
+        bounds: { maxTexts: deps.config.server.maxCountedTexts, maxChars: deps.config.server.maxCountedChars },
+      },
+    );
     const { chain, conversation } = await lookupProviderState(deps, tenant.name, request);
     const planContext: PlanContext = {
       adapter: call.adapter,
@@ -75,7 +79,7 @@ export async function proxyCall(deps: PipelineDeps, call: ProxyCall): Promise<Re
       chain,
       conversation,
     };
-    const requested = (context.plan = planFor(planContext, price));
+    const requested = (context.plan = planFor(planContext, price, prefetched?.estimate));
 
     const tags = attributionTags(call.headers, tenant, principal);
     const named = namedRun(call.headers, tenant);
