@@ -30,5 +30,6 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     url: config.ledger.url,
     retentionMs: config.retentionDays * 86_400_000,
     ...(options.alertThresholds ? { alertThresholds: options.alertThresholds } : {}),
+    ...(options.onBackgroundError ? { onBackgroundError: options.onBackgroundError } : {}),
   });
 }

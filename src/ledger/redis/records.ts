@@ -1,12 +1,15 @@
 // Decision records (docs/design.md §5) and spend attribution on Redis. A decision is a hash (one
 // JSON-encoded field per top-level record key, so a shallow patch is one atomic HSET)
-// with a TTL of the retention window, indexed per tenant by creation time for prune.
+// with a TTL of the retention window, indexed per tenant by creation time for prune; it is
+// written behind (record-writer.ts), and every read here writes what is queued first.
 // Spend reads the charged reservations a tenant settled in the window and aggregates
 // them here; it never writes.
-import { guardedRedis } from './client.js';
+import { guardedRedis, toLedgerError } from './client.js';
 import { globalKeys, tenantKeys } from './keys.js';
+import type { RecordWriter } from './record-writer.js';
+import { META, RECORD_PREFIX } from './record-writer.js';
 import { asInteger, toFields } from './reply.js';
-import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
+import type { RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
 import {
   SPEND_GROUP_FIELD,
@@ -17,8 +20,6 @@ import {
 } from '../records.js';
 import { LedgerError } from '../types.js';
 
-const META = { tenant: 'm:tenant', keyId: 'm:keyId', runId: 'm:runId', createdAtMs: 'm:createdAtMs' } as const;
-const RECORD_PREFIX = 'r:';
 const CHUNK = 500;
 /** Index entries read per round trip while listing a run's decisions. */
 const LIST_BATCH = 200;
@@ -35,68 +36,34 @@ async function inChunks<T, R>(items: readonly T[], step: (item: T) => Promise<R>
   return results;
 }
 
-/** Field/value pairs of a record; values JSON-encoded, undefined values listed separately (JSON drops them). */
-function encodeRecord(record: Readonly<Record<string, unknown>>): { pairs: string[]; dropped: string[] } {
-  const pairs: string[] = [];
-  const dropped: string[] = [];
-  for (const [name, value] of Object.entries(record)) {
-    const json: string | undefined = JSON.stringify(value);
-    if (json === undefined) dropped.push(`${RECORD_PREFIX}${name}`);
-    else pairs.push(`${RECORD_PREFIX}${name}`, json);
+/** Runs a synchronous step of the writer as a settled promise (no async frame on the hot path). */
+function queued(step: () => void): Promise<void> {
+  try {
+    step();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(toLedgerError(error));
   }
-  return { pairs, dropped };
 }
 
 export function createRedisDecisions(
   client: RedisClient,
   prefix: string,
   index: TenantIndex,
-  retentionMs: number,
+  writer: RecordWriter,
 ): DecisionStore {
   const keys = globalKeys(prefix);
   return {
-    put: (decision) =>
+    put: (decision) => queued(() => writer.put(decision)),
+    get: (id) =>
       guardedRedis(async () => {
-        const { pairs } = encodeRecord(decision.record);
-        const meta = [
-          META.tenant,
-          decision.tenant,
-          META.keyId,
-          decision.keyId,
-          META.createdAtMs,
-          String(decision.createdAtMs),
-          ...(decision.runId == null ? [] : [META.runId, decision.runId]),
-        ];
-        // One round trip: the record and its index entries go out together (an index entry whose
-        // record failed to land is skipped by readers and dropped by prune).
-        const tenantIndex = tenantKeys(prefix, decision.tenant);
-        await Promise.all([
-          runScript(
-            client,
-            SCRIPTS.decisionPut,
-            [keys.decision(decision.id)],
-            [String(retentionMs), ...meta, ...pairs],
-          ),
-          client.zadd(tenantIndex.decisions, String(decision.createdAtMs), decision.id),
-          decision.runId == null
-            ? null
-            : client.zadd(tenantIndex.runDecisions(decision.runId), String(decision.createdAtMs), decision.id),
-          index.remember(decision.tenant),
-        ]);
+        await writer.flush();
+        return readDecision(id);
       }),
-    get: (id) => guardedRedis(async () => readDecision(id)),
-    patch: (id, patch) =>
-      guardedRedis(async () => {
-        const { pairs, dropped } = encodeRecord(patch);
-        await runScript(
-          client,
-          SCRIPTS.decisionPatch,
-          [keys.decision(id)],
-          [String(pairs.length / 2), ...pairs, ...dropped],
-        );
-      }),
+    patch: (id, patch) => queued(() => writer.patch(id, patch)),
     prune: (beforeMs) =>
       guardedRedis(async () => {
+        await writer.flush();
         // Records also expire on their own one retention window after they were written;
         // prune removes by creation time and keeps the per-tenant index small.
         let pruned = 0;
@@ -123,6 +90,7 @@ export function createRedisDecisions(
       }),
     listByRun: (query) =>
       guardedRedis(async () => {
+        await writer.flush();
         const max = Math.max(0, Math.trunc(query.limit));
         const indexKey = tenantKeys(prefix, query.tenant).runDecisions(query.runId);
         const after = query.after ?? null;

@@ -6,6 +6,7 @@ import { assertKeyPrefix, DEFAULT_KEY_PREFIX, globalKeys } from './keys.js';
 import { createRedisLedger } from './ledger.js';
 import { createRedisChains } from './chains.js';
 import { createRedisDecisions, createRedisSpend } from './records.js';
+import { createRecordWriter } from './record-writer.js';
 import { createRedisRetention } from './retention.js';
 import { createRedisRuns } from './runs.js';
 import { createTenantIndex } from './tenant-index.js';
@@ -32,6 +33,8 @@ export interface RedisStoreOptions {
   readonly clockOverride?: () => number;
   /** Threshold alerts per tenant, in basis points (docs/design.md §12); default: none. */
   readonly alertThresholds?: AlertThresholds;
+  /** A decision record write that failed in the background (they are written behind: record-writer.ts). */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 export const DEFAULT_REDIS_SKEW_TOLERANCE_MS = 5_000;
@@ -63,8 +66,16 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
 
   const client = await connectRedis({ url: options.url, commandTimeoutMs, connectTimeoutMs });
   const index = createTenantIndex(client, globalKeys(prefix));
+  const records = createRecordWriter(
+    client,
+    prefix,
+    index,
+    retentionMs,
+    options.onBackgroundError ?? (() => undefined),
+  );
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => (closing ??= closeRedis(client));
+  // What is queued is written first: a clean shutdown loses no decision record.
+  const close = (): Promise<void> => (closing ??= records.close().then(() => closeRedis(client)));
   const ledger = createRedisLedger({
     client,
     prefix,
@@ -79,7 +90,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     ledger,
     runs: createRedisRuns(client, prefix, clockOverride, index),
     retention: createRedisRetention(client, prefix, index),
-    decisions: createRedisDecisions(client, prefix, index, retentionMs),
+    decisions: createRedisDecisions(client, prefix, index, records),
     spend: createRedisSpend(client, prefix, index),
     chains: createRedisChains(client, prefix, retentionMs),
     alerts: createRedisAlerts(client, prefix, index, clockOverride),

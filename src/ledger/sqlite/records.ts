@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { guarded } from './db.js';
 import type { GroupCommit } from './group-commit.js';
-import { createRecordQueue } from './record-queue.js';
+import { createRecordQueue } from '../record-queue.js';
 import { LedgerError } from '../types.js';
 import {
   SPEND_GROUP_FIELD,
@@ -54,7 +54,7 @@ function toDecision(row: DecisionRow): StoredDecision {
 /**
  * Decision records are bookkeeping made twice per call (at the decision and at the
  * settlement), so they are written behind, in the group commit's transactions
- * (group-commit.ts): a record waits up to HOLD_MS (record-queue.ts) for its settlement and
+ * (group-commit.ts): a record waits up to HOLD_MS (../record-queue.ts) for its settlement and
  * goes out with it as one row; a record older than that, or a later settlement, goes out in
  * the next batch. Reads, prunes and close() flush everything first, so a reader of this
  * process never misses a write; a crash can lose the records of the last HOLD_MS (money is
@@ -121,8 +121,8 @@ export function createSqliteDecisions(
     updateSettlement.run(JSON.stringify({ ...parseRecord(row.settlement ?? '{}'), ...patch }), id);
   };
 
-  /** Queued writes: a record waits for its settlement (record-queue.ts), a settlement is ready at once. */
-  const queue = createRecordQueue(() => group.wake());
+  /** Queued writes: a record waits for its settlement (../record-queue.ts), a settlement is ready at once. */
+  const queue = createRecordQueue<string>(() => group.wake());
   let failedFlushes = 0;
   /** After a failed write, the queue waits RETRY_FLUSH_MS before it joins a batch again. */
   let waiting = false;
@@ -132,11 +132,11 @@ export function createSqliteDecisions(
 
   const writeQueued = (): void => {
     for (const [id, write] of queue.take(takeAll)) {
-      if (write.decision !== null && write.recordText !== null) {
+      if (write.decision !== null && write.encoded !== null) {
         // A settlement that arrived before the write goes out in the same row, as its settlement.
         const settled = Object.keys(write.patch).length > 0 ? JSON.stringify(write.patch) : null;
         const { tenant, keyId, runId, createdAtMs } = write.decision;
-        upsert.run(id, tenant, keyId, runId ?? null, createdAtMs, write.recordText, settled);
+        upsert.run(id, tenant, keyId, runId ?? null, createdAtMs, write.encoded, settled);
       } else {
         applyPatch(id, write.patch);
       }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecordQueue, HOLD_MS } from './record-queue.js';
-import type { StoredDecision } from '../records.js';
+import type { StoredDecision } from './records.js';
 
 const decision = (id: string): StoredDecision => ({ id, tenant: 't', keyId: 'k', createdAtMs: 1, record: { id } });
 
@@ -17,7 +17,7 @@ describe('decision record queue', () => {
 
   it('holds a record until its settlement arrives, then the two are one ready write', () => {
     const wake = vi.fn();
-    const queue = createRecordQueue(wake, clock);
+    const queue = createRecordQueue<string>(wake, clock);
     queue.put('a', decision('a'), '{"id":"a"}');
     expect(queue.due()).toBe(false);
     expect([...queue.take(false).keys()]).toEqual([]);
@@ -27,7 +27,7 @@ describe('decision record queue', () => {
     expect(queue.due()).toBe(true);
     const taken = queue.take(false);
     expect([...taken.entries()]).toEqual([
-      ['a', { decision: decision('a'), recordText: '{"id":"a"}', patch: { state: 'settled', actual_usd: '0.01' } }],
+      ['a', { decision: decision('a'), encoded: '{"id":"a"}', patch: { state: 'settled', actual_usd: '0.01' } }],
     ]);
     queue.written();
     expect(queue.size).toBe(0);
@@ -37,7 +37,7 @@ describe('decision record queue', () => {
 
   it('a record without a settlement is due after HOLD_MS, and its timer wakes the writer', () => {
     const wake = vi.fn();
-    const queue = createRecordQueue(wake, clock);
+    const queue = createRecordQueue<string>(wake, clock);
     queue.put('a', decision('a'), '{}');
     nowMs += 10;
     queue.put('b', decision('b'), '{}');
@@ -57,17 +57,17 @@ describe('decision record queue', () => {
   });
 
   it('a settlement of a record already written, or one that came first, is ready at once', () => {
-    const queue = createRecordQueue(() => undefined, clock);
+    const queue = createRecordQueue<string>(() => undefined, clock);
     queue.patch('old', { state: 'expired' });
     queue.patch('first', { state: 'settled' });
     queue.put('first', decision('first'), '{}');
     const taken = queue.take(false);
-    expect(taken.get('old')).toEqual({ decision: null, recordText: null, patch: { state: 'expired' } });
-    expect(taken.get('first')).toEqual({ decision: decision('first'), recordText: '{}', patch: { state: 'settled' } });
+    expect(taken.get('old')).toEqual({ decision: null, encoded: null, patch: { state: 'expired' } });
+    expect(taken.get('first')).toEqual({ decision: decision('first'), encoded: '{}', patch: { state: 'settled' } });
   });
 
   it('take(true) takes every queued record (a reader, a prune, close); drop() forgets them all', () => {
-    const queue = createRecordQueue(() => undefined, clock);
+    const queue = createRecordQueue<string>(() => undefined, clock);
     queue.put('a', decision('a'), '{}');
     queue.put('b', decision('b'), '{}');
     expect([...queue.take(true).keys()]).toEqual(['a', 'b']);

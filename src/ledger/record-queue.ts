@@ -1,37 +1,44 @@
-// The decision records waiting to be written (records.ts, docs/ledger.md "Bookkeeping beside the
-// money"), and when each is ready to go: a record made at a decision waits for its settlement
-// up to HOLD_MS, so a call that settles within it is written once (one INSERT carrying its
-// settlement) instead of an INSERT and an UPDATE of the same row; a record older than that,
-// or a settlement of a record already written, is ready at once. Ready writes ride the next
-// write transaction of the store (they are `pending` for the group commit); a timer makes sure
-// one runs when no ledger operation comes. Holds no money; no SQL here.
-import type { StoredDecision } from '../records.js';
+// The decision records waiting to be written (sqlite/records.ts, redis/record-writer.ts; docs/ledger.md
+// "Bookkeeping beside the money"), and when each is ready to go: a record made at a decision waits
+// for its settlement up to HOLD_MS, so a call that settles within it is written once (SQLite: one
+// INSERT carrying its settlement; Redis: one decision put with the settlement's keys laid over the
+// record's) instead of a write and a patch of the same record; a record older than that, or a
+// settlement of a record already written, is ready at once. The store decides when ready writes
+// go (SQLite: the next group-commit transaction; Redis: the next event-loop turn); a timer wakes
+// it when a held record reaches HOLD_MS. Holds no money; no store I/O here.
+import type { StoredDecision } from './records.js';
 
 /** How long a decision's record waits for its settlement before it is written alone. */
 export const HOLD_MS = 50;
 
-/** A queued write: a whole decision (its record serialised once, when queued), or a patch of a stored one. */
-export interface QueuedWrite {
+/**
+ * A queued write: a whole decision (its record encoded once, when queued, in the store's form `E`:
+ * SQLite's JSON text, Redis's field/value pairs), or a patch of a stored one.
+ */
+export interface QueuedWrite<E> {
   readonly decision: StoredDecision | null;
-  readonly recordText: string | null;
+  readonly encoded: E | null;
   readonly patch: Record<string, unknown>;
 }
 
-interface Held {
-  readonly write: QueuedWrite;
+interface Held<E> {
+  readonly write: QueuedWrite<E>;
   readonly atMs: number;
 }
 
-export interface RecordQueue {
+export interface RecordQueue<E> {
   /** A whole decision; it waits for its settlement (a patch) up to HOLD_MS. */
-  put(id: string, decision: StoredDecision, recordText: string): void;
+  put(id: string, decision: StoredDecision, encoded: E): void;
   /** A settlement (or any later patch): merged into a queued write of the same id, else queued alone. */
   patch(id: string, patch: Readonly<Record<string, unknown>>): void;
   /** Whether a write is ready now. */
   due(): boolean;
-  /** The writes ready now, in the order they became ready (`all`: every queued one, e.g. before a read). */
-  take(all: boolean): ReadonlyMap<string, QueuedWrite>;
-  /** The writes last taken are in a committed transaction. */
+  /**
+   * The writes ready now, in the order they became ready (`all`: every queued one, e.g. before a
+   * read). They stay queued (a later patch merges into them) until written() is called.
+   */
+  take(all: boolean): ReadonlyMap<string, QueuedWrite<E>>;
+  /** The writes last taken are written (SQLite: in a committed transaction; Redis: sent). */
   written(): void;
   /** Drops every queued write; returns how many there were. */
   drop(): number;
@@ -42,9 +49,9 @@ export interface RecordQueue {
  * `wake` is called when something is ready and no transaction may come for it on its own: a
  * held record reaching HOLD_MS.
  */
-export function createRecordQueue(wake: () => void, clock: () => number = () => performance.now()): RecordQueue {
-  const held = new Map<string, Held>();
-  const ready = new Map<string, QueuedWrite>();
+export function createRecordQueue<E>(wake: () => void, clock: () => number = () => performance.now()): RecordQueue<E> {
+  const held = new Map<string, Held<E>>();
+  const ready = new Map<string, QueuedWrite<E>>();
   let timer: NodeJS.Timeout | null = null;
 
   const oldestDue = (): boolean => {
@@ -53,7 +60,7 @@ export function createRecordQueue(wake: () => void, clock: () => number = () => 
   };
   const arm = (): void => {
     if (timer !== null) return;
-    let oldest: Held | undefined;
+    let oldest: Held<E> | undefined;
     for (const entry of held.values()) {
       oldest = entry;
       break;
@@ -69,16 +76,16 @@ export function createRecordQueue(wake: () => void, clock: () => number = () => 
   };
 
   return {
-    put(id, decision, recordText) {
+    put(id, decision, encoded) {
       const earlier = ready.get(id);
       if (earlier !== undefined) {
         // A settlement that came first: the two go out together, as soon as possible.
-        ready.set(id, { decision, recordText, patch: earlier.patch });
+        ready.set(id, { decision, encoded, patch: earlier.patch });
         return;
       }
       const patch = held.get(id)?.write.patch ?? {};
       held.delete(id);
-      held.set(id, { write: { decision, recordText, patch }, atMs: clock() });
+      held.set(id, { write: { decision, encoded, patch }, atMs: clock() });
       arm();
     },
     patch(id, patch) {
@@ -90,7 +97,7 @@ export function createRecordQueue(wake: () => void, clock: () => number = () => 
       }
       const write = ready.get(id);
       if (write !== undefined) Object.assign(write.patch, patch);
-      else ready.set(id, { decision: null, recordText: null, patch: { ...patch } });
+      else ready.set(id, { decision: null, encoded: null, patch: { ...patch } });
     },
     due: () => ready.size > 0 || oldestDue(),
     take(all) {
