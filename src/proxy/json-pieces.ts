@@ -63,6 +63,8 @@ interface Cut {
   readonly limits: CutLimits;
   readonly skeleton: string[];
   readonly fills: Fill[];
+  /** Each cut object and its members: JSON.parse makes one property per distinct key, so fewer means a key twice. */
+  readonly objects: { readonly path: readonly Key[]; readonly members: number }[];
   /** Bytes before this are in the skeleton or a piece. */
   cursor: number;
 }
@@ -75,13 +77,18 @@ export function parseJsonInPieces(buffer: Buffer, limits: CutLimits = DEFAULT_CU
   while (close > open && SPACE[bytes[close] as number] === 1) close -= 1;
   const brackets = (bytes[open] === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY) === bytes[close];
   if ((bytes[open] !== OPEN_OBJECT && bytes[open] !== OPEN_ARRAY) || close <= open || !brackets) return NOT_CUT;
-  const cut: Cut = { buffer, bytes, limits, skeleton: [], fills: [], cursor: 0 };
+  const cut: Cut = { buffer, bytes, limits, skeleton: [], fills: [], objects: [], cursor: 0 };
   if (!cutContainer(cut, open, close, [])) return NOT_CUT;
   if (cut.fills.length === 0) return NOT_CUT;
   cut.skeleton.push(buffer.toString('utf8', cut.cursor, buffer.length));
   let root: unknown;
   try {
     root = JSON.parse(cut.skeleton.join(''));
+    // A key twice in a cut object: a piece may not be the value JSON.parse keeps (it keeps the last).
+    for (const { path, members } of cut.objects) {
+      const holder = valueAt(root, path);
+      if (holder === null || Object.keys(holder).length !== members) return NOT_CUT;
+    }
     for (const fill of cut.fills) if (!place(cut, root, fill)) return NOT_CUT;
   } catch {
     return NOT_CUT;
@@ -93,7 +100,6 @@ export function parseJsonInPieces(buffer: Buffer, limits: CutLimits = DEFAULT_CU
 function cutContainer(cut: Cut, open: number, close: number, path: readonly Key[]): boolean {
   const { bytes, buffer, limits } = cut;
   const isObject = bytes[open] === OPEN_OBJECT;
-  const keys = isObject ? new Set<string>() : null;
   let at = skipSpace(bytes, open + 1);
   if (at === close) return true;
   let index = 0;
@@ -110,16 +116,15 @@ function cutContainer(cut: Cut, open: number, close: number, path: readonly Key[
     groupStart = -1;
   };
   for (;;) {
-    let key: Key = index;
-    if (keys !== null) {
+    // A member's key is decoded only when a piece or a cut needs it.
+    let keyStart = -1;
+    let keyEnd = -1;
+    if (isObject) {
       if (bytes[at] !== QUOTE) return false;
-      const keyEnd = stringEnd(bytes, buffer, at + 1);
-      if (keyEnd < 0) return false;
-      const text = keyText(buffer, at, keyEnd + 1);
-      if (text === null || keys.has(text)) return false;
-      keys.add(text);
-      key = text;
-      at = skipSpace(bytes, keyEnd + 1);
+      keyStart = at;
+      keyEnd = stringEnd(bytes, buffer, at + 1) + 1;
+      if (keyEnd <= 0) return false;
+      at = skipSpace(bytes, keyEnd);
       if (bytes[at] !== COLON) return false;
       at = skipSpace(bytes, at + 1);
     }
@@ -130,9 +135,12 @@ function cutContainer(cut: Cut, open: number, close: number, path: readonly Key[
     const container = bytes[start] === OPEN_OBJECT || bytes[start] === OPEN_ARRAY;
     if (size > limits.pieceMaxBytes && container && path.length + 1 < MAX_CUT_DEPTH) {
       closeGroup();
-      if (!cutContainer(cut, start, end - 1, [...path, key])) return false;
-    } else if (keys !== null) {
+      const key = isObject ? keyText(buffer, keyStart, keyEnd) : index;
+      if (key === null || !cutContainer(cut, start, end - 1, [...path, key])) return false;
+    } else if (isObject) {
       if (size >= limits.minPieceBytes) {
+        const key = keyText(buffer, keyStart, keyEnd);
+        if (key === null) return false;
         replace(cut, start, end, 1);
         cut.fills.push({ path, key, count: 0, start, end });
       }
@@ -160,6 +168,7 @@ function cutContainer(cut: Cut, open: number, close: number, path: readonly Key[
     at = skipSpace(bytes, at + 1);
   }
   closeGroup();
+  if (isObject) cut.objects.push({ path, members: index });
   return true;
 }
 
@@ -171,11 +180,8 @@ function replace(cut: Cut, start: number, end: number, count: number): void {
 
 /** Parses a piece and puts its value(s) where the skeleton has its placeholder(s). */
 function place(cut: Cut, root: unknown, fill: Fill): boolean {
-  let holder = root;
-  for (const key of fill.path) {
-    holder = (holder as Record<Key, unknown>)[key];
-    if (typeof holder !== 'object' || holder === null) return false;
-  }
+  const holder = valueAt(root, fill.path);
+  if (holder === null) return false;
   const text = cut.buffer.toString('utf8', fill.start, fill.end);
   if (fill.count === 0) {
     const target = holder as Record<string, unknown>;
@@ -192,6 +198,16 @@ function place(cut: Cut, root: unknown, fill: Fill): boolean {
     holder[first + k] = values[k];
   }
   return true;
+}
+
+/** The object or array at `path` from `root`, or null. */
+function valueAt(root: unknown, path: readonly Key[]): object | null {
+  let holder = root;
+  for (const key of path) {
+    if (typeof holder !== 'object' || holder === null) return null;
+    holder = (holder as Record<Key, unknown>)[key];
+  }
+  return typeof holder === 'object' && holder !== null ? holder : null;
 }
 
 function skipSpace(bytes: Uint8Array, from: number): number {
