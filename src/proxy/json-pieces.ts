@@ -182,22 +182,37 @@ function replace(cut: Cut, start: number, end: number, count: number): void {
 function place(cut: Cut, root: unknown, fill: Fill): boolean {
   const holder = valueAt(root, fill.path);
   if (holder === null) return false;
-  const text = cut.buffer.toString('utf8', fill.start, fill.end);
   if (fill.count === 0) {
     const target = holder as Record<string, unknown>;
     if (Array.isArray(holder) || !Object.hasOwn(target, fill.key) || target[fill.key] !== 0) return false;
-    target[fill.key] = JSON.parse(text);
+    target[fill.key] = JSON.parse(cut.buffer.toString('utf8', fill.start, fill.end));
     return true;
   }
   const first = fill.key as number;
   if (!Array.isArray(holder) || holder.length < first + fill.count) return false;
-  const values: unknown = JSON.parse(`[${text}]`);
+  const values: unknown = JSON.parse(bracketed(cut.buffer, fill.start, fill.end));
   if (!Array.isArray(values) || values.length !== fill.count) return false;
   for (let k = 0; k < fill.count; k += 1) {
     if (holder[first + k] !== 0) return false;
     holder[first + k] = values[k];
   }
   return true;
+}
+
+/** Reused for a group's bytes between brackets, so its text is decoded once (a template literal is copied again). */
+let scratch = Buffer.allocUnsafe(DEFAULT_CUT_LIMITS.pieceMaxBytes + 2);
+
+/** `[` + the bytes from `start` to `end` + `]`, as text. */
+function bracketed(buffer: Buffer, start: number, end: number): string {
+  const length = end - start + 2;
+  if (length > scratch.length) {
+    if (length > DEFAULT_CUT_LIMITS.pieceMaxBytes + 2) return `[${buffer.toString('utf8', start, end)}]`;
+    scratch = Buffer.allocUnsafe(length);
+  }
+  scratch[0] = OPEN_ARRAY;
+  buffer.copy(scratch, 1, start, end);
+  scratch[length - 1] = CLOSE_ARRAY;
+  return scratch.toString('utf8', 0, length);
 }
 
 /** The object or array at `path` from `root`, or null. */
