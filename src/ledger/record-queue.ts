@@ -47,15 +47,19 @@ export interface RecordQueue<E> {
 
 /**
  * `wake` is called when something is ready and no transaction may come for it on its own: a
- * held record reaching HOLD_MS.
+ * held record reaching `holdMs` (HOLD_MS; tests may hold longer).
  */
-export function createRecordQueue<E>(wake: () => void, clock: () => number = () => performance.now()): RecordQueue<E> {
+export function createRecordQueue<E>(
+  wake: () => void,
+  clock: () => number = () => performance.now(),
+  holdMs: number = HOLD_MS,
+): RecordQueue<E> {
   const held = new Map<string, Held<E>>();
   const ready = new Map<string, QueuedWrite<E>>();
   let timer: NodeJS.Timeout | null = null;
 
   const oldestDue = (): boolean => {
-    for (const entry of held.values()) return clock() - entry.atMs >= HOLD_MS;
+    for (const entry of held.values()) return clock() - entry.atMs >= holdMs;
     return false;
   };
   const arm = (): void => {
@@ -66,7 +70,7 @@ export function createRecordQueue<E>(wake: () => void, clock: () => number = () 
       break;
     }
     if (oldest === undefined) return;
-    const inMs = Math.max(0, Math.ceil(oldest.atMs + HOLD_MS - clock()));
+    const inMs = Math.max(0, Math.ceil(oldest.atMs + holdMs - clock()));
     timer = setTimeout(() => {
       timer = null;
       if (oldestDue()) wake();
@@ -103,7 +107,7 @@ export function createRecordQueue<E>(wake: () => void, clock: () => number = () 
     take(all) {
       const nowMs = clock();
       for (const [id, entry] of held) {
-        if (!all && nowMs - entry.atMs < HOLD_MS) break;
+        if (!all && nowMs - entry.atMs < holdMs) break;
         held.delete(id);
         ready.set(id, entry.write);
       }

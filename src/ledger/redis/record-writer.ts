@@ -1,13 +1,15 @@
 // Decision records written behind on Redis (docs/ledger-redis.md "Records are written behind"): a
 // record waits up to HOLD_MS for its settlement (../record-queue.ts), so a call that settles
-// within it costs one runcap_decision_put_v1 carrying the settlement's keys (laid over the
-// record's, keys patched to undefined left out) instead of a put and a runcap_decision_patch_v1.
-// Ready writes go out once per event-loop turn, together. The stored hash is the one a put
-// and a patch make, so instances of either build read each other's records. Holds no money.
+// within it costs one decision put carrying the settlement's keys (laid over the record's, keys
+// patched to undefined left out) instead of a put and a runcap_decision_patch_v1. The put is
+// runcap_decision_put_v2, the hash's pairs joined into one argument (v1, one argument each, when
+// a name or id holds a NUL byte). Ready writes go out once per event-loop turn, together. The
+// stored hash is the one a v1 put and a patch make, so instances of either build read each
+// other's records. Holds no money.
 import { globalKeys, tenantKeys } from './keys.js';
 import { runScript, SCRIPTS, type RedisClient } from './scripts.js';
 import type { TenantIndex } from './tenant-index.js';
-import { createRecordQueue, type QueuedWrite } from '../record-queue.js';
+import { createRecordQueue, HOLD_MS, type QueuedWrite } from '../record-queue.js';
 import type { StoredDecision } from '../records.js';
 import { LedgerError } from '../types.js';
 
@@ -41,33 +43,39 @@ export function encodeRecord(record: Readonly<Record<string, unknown>>, out: str
 }
 
 /**
- * Lays a patch over a record's field/value pairs (`args` from `start` on), in place, as an
+ * Lays a patch over a record's field/value pairs (`pairs` from `start` on), in place, as an
  * HSET/HDEL of the patch would leave the hash: a patched key keeps its place, a key patched to
  * undefined is left out, new keys follow. Field names are never equal to a JSON value (those
  * start with a quote, a digit, '-', '[', '{', true, false or null), so a search finds fields only.
  */
-export function patchPairs(args: string[], start: number, patch: Readonly<Record<string, unknown>>): void {
+export function patchPairs(pairs: string[], start: number, patch: Readonly<Record<string, unknown>>): void {
   for (const key in patch) {
     if (!Object.hasOwn(patch, key)) continue;
     const field = fieldName(key);
-    let at = args.indexOf(field, start);
-    while (at !== -1 && (at - start) % 2 !== 0) at = args.indexOf(field, at + 1);
+    let at = pairs.indexOf(field, start);
+    while (at !== -1 && (at - start) % 2 !== 0) at = pairs.indexOf(field, at + 1);
     const json: string | undefined = JSON.stringify(patch[key]);
     if (json === undefined) {
-      if (at !== -1) args.splice(at, 2);
+      if (at !== -1) pairs.splice(at, 2);
     } else if (at === -1) {
-      args.push(field, json);
+      pairs.push(field, json);
     } else {
-      args[at + 1] = json;
+      pairs[at + 1] = json;
     }
   }
 }
 
-/** A held record: its decision put's arguments, ready but for a settlement laid over them. */
+/** A held record: its hash's field/value pairs (who and when, then the record's), ready but for a settlement. */
 interface Encoded {
-  readonly args: string[];
-  /** Where the record's pairs start in args. */
+  readonly pairs: string[];
+  /** Where the record's pairs start. */
   readonly start: number;
+}
+
+/** Whether no field name nor id holds a NUL byte (JSON values never do), so the pairs can travel joined by NULs. */
+function joinable(pairs: readonly string[], start: number): boolean {
+  for (let i = 0; i < pairs.length; i += i < start ? 1 : 2) if (pairs[i]?.includes('\0') !== false) return false;
+  return true;
 }
 
 const NO_RECORD: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -89,6 +97,7 @@ export function createRecordWriter(
   index: TenantIndex,
   retentionMs: number,
   onError: (error: unknown) => void,
+  holdMs = HOLD_MS,
 ): RecordWriter {
   const keys = globalKeys(prefix);
   const retention = String(retentionMs);
@@ -109,14 +118,18 @@ export function createRecordWriter(
       );
       return;
     }
-    // Taken off the queue: the arguments are this write's own to change.
-    patchPairs(encoded.args, encoded.start, write.patch);
+    // Taken off the queue: the pairs are this write's own to change.
+    const { pairs, start } = encoded;
+    patchPairs(pairs, start, write.patch);
+    const put = joinable(pairs, start)
+      ? runScript(client, SCRIPTS.decisionPutJoined, [keys.decision(id)], [retention, pairs.join('\0')])
+      : runScript(client, SCRIPTS.decisionPut, [keys.decision(id)], [retention, ...pairs]);
     const tenantIndex = tenantKeys(prefix, decision.tenant);
     const createdAt = String(decision.createdAtMs);
     // Sent in the same turn as the rest of the batch: one write to Redis (an index entry whose
     // record failed to land is skipped by readers and dropped by prune).
     await Promise.all([
-      runScript(client, SCRIPTS.decisionPut, [keys.decision(id)], encoded.args),
+      put,
       client.zadd(tenantIndex.decisions, createdAt, id),
       decision.runId == null ? null : client.zadd(tenantIndex.runDecisions(decision.runId), createdAt, id),
       index.remember(decision.tenant),
@@ -155,7 +168,7 @@ export function createRecordWriter(
       void send(false);
     });
   };
-  const queue = createRecordQueue<Encoded>(schedule);
+  const queue = createRecordQueue<Encoded>(schedule, undefined, holdMs);
 
   const refuseUnlessOpen = (): void => {
     if (closed) throw new LedgerError('ledger_unavailable', 'the store is closed');
@@ -173,8 +186,7 @@ export function createRecordWriter(
   return {
     put(decision) {
       refuseUnlessOpen();
-      const args = [
-        retention,
+      const pairs = [
         META.tenant,
         decision.tenant,
         META.keyId,
@@ -182,13 +194,13 @@ export function createRecordWriter(
         META.createdAtMs,
         String(decision.createdAtMs),
       ];
-      if (decision.runId != null) args.push(META.runId, decision.runId);
-      const start = args.length;
+      if (decision.runId != null) pairs.push(META.runId, decision.runId);
+      const start = pairs.length;
       // Encoded once, here: a record that cannot be fails its own call. Undefined values are left out.
-      encodeRecord(decision.record, args);
+      encodeRecord(decision.record, pairs);
       // The queue keeps what the write needs, not the record itself.
       const { id, tenant, keyId, runId, createdAtMs } = decision;
-      queue.put(id, { id, tenant, keyId, runId: runId ?? null, createdAtMs, record: NO_RECORD }, { args, start });
+      queue.put(id, { id, tenant, keyId, runId: runId ?? null, createdAtMs, record: NO_RECORD }, { pairs, start });
       // A settlement that came first makes it ready at once.
       if (queue.due()) schedule();
     },

@@ -139,6 +139,13 @@ export const SCRIPTS = {
    */
   decisionPut: script('runcap_decision_put_v1', luaFile('decision-put.lua'), 1),
   /**
+   * decisionPut with its field/value pairs as ONE argument, joined by NUL bytes (a JSON value
+   * never holds one; record-writer.ts sends v1 when a field name or an id does), so a record of
+   * ~50 keys is 2 arguments instead of ~100 for the client to encode. The hash it writes is
+   * v1's. KEYS: 1 decision hash. ARGV: 1 ttl ms, 2 the pairs joined by '\0'.
+   */
+  decisionPutJoined: script('runcap_decision_put_v2', luaFile('decision-put-joined.lua'), 1),
+  /**
    * Shallow-merges into an existing decision; a missing one stays missing.
    * KEYS: 1 decision hash. ARGV: 1 number of field/value pairs to set, the pairs, then
    * fields to delete (keys patched to undefined, which JSON drops).

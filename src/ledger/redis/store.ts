@@ -35,6 +35,8 @@ export interface RedisStoreOptions {
   readonly alertThresholds?: AlertThresholds;
   /** A decision record write that failed in the background (they are written behind: record-writer.ts). */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Tests only: how long a decision record waits for its settlement (default HOLD_MS, 50 ms). */
+  readonly recordHoldMs?: number;
 }
 
 export const DEFAULT_REDIS_SKEW_TOLERANCE_MS = 5_000;
@@ -72,6 +74,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     index,
     retentionMs,
     options.onBackgroundError ?? (() => undefined),
+    options.recordHoldMs,
   );
   let closing: Promise<void> | null = null;
   // What is queued is written first: a clean shutdown loses no decision record.
