@@ -187,19 +187,40 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
   });
 
   // 104 sequential API calls before the browser work: ~1.5 s alone, over 30 s on two busy cores.
-  it('pages through more runs than one listing holds with the cursor', async () => {
+  it('pages through more runs than one listing holds with the cursor, a live refresh in flight', async () => {
     for (let n = 0; n < 104; n += 1) {
       const made = await api(ui.runcap.url, 'POST', '/budget/runs', { key: BOB, body: { id: `ui-bob-batch-${n}` } });
       expect(made.status).toBe(201);
     }
+    const { page } = ui;
     await ui.signIn(BOB);
-    await ui.page.locator('.summary', { hasText: /^100 runs$/ }).waitFor();
-    await ui.page.getByRole('button', { name: 'Load more runs' }).click();
-    await ui.page.locator('.summary', { hasText: /^105 runs$/ }).waitFor();
+    await page.locator('.summary', { hasText: /^100 runs$/ }).waitFor();
+
+    // A call makes the page refresh its first page; that listing is held until "Load more" was
+    // clicked, so the two overlap (a refresh answering after the next page used to put back
+    // the first page alone: 100 runs and the button again).
+    let release: (() => Promise<void>) | null = null;
+    const listing = (url: URL): boolean => url.pathname === '/budget/runs';
+    const refreshHeld = new Promise<void>((held) => {
+      void page.route(listing, (route) => {
+        if (release !== null || new URL(route.request().url()).searchParams.has('cursor')) return route.continue();
+        release = () => route.continue();
+        held();
+        return undefined;
+      });
+    });
+    await ui.ask(BOB, 'ui-bob-late');
+    await refreshHeld;
+    await page.getByRole('button', { name: 'Load more runs' }).click();
+    await release!();
+
+    await page.locator('.summary', { hasText: /^106 runs$/ }).waitFor();
+    await page.unroute(listing);
     const ids = await runIds();
-    expect(new Set(ids).size).toBe(105);
+    expect(new Set(ids).size).toBe(106);
     expect(ids).toContain('ui-bob-nightly');
-    expect(await ui.page.getByRole('button', { name: 'Load more runs' }).isHidden()).toBe(true);
+    expect(ids).toContain('ui-bob-late');
+    expect(await page.getByRole('button', { name: 'Load more runs' }).isHidden()).toBe(true);
   }, 120_000);
 
   it('logged no script error and no Content-Security-Policy violation', () => {

@@ -129,6 +129,20 @@ export function runsView(root: HTMLElement, context: ViewContext, tenant: string
       ? 'No runs yet for this token. Runs appear here as soon as a call names one.'
       : 'No run matches the filter.';
 
+  /**
+   * Loads run one at a time, each from what the one before left. A refresh that started before a
+   * "Load more" and answered after it would otherwise put back the first page alone (its limit
+   * was taken from the shorter list), and a "Load more" sent before a refresh would append after
+   * a cursor of the list the refresh replaced.
+   */
+  let loads: Promise<void> = Promise.resolve();
+  const queued = (next: () => Promise<void>): Promise<void> => {
+    const done = loads.then(next);
+    loads = done.catch(() => undefined); // a load that threw must not stop the ones after it
+    return done;
+  };
+  const refresh = (): Promise<void> => queued(() => load(null));
+
   const load = async (after: string | null): Promise<void> => {
     const serverState = state() === 'open' || state() === 'closed' ? state() : null;
     const limit = after === null ? Math.min(Math.max(PAGE, runs.length), MAX_PAGE) : PAGE;
@@ -150,16 +164,17 @@ export function runsView(root: HTMLElement, context: ViewContext, tenant: string
 
   drawHead();
   filterInput.addEventListener('input', draw);
-  stateSelect.addEventListener('change', () => void load(null));
+  stateSelect.addEventListener('change', () => void refresh());
   tenantInput.addEventListener('change', () => {
     seen = new Map();
     const value = tenantInput.value.trim();
     history.replaceState(null, '', value === '' ? '#/runs' : `#/runs?tenant=${encodeURIComponent(value)}`);
-    void load(null);
+    void refresh();
   });
-  more.addEventListener('click', () => void load(cursor));
+  // The cursor is read when this load's turn comes: the one the load before it left.
+  more.addEventListener('click', () => void queued(() => (cursor === null ? Promise.resolve() : load(cursor))));
 
-  return { refresh: () => load(null) };
+  return { refresh };
 }
 
 function row(run: RunSummary, changed: boolean): HTMLElement {
