@@ -4,6 +4,7 @@ import { ApiError, apiPath, getJson, Unauthenticated } from './api.js';
 import { callsTable } from './calls-table.js';
 import { el, fill, keepFocus } from './dom.js';
 import { usd } from './money.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { runHref, runsHref, stateBadge } from './run-links.js';
 import { spendBar } from './spend-bar.js';
 import { timeElement } from './time.js';
@@ -60,15 +61,18 @@ export function runView(root: HTMLElement, context: ViewContext, runId: string, 
     more.hidden = callsCursor === null;
   };
 
+  // Loads one at a time (one-at-a-time.ts); the cursor is read when this load's turn comes.
+  const queued = oneAtATime();
   more.addEventListener('click', () => {
-    void (async () => {
+    void queued(async () => {
+      if (callsCursor === null) return;
       try {
         await loadCalls(callsCursor);
         draw(await report());
       } catch (failure) {
         fail(failure);
       }
-    })();
+    });
   });
 
   const fail = (failure: unknown): void => {
@@ -88,15 +92,16 @@ export function runView(root: HTMLElement, context: ViewContext, runId: string, 
   };
 
   return {
-    async refresh() {
-      try {
-        const [run] = await Promise.all([report(), loadCalls(null)]);
-        error.hidden = true;
-        draw(run);
-      } catch (failure) {
-        fail(failure);
-      }
-    },
+    refresh: () =>
+      queued(async () => {
+        try {
+          const [run] = await Promise.all([report(), loadCalls(null)]);
+          error.hidden = true;
+          draw(run);
+        } catch (failure) {
+          fail(failure);
+        }
+      }),
   };
 }
 

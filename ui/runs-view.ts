@@ -2,6 +2,7 @@
 // against its ceiling; sorted and filtered in the page, refreshed whenever runcap reports a change.
 import { apiPath, getJson, Unauthenticated } from './api.js';
 import { el, fill, keepFocus } from './dom.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { filterRuns, sortRuns, STATE_FILTERS, type Direction, type SortKey, type StateFilter } from './run-order.js';
 import { runHref, stateBadge } from './run-links.js';
 import { spendBar } from './spend-bar.js';
@@ -129,18 +130,7 @@ export function runsView(root: HTMLElement, context: ViewContext, tenant: string
       ? 'No runs yet for this token. Runs appear here as soon as a call names one.'
       : 'No run matches the filter.';
 
-  /**
-   * Loads run one at a time, each from what the one before left. A refresh that started before a
-   * "Load more" and answered after it would otherwise put back the first page alone (its limit
-   * was taken from the shorter list), and a "Load more" sent before a refresh would append after
-   * a cursor of the list the refresh replaced.
-   */
-  let loads: Promise<void> = Promise.resolve();
-  const queued = (next: () => Promise<void>): Promise<void> => {
-    const done = loads.then(next);
-    loads = done.catch(() => undefined); // a load that threw must not stop the ones after it
-    return done;
-  };
+  const queued = oneAtATime();
   const refresh = (): Promise<void> => queued(() => load(null));
 
   const load = async (after: string | null): Promise<void> => {
