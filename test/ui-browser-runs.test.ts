@@ -202,11 +202,10 @@ describe.skipIf(chromiumPath === null)('runs and calls in the live view, in a re
     let release: (() => Promise<void>) | null = null;
     const listing = (url: URL): boolean => url.pathname === '/budget/runs';
     const refreshHeld = new Promise<void>((held) => {
-      void page.route(listing, (route) => {
+      void page.route(listing, async (route) => {
         if (release !== null || new URL(route.request().url()).searchParams.has('cursor')) return route.continue();
         release = () => route.continue();
         held();
-        return undefined;
       });
     });
     await ui.ask(BOB, 'ui-bob-late');
